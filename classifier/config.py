@@ -1,0 +1,195 @@
+"""TrainConfig: every knob of a training run, with its default and its check.
+
+One dataclass carries the values from the CLI flags, a JSON file or the web form to the engine. A run writes its
+*resolved* config (every "auto" replaced by what was chosen) to `RUN/config.json`, so a run can be repeated
+exactly with `python -m classifier train --config RUN/config.json`.
+
+Names follow transformers' conventions where one exists (`learning_rate`, `per_device_train_batch_size` is
+`batch_size` here, `max_length`, `warmup_ratio`, `lr_scheduler_type`, `gradient_accumulation_steps`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+STRATEGIES = ("auto", "full", "head", "last-n")
+SCHEDULERS = ("linear", "cosine", "constant_with_warmup")
+PRECISIONS = ("auto", "no", "bf16", "fp16")
+CLASS_WEIGHTS = ("none", "balanced")
+BEST_METRICS = ("macro_f1", "accuracy", "loss")
+TRUNCATION = ("head", "head+tail")
+
+
+@dataclass
+class TrainConfig:
+    # --- data ---
+    data: str = ""
+    """Training file (CSV, TSV, JSONL/JSON, XLSX or `label<TAB>text`). Split into train/validation/test unless
+    `validation_file` / `test_file` are given."""
+    validation_file: str | None = None
+    test_file: str | None = None
+    text_column: str | None = None
+    """Column holding the text; detected when empty."""
+    label_column: str | None = None
+    """Column holding the label; detected when empty."""
+    validation_fraction: float = 0.15
+    test_fraction: float = 0.15
+    balance: bool = False
+    """Downsample every class to the size of the smallest one (throws data away; fast, honest accuracy)."""
+    class_weights: str = "none"
+    """`balanced`: weight the loss by inverse class frequency (keeps all data; rare classes count more)."""
+    max_train_samples: int | None = None
+    """Use at most this many training rows (stratified); for quick trials."""
+
+    # --- model ---
+    model: str = "auto"
+    """Catalog name, hub id or local folder; `auto` picks a bundled model by the data's language."""
+    strategy: str = "auto"
+    """`full` fine-tune, `head` (frozen backbone, features computed once), `last-n` (last N blocks + head)."""
+    last_n_layers: int = 2
+    freeze_embeddings: str = "auto"
+    """`auto` freezes the token embeddings of very large vocabularies (> 100k) in `full` mode: they hold most
+    of the parameters, barely move in fine-tuning and make every optimizer step slow on a CPU."""
+    max_length: int | None = None
+    """Tokens per text; `None` covers 95% of the training texts (capped by the model's limit)."""
+    truncation: str = "head"
+    """`head` keeps the beginning of long texts; `head+tail` keeps the beginning and the end."""
+
+    # --- optimisation ---
+    epochs: float = 3.0
+    batch_size: int = 16
+    eval_batch_size: int = 64
+    learning_rate: float | None = None
+    """`None`: 5e-5 for full, 1e-4 for last-n, 2e-3 for head."""
+    weight_decay: float = 0.01
+    warmup_ratio: float = 0.06
+    lr_scheduler_type: str = "linear"
+    gradient_accumulation_steps: int = 1
+    max_grad_norm: float = 1.0
+    label_smoothing: float = 0.0
+    mixed_precision: str = "auto"
+    """`auto`: bf16 on a GPU that has it, else fp16 on a GPU, fp32 on a CPU."""
+    gradient_checkpointing: bool = False
+    evals_per_epoch: int = 2
+    early_stopping_patience: int = 3
+    """Stop after this many evaluations without improvement; 0 turns early stopping off."""
+    metric_for_best_model: str = "macro_f1"
+    logging_steps: int | None = None
+    """`None`: about 50 points on the loss curve."""
+    seed: int = 42
+
+    # --- output ---
+    output: str | None = None
+    """Run folder; `None` makes `$CLASSIFIER_HOME/runs/<time>-<data>-<model>` (or `./runs/...`)."""
+    name: str | None = None
+    baseline: bool = True
+    """Also train a TF-IDF + logistic-regression baseline on the same split and report it."""
+
+    extra: dict[str, Any] = field(default_factory=dict)
+    """Free-form notes kept with the run (e.g. which sample the web app loaded)."""
+
+    # ------------------------------------------------------------------
+    def validate(self) -> TrainConfig:
+        """Raise ConfigError naming the setting and the allowed values; return self for chaining."""
+
+        def choice(name: str, allowed: tuple[str, ...]) -> None:
+            value = getattr(self, name)
+            if value not in allowed:
+                raise ConfigError(f"Setting '{name}' is {value!r}; it must be one of: {', '.join(allowed)}.")
+
+        def positive(name: str, allow_zero: bool = False) -> None:
+            value = getattr(self, name)
+            if value is None:
+                return
+            if value < 0 or (value == 0 and not allow_zero):
+                raise ConfigError(f"Setting '{name}' is {value!r}; it must be greater than 0.")
+
+        if not self.data:
+            raise ConfigError("No training data given: pass a file with --data (CSV, TSV, JSONL, XLSX or TXT).")
+        choice("strategy", STRATEGIES)
+        choice("lr_scheduler_type", SCHEDULERS)
+        choice("mixed_precision", PRECISIONS)
+        choice("class_weights", CLASS_WEIGHTS)
+        choice("metric_for_best_model", BEST_METRICS)
+        choice("truncation", TRUNCATION)
+        choice("freeze_embeddings", ("auto", "yes", "no"))
+        for name in ("epochs", "batch_size", "eval_batch_size", "gradient_accumulation_steps", "evals_per_epoch",
+                     "learning_rate", "max_grad_norm", "last_n_layers", "logging_steps", "max_train_samples"):
+            positive(name)
+        for name in ("weight_decay", "early_stopping_patience"):
+            positive(name, allow_zero=True)
+        if self.max_length is not None and not 8 <= self.max_length <= 8192:
+            raise ConfigError(f"Setting 'max_length' is {self.max_length}; use a value between 8 and 8192 tokens.")
+        if not 0 <= self.warmup_ratio < 1:
+            raise ConfigError(f"Setting 'warmup_ratio' is {self.warmup_ratio}; it must be in [0, 1).")
+        if not 0 <= self.label_smoothing < 1:
+            raise ConfigError(f"Setting 'label_smoothing' is {self.label_smoothing}; it must be in [0, 1).")
+        for name in ("validation_fraction", "test_fraction"):
+            value = getattr(self, name)
+            if not 0 <= value < 0.9:
+                raise ConfigError(f"Setting '{name}' is {value}; it must be in [0, 0.9).")
+        held_out = (0 if self.validation_file else self.validation_fraction) + (
+            0 if self.test_file else self.test_fraction
+        )
+        if held_out >= 0.9:
+            raise ConfigError(
+                f"Validation and test fractions add up to {held_out:.2f}, leaving almost nothing to train on; "
+                "keep their sum below 0.9 (0.15 + 0.15 is the default)."
+            )
+        if self.balance and self.class_weights != "none":
+            raise ConfigError(
+                "Choose either balancing (downsample classes) or class weights, not both: after balancing every "
+                "class has the same size, so the weights would all be 1."
+            )
+        return self
+
+    # ------------------------------------------------------------------
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def to_json(self, path: str | Path | None = None) -> str:
+        text = json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
+        if path is not None:
+            from .runs import atomic_write_text
+
+            atomic_write_text(Path(path), text + "\n")
+        return text
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> TrainConfig:
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise ConfigError(
+                f"Unknown setting(s) {', '.join(unknown)} in the config; "
+                f"known settings are: {', '.join(sorted(known))}."
+            )
+        return cls(**values)
+
+    @classmethod
+    def from_json(cls, path: str | Path) -> TrainConfig:
+        path = Path(path)
+        try:
+            values = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"Config file {path} does not exist.") from None
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"Config file {path} is not valid JSON (line {exc.lineno}: {exc.msg}).") from None
+        if not isinstance(values, dict):
+            raise ConfigError(f"Config file {path} must hold one JSON object of settings.")
+        return cls.from_dict(values)
+
+    def replace(self, **changes: Any) -> TrainConfig:
+        return dataclasses.replace(self, **changes)
+
+
+def default_learning_rate(strategy: str) -> float:
+    # Measured on the SMS and THUCNews samples (docs/defaults.md): small encoders like a higher rate than the
+    # 2e-5 used for bert-base; a lone linear head on frozen features needs a much higher one.
+    return {"full": 5e-5, "last-n": 1e-4, "head": 2e-3}[strategy]

@@ -1,0 +1,679 @@
+"""Labelled text files in, clean train/validation/test splits out.
+
+The way of a file:
+  read_table      bytes -> DataFrame: encoding (UTF-8, BOM, UTF-16, GBK/GB18030), format (CSV, TSV, JSONL/JSON,
+                  XLSX, headerless `label<TAB>text` and `label<TAB>category<TAB>text`), header row.
+  detect_columns  which column is the text and which the label (the user can override both).
+  clean           drop empty texts and missing labels, collapse duplicate texts (so no text sits in two splits),
+                  normalise label values (1.0 -> "1", "Spam " -> "Spam").
+  split           stratified train/validation/test, seeded; classes too small to stratify stay in train.
+  summarize       counts, token-length percentiles in the chosen model's tokenizer, recommended max_length.
+
+Every problem is either fixed and reported in `warnings` (plain sentences) or raised as DataError.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import json
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from .errors import DataError
+
+TEXT_NAMES = ("text", "texts", "sentence", "content", "message", "sms", "title", "review", "document", "body",
+              "comment", "query", "question", "tweet", "文本", "内容", "标题", "句子")
+LABEL_NAMES = ("label", "labels", "class", "category", "target", "tag", "topic", "sentiment", "y", "intent",
+               "标签", "类别", "分类")
+EXCEL_EXTENSIONS = (".xlsx", ".xlsm", ".xls")
+JSON_EXTENSIONS = (".jsonl", ".ndjson", ".json")
+MIN_PER_CLASS_FOR_SPLIT = 3  # one each for train, validation and test
+
+
+@dataclass
+class LabelSpace:
+    """The label names in id order; ids are what the model predicts, names are what the user sees."""
+
+    names: list[str]
+
+    @property
+    def id2label(self) -> dict[int, str]:
+        return dict(enumerate(self.names))
+
+    @property
+    def label2id(self) -> dict[str, int]:
+        return {name: i for i, name in enumerate(self.names)}
+
+    def __len__(self) -> int:
+        return len(self.names)
+
+
+@dataclass
+class PreparedData:
+    """Splits with columns `text` and `label` (an id into `labels.names`), plus what happened on the way."""
+
+    train: pd.DataFrame
+    validation: pd.DataFrame
+    test: pd.DataFrame
+    labels: LabelSpace
+    text_column: str
+    label_column: str
+    warnings: list[str] = field(default_factory=list)
+    stats: dict[str, Any] = field(default_factory=dict)
+
+    def to_dataset_dict(self):
+        from datasets import Dataset, DatasetDict
+
+        return DatasetDict(
+            {name: Dataset.from_pandas(frame[["text", "label"]], preserve_index=False)
+             for name, frame in (("train", self.train), ("validation", self.validation), ("test", self.test))}
+        )
+
+    def split_sizes(self) -> dict[str, int]:
+        return {"train": len(self.train), "validation": len(self.validation), "test": len(self.test)}
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Reading
+# ----------------------------------------------------------------------------------------------------------------
+def decode_bytes(raw: bytes, source: str = "the file") -> tuple[str, str]:
+    """Text and the encoding it was in. Chinese files are often GBK, Excel exports UTF-16 or UTF-8 with BOM."""
+    if raw.startswith(codecs.BOM_UTF8):
+        return raw[len(codecs.BOM_UTF8):].decode("utf-8", errors="replace"), "utf-8-sig"
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return raw.decode("utf-16"), "utf-16"
+    if b"\x00" in raw[:4096]:
+        # UTF-16 without BOM shows a zero byte in every other position; anything else with NULs is binary.
+        even, odd = raw[0:4096:2].count(0), raw[1:4096:2].count(0)
+        if max(even, odd) > len(raw[:4096]) // 4:
+            return raw.decode("utf-16-le" if odd > even else "utf-16-be", errors="replace"), "utf-16"
+        raise DataError(
+            f"{source} looks like a binary file, not text. Export it as CSV (UTF-8), TSV, JSONL or XLSX and upload "
+            "that."
+        )
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("gb18030"), "gb18030"  # superset of GBK and GB2312
+    except UnicodeDecodeError:
+        pass
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(raw).best()
+    if best is None:
+        raise DataError(f"Cannot tell the text encoding of {source}. Save it as UTF-8 and try again.")
+    return str(best), best.encoding
+
+
+def _looks_binary(text: str) -> bool:
+    sample = text[:4096]
+    if not sample:
+        return False
+    bad = sum(1 for ch in sample if (ord(ch) < 32 and ch not in "\t\r\n") or ch == "\ufffd")
+    return bad / len(sample) > 0.05
+
+
+def read_table(path: str | Path, sheet: str | int | None = None) -> pd.DataFrame:
+    """Read any supported file into a DataFrame of strings (headerless files get `column_1`, `column_2`, ...)."""
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"File {path} does not exist.")
+    if path.is_dir():
+        raise DataError(f"{path} is a folder; give a data file (CSV, TSV, JSONL, XLSX or TXT).")
+    if path.stat().st_size == 0:
+        raise DataError(f"File {path.name} is empty. It needs one text and one label per row.")
+    suffix = path.suffix.lower()
+    if suffix in EXCEL_EXTENSIONS:
+        frame = _read_excel(path, sheet)
+    else:
+        text, _encoding = decode_bytes(path.read_bytes(), path.name)
+        if _looks_binary(text):
+            raise DataError(
+                f"{path.name} does not contain readable text (it may be a binary file with a text extension). "
+                "Export your data as CSV (UTF-8), TSV, JSONL or XLSX."
+            )
+        if not text.strip():
+            raise DataError(f"File {path.name} is empty. It needs one text and one label per row.")
+        if suffix in JSON_EXTENSIONS or text.lstrip()[:1] in ("{", "["):
+            frame = _read_json(text, path.name)
+        else:
+            frame = _read_delimited(text, path.name)
+    frame = frame.dropna(axis=1, how="all")
+    frame.columns = [str(c).strip() for c in frame.columns]
+    if frame.empty or len(frame.columns) == 0:
+        raise DataError(f"File {path.name} has no data rows (only a header, or nothing at all).")
+    return frame
+
+
+def _read_excel(path: Path, sheet: str | int | None) -> pd.DataFrame:
+    try:
+        sheets = pd.read_excel(path, sheet_name=None if sheet is None else sheet, dtype=object)
+    except Exception as exc:  # openpyxl raises many kinds for a broken file
+        raise DataError(f"Cannot read the Excel file {path.name}: {exc}. Re-save it as .xlsx or export CSV.") from None
+    if isinstance(sheets, pd.DataFrame):
+        return sheets
+    for frame in sheets.values():  # the first sheet that has data
+        if not frame.dropna(how="all").empty:
+            return frame.dropna(how="all")
+    raise DataError(f"Every sheet of {path.name} is empty.")
+
+
+def _read_json(text: str, name: str) -> pd.DataFrame:
+    stripped = text.strip()
+    if stripped.startswith("["):
+        try:
+            records = json.loads(stripped)
+        except json.JSONDecodeError as exc:
+            raise DataError(f"{name} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}).") from None
+        if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+            raise DataError(f"{name} must be a JSON list of objects such as {{\"text\": ..., \"label\": ...}}.")
+        return pd.DataFrame.from_records(records)
+    records, bad = [], []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line)
+        except json.JSONDecodeError:
+            bad.append(number)
+            continue
+        if isinstance(value, dict):
+            records.append(value)
+        else:
+            bad.append(number)
+    if not records:
+        raise DataError(f"{name} has no valid JSON lines; each line must be an object like "
+                        "{\"text\": \"...\", \"label\": \"...\"}.")
+    frame = pd.DataFrame.from_records(records)
+    if bad:
+        frame.attrs["bad_lines"] = bad
+    return frame
+
+
+def _sniff_delimiter(lines: list[str]) -> str:
+    sample = [line for line in lines[:200] if line.strip()]
+    if not sample:
+        return ","
+    tabbed = sum(1 for line in sample if "\t" in line)
+    if tabbed >= 0.8 * len(sample):
+        return "\t"
+    try:
+        return csv.Sniffer().sniff("\n".join(sample[:50]), delimiters=",;|\t").delimiter
+    except csv.Error:
+        return ","
+
+
+def _read_delimited(text: str, name: str) -> pd.DataFrame:
+    lines = text.splitlines()
+    delimiter = _sniff_delimiter(lines)
+    bad_rows: list[int] = []
+    if delimiter == "\t":
+        # TSV as written by hand or by THUCNews/SMS Spam: no quoting; a text may itself hold quotes.
+        rows = [line.split("\t") for line in lines if line.strip()]
+        width = Counter(len(r) for r in rows).most_common(1)[0][0]
+        fixed = []
+        for number, row in enumerate(rows, start=1):
+            if len(row) > width:  # a tab inside the last (text) column
+                row = row[: width - 1] + ["\t".join(row[width - 1:])]
+            elif len(row) < width:
+                bad_rows.append(number)
+                continue
+            fixed.append(row)
+        rows = fixed
+    else:
+        reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+        try:
+            rows = [row for row in reader if any(cell.strip() for cell in row)]
+        except csv.Error as exc:
+            raise DataError(f"{name} could not be parsed as CSV: {exc}. Check for unbalanced quotes.") from None
+        if not rows:
+            raise DataError(f"File {name} is empty.")
+        width = Counter(len(r) for r in rows).most_common(1)[0][0]
+        fixed = []
+        for number, row in enumerate(rows, start=1):
+            if len(row) != width:
+                bad_rows.append(number)
+                continue
+            fixed.append(row)
+        rows = fixed
+    if not rows:
+        raise DataError(f"File {name} has no rows with a consistent number of columns.")
+    if width < 2:
+        raise DataError(
+            f"{name} has a single column. Each row needs a text and a label, separated by a comma, a tab or a "
+            "semicolon (or use JSONL with \"text\" and \"label\" keys)."
+        )
+    header = rows[0] if _has_header(rows) else None
+    body = rows[1:] if header else rows
+    columns = _unique_names(header) if header else [f"column_{i + 1}" for i in range(width)]
+    frame = pd.DataFrame(body, columns=columns, dtype=object)
+    if bad_rows:
+        frame.attrs["bad_lines"] = bad_rows
+    return frame
+
+
+def _unique_names(header: list[str]) -> list[str]:
+    names, seen = [], Counter()
+    for i, raw in enumerate(header):
+        name = raw.strip() or f"column_{i + 1}"
+        seen[name] += 1
+        names.append(name if seen[name] == 1 else f"{name}_{seen[name]}")
+    return names
+
+
+def _has_header(rows: list[list[str]]) -> bool:
+    first = [cell.strip().lower() for cell in rows[0]]
+    if any(cell in TEXT_NAMES or cell in LABEL_NAMES for cell in first):
+        return True
+    if len(rows) < 3:
+        return False
+    # A header cell is unlike the values below it: in a column whose values repeat (a label column), the
+    # header value appears nowhere else; in a numeric column the header is not a number.
+    for col, cell in enumerate(first):
+        values = [row[col].strip().lower() for row in rows[1:200]]
+        numeric = sum(_is_number(v) for v in values)
+        if numeric > 0.9 * len(values) and not _is_number(cell):
+            return True
+        counts = Counter(values)
+        repeated = len(counts) < 0.5 * len(values)
+        if repeated and cell not in counts:
+            return True
+    return False
+
+
+def _is_number(value: str) -> bool:
+    try:
+        float(value)
+        return True
+    except ValueError:
+        return False
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Columns
+# ----------------------------------------------------------------------------------------------------------------
+def detect_columns(frame: pd.DataFrame, text_column: str | None = None,
+                   label_column: str | None = None) -> tuple[str, str]:
+    """Choose (text, label) columns: by name when a name says so, else by content; user choices win."""
+    columns = list(frame.columns)
+    for given, kind in ((text_column, "text"), (label_column, "label")):
+        if given is not None and given not in columns:
+            raise DataError(
+                f"There is no column named '{given}' for the {kind}. The file's columns are: "
+                f"{', '.join(map(repr, columns))}."
+            )
+    if len(columns) < 2:
+        raise DataError(
+            f"The data has only the column {columns[0]!r}. It needs a text column and a label column."
+        )
+    sample = frame.head(5000)
+    stats = {}
+    for col in columns:
+        values = sample[col].dropna().astype(str).str.strip()
+        values = values[values != ""]
+        n = max(len(values), 1)
+        stats[col] = {
+            "mean_len": float(values.str.len().mean()) if len(values) else 0.0,
+            "unique_ratio": values.nunique() / n,
+            "unique": int(values.nunique()),
+            "filled": len(values) / max(len(sample), 1),
+        }
+
+    text = text_column
+    if text is None:
+        named = [c for c in columns if c.lower() in TEXT_NAMES and c != label_column]
+        if named:
+            text = max(named, key=lambda c: stats[c]["mean_len"])
+        else:
+            candidates = [c for c in columns if c != label_column and stats[c]["filled"] > 0.5]
+            if not candidates:
+                raise DataError("No column holds text in most rows. Check the file, or name the text column.")
+            text = max(candidates, key=lambda c: stats[c]["mean_len"] * (0.5 + stats[c]["unique_ratio"]))
+    if stats[text]["mean_len"] == 0:
+        raise DataError(f"The text column '{text}' is empty in every row.")
+
+    label = label_column
+    if label is None:
+        others = [c for c in columns if c != text]
+        named = [c for c in others if c.lower() in LABEL_NAMES]
+        if named:
+            label = named[0]
+        else:
+            usable = [c for c in others if stats[c]["unique"] >= 2 and stats[c]["filled"] > 0.5]
+            if not usable:
+                raise DataError(
+                    f"No column looks like a label column (columns: {', '.join(map(repr, columns))}). "
+                    "Name it with --label-column."
+                )
+            # labels repeat: fewest distinct values relative to rows, shortest values to break ties
+            label = min(usable, key=lambda c: (stats[c]["unique_ratio"], stats[c]["mean_len"]))
+    if text == label:
+        raise DataError(f"The text and the label cannot be the same column ('{text}').")
+    return text, label
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Cleaning
+# ----------------------------------------------------------------------------------------------------------------
+def normalise_label(value: Any) -> str | None:
+    """A label as the user wrote it, minus noise: 1.0 -> "1", " spam " -> "spam"; None for missing."""
+    if value is None:
+        return None
+    if isinstance(value, float):
+        if math.isnan(value):
+            return None
+        if value.is_integer():
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    text = str(value).strip()
+    if text == "" or text.lower() in ("nan", "none", "null"):
+        return None
+    if re.fullmatch(r"-?\d+\.0+", text):
+        return text.split(".")[0]
+    return text
+
+
+def _sort_labels(names: set[str]) -> list[str]:
+    if all(re.fullmatch(r"-?\d+", n) for n in names):
+        return sorted(names, key=int)
+    return sorted(names)
+
+
+def clean_frame(frame: pd.DataFrame, text_column: str, label_column: str, source: str,
+                warnings: list[str]) -> pd.DataFrame:
+    """Columns `text`, `label_name`; empty texts and missing labels dropped and counted."""
+    out = pd.DataFrame({
+        "text": frame[text_column].map(lambda v: "" if v is None or (isinstance(v, float) and math.isnan(v))
+                                       else str(v).strip()),
+        "label_name": frame[label_column].map(normalise_label),
+    })
+    bad_lines = frame.attrs.get("bad_lines")
+    if bad_lines:
+        shown = ", ".join(map(str, bad_lines[:10])) + (" ..." if len(bad_lines) > 10 else "")
+        warnings.append(f"{source}: skipped {len(bad_lines)} malformed line(s) (line {shown}): wrong number of "
+                        "columns or broken JSON.")
+    empty = out["text"] == ""
+    if empty.any():
+        warnings.append(f"{source}: dropped {int(empty.sum())} row(s) with an empty text.")
+    missing = out["label_name"].isna() & ~empty
+    if missing.any():
+        rows = (np.flatnonzero(missing.to_numpy())[:5] + 2).tolist()
+        warnings.append(f"{source}: dropped {int(missing.sum())} row(s) without a label (e.g. data row(s) "
+                        f"{', '.join(map(str, rows))}).")
+    out = out[~empty & ~out["label_name"].isna()].reset_index(drop=True)
+    return out
+
+
+def _dedupe(frame: pd.DataFrame, source: str, warnings: list[str]) -> pd.DataFrame:
+    """One row per distinct text: the same text in train and test would inflate test accuracy."""
+    duplicated = frame.duplicated("text", keep="first")
+    if not duplicated.any():
+        return frame
+    conflicts = frame.groupby("text")["label_name"].nunique()
+    n_conflicts = int((conflicts > 1).sum())
+    # keep the most common label of a text (the first one on a tie)
+    majority = (frame.groupby(["text", "label_name"], sort=False).size().reset_index(name="n")
+                .sort_values("n", ascending=False, kind="stable").drop_duplicates("text"))
+    order = frame.drop_duplicates("text")[["text"]]
+    deduped = order.merge(majority[["text", "label_name"]], on="text", how="left")
+    message = f"{source}: {int(duplicated.sum())} duplicate text(s) removed, so no text appears in two splits."
+    if n_conflicts:
+        message += f" {n_conflicts} text(s) had different labels; the most common label was kept."
+    warnings.append(message)
+    return deduped.reset_index(drop=True)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Splitting
+# ----------------------------------------------------------------------------------------------------------------
+def stratified_split(labels: np.ndarray, fractions: tuple[float, float], seed: int
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[int]]:
+    """Indices for train, validation, test; each class is split by itself so class shares stay the same.
+
+    A class with fewer than 3 rows cannot appear in all three splits: all of its rows go to train, and its id
+    is returned so the caller can say so.
+    """
+    val_frac, test_frac = fractions
+    rng = np.random.default_rng(seed)
+    train, val, test, too_small = [], [], [], []
+    for label in np.unique(labels):
+        idx = np.flatnonzero(labels == label)
+        rng.shuffle(idx)
+        n = len(idx)
+        wants = (val_frac > 0) + (test_frac > 0)
+        if n < 1 + wants:
+            too_small.append(int(label))
+            train.extend(idx)
+            continue
+        n_test = max(1, round(n * test_frac)) if test_frac > 0 else 0
+        n_val = max(1, round(n * val_frac)) if val_frac > 0 else 0
+        while n - n_test - n_val < 1:  # keep at least one for training
+            if n_val > 1:
+                n_val -= 1
+            else:
+                n_test -= 1
+        test.extend(idx[:n_test])
+        val.extend(idx[n_test:n_test + n_val])
+        train.extend(idx[n_test + n_val:])
+    return (rng.permutation(np.array(train, dtype=int)), np.array(sorted(val), dtype=int),
+            np.array(sorted(test), dtype=int), too_small)
+
+
+def _downsample(frame: pd.DataFrame, seed: int) -> pd.DataFrame:
+    smallest = frame["label"].value_counts().min()
+    parts = [group.sample(n=smallest, random_state=seed) for _, group in frame.groupby("label")]
+    return pd.concat(parts).sample(frac=1.0, random_state=seed).reset_index(drop=True)
+
+
+def _subsample(frame: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
+    if len(frame) <= n:
+        return frame
+    share = n / len(frame)
+    parts = [group.sample(n=max(1, round(len(group) * share)), random_state=seed)
+             for _, group in frame.groupby("label")]
+    return pd.concat(parts).sample(frac=1.0, random_state=seed).reset_index(drop=True)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The whole way
+# ----------------------------------------------------------------------------------------------------------------
+def load_frame(path: str | Path, text_column: str | None = None, label_column: str | None = None
+               ) -> tuple[pd.DataFrame, str, str]:
+    frame = read_table(path)
+    text, label = detect_columns(frame, text_column, label_column)
+    return frame, text, label
+
+
+def prepare_data(
+    data: str | Path,
+    text_column: str | None = None,
+    label_column: str | None = None,
+    validation_file: str | Path | None = None,
+    test_file: str | Path | None = None,
+    validation_fraction: float = 0.15,
+    test_fraction: float = 0.15,
+    seed: int = 42,
+    balance: bool = False,
+    max_train_samples: int | None = None,
+) -> PreparedData:
+    warnings: list[str] = []
+    name = Path(data).name
+    frame, text_col, label_col = load_frame(data, text_column, label_column)
+    main = _dedupe(clean_frame(frame, text_col, label_col, name, warnings), name, warnings)
+    if main.empty:
+        raise DataError(f"{name} has no row with both a text and a label in columns '{text_col}' / '{label_col}'.")
+
+    def side_file(path: str | Path | None) -> pd.DataFrame | None:
+        if not path:
+            return None
+        side = read_table(path)
+        t = text_col if text_col in side.columns else None
+        lab = label_col if label_col in side.columns else None
+        t, lab = detect_columns(side, t, lab)
+        cleaned = clean_frame(side, t, lab, Path(path).name, warnings)
+        return _dedupe(cleaned, Path(path).name, warnings)
+
+    val_given, test_given = side_file(validation_file), side_file(test_file)
+    # Texts in a given validation/test file must not also be trained on.
+    held_texts = set()
+    for side in (val_given, test_given):
+        if side is not None:
+            held_texts |= set(side["text"])
+    if held_texts:
+        overlap = main["text"].isin(held_texts)
+        if overlap.any():
+            warnings.append(f"{name}: {int(overlap.sum())} text(s) also appear in the validation/test file; "
+                            "they were removed from training to keep the evaluation honest.")
+            main = main[~overlap].reset_index(drop=True)
+
+    names = _sort_labels(set(main["label_name"]))
+    if len(names) < 2:
+        only = names[0] if names else "none"
+        raise DataError(
+            f"{name} has a single class ({only!r}) in column '{label_col}'. A classifier needs at least two "
+            "classes; add examples of the other class(es), or check that the right label column was chosen."
+        )
+    label_space = LabelSpace(names)
+    to_id = label_space.label2id
+    main["label"] = main["label_name"].map(to_id).astype(int)
+
+    def restrict(side: pd.DataFrame | None, role: str) -> pd.DataFrame | None:
+        if side is None:
+            return None
+        unknown = sorted(set(side["label_name"]) - set(names))
+        if unknown:
+            dropped = int(side["label_name"].isin(unknown).sum())
+            warnings.append(
+                f"The {role} file has label(s) never seen in training: {', '.join(map(repr, unknown[:10]))}. "
+                f"Its {dropped} row(s) with those labels were left out: the model cannot predict a class it never "
+                "saw."
+            )
+            side = side[~side["label_name"].isin(unknown)].reset_index(drop=True)
+        if side.empty:
+            raise DataError(f"The {role} file has no rows left with a label that training knows.")
+        side = side.copy()
+        side["label"] = side["label_name"].map(to_id).astype(int)
+        return side
+
+    val_given, test_given = restrict(val_given, "validation"), restrict(test_given, "test")
+    fractions = (0.0 if val_given is not None else validation_fraction,
+                 0.0 if test_given is not None else test_fraction)
+    train_idx, val_idx, test_idx, too_small = stratified_split(main["label"].to_numpy(), fractions, seed)
+    if too_small:
+        small = ", ".join(f"{names[i]!r} ({int((main['label'] == i).sum())})" for i in too_small)
+        warnings.append(
+            f"Class(es) {small} have too few examples to appear in training, validation and test; all of their "
+            "rows are used for training, so they are not evaluated. Add at least 10 examples per class for a "
+            "meaningful score."
+        )
+    train = main.iloc[train_idx].reset_index(drop=True)
+    validation = val_given if val_given is not None else main.iloc[val_idx].reset_index(drop=True)
+    test = test_given if test_given is not None else main.iloc[test_idx].reset_index(drop=True)
+    if validation.empty:
+        # no validation split asked for: early stopping and best/ then use the training data's own loss; make it
+        # explicit instead of silently evaluating on train
+        raise DataError("The validation split is empty. Set a validation fraction above 0 or give a validation "
+                        "file; it decides when to stop and which checkpoint is best.")
+    if test.empty:
+        raise DataError("The test split is empty. Set a test fraction above 0 or give a test file.")
+
+    counts_before = train["label"].value_counts().sort_index()
+    if balance:
+        train = _downsample(train, seed)
+        warnings.append(f"Balanced the training split: every class downsampled to {int(counts_before.min())} "
+                        f"row(s) ({len(train)} rows left of {int(counts_before.sum())}). Validation and test keep "
+                        "their natural class shares.")
+    if max_train_samples and len(train) > max_train_samples:
+        train = _subsample(train, max_train_samples, seed)
+        warnings.append(f"Using {len(train)} of the training rows (max_train_samples={max_train_samples}).")
+
+    counts = main["label_name"].value_counts()
+    ratio = counts.max() / counts.min()
+    if ratio >= 3 and not balance:
+        warnings.append(
+            f"The classes are imbalanced (largest/smallest = {ratio:.1f}). Watch macro-F1 rather than accuracy; "
+            "class weights or balancing may help the rare class(es)."
+        )
+    stats = {
+        "source": str(data),
+        "rows_read": int(len(frame)),
+        "rows_used": int(len(main)),
+        "class_counts": {k: int(v) for k, v in counts.reindex(names).items()},
+        "splits": {"train": len(train), "validation": len(validation), "test": len(test)},
+    }
+    return PreparedData(train=train[["text", "label"]], validation=validation[["text", "label"]],
+                        test=test[["text", "label"]], labels=label_space, text_column=text_col,
+                        label_column=label_col, warnings=warnings, stats=stats)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Summary
+# ----------------------------------------------------------------------------------------------------------------
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+def language_hint(texts: list[str] | pd.Series, sample: int = 2000) -> str:
+    """'cjk' when most letters are Chinese/Japanese/Korean, 'latin' when mostly A-Z, else 'other'."""
+    joined = "".join(list(texts)[:sample])
+    cjk, latin = len(_CJK.findall(joined)), len(_LATIN.findall(joined))
+    letters = sum(ch.isalpha() for ch in joined) or 1
+    if cjk / letters > 0.3:
+        return "cjk"
+    if latin / letters > 0.7:
+        return "latin"
+    return "other"
+
+
+def token_lengths(texts: list[str], tokenizer, sample: int = 5000, seed: int = 0) -> np.ndarray:
+    texts = list(texts)
+    if len(texts) > sample:
+        rng = np.random.default_rng(seed)
+        texts = [texts[i] for i in rng.choice(len(texts), sample, replace=False)]
+    encoded = tokenizer(texts, add_special_tokens=True, truncation=False)["input_ids"]
+    return np.array([len(ids) for ids in encoded])
+
+
+def recommend_max_length(lengths: np.ndarray, model_limit: int, coverage: float = 0.95) -> int:
+    """Smallest multiple of 8 that holds `coverage` of the texts whole, at least 16, at most the model's limit."""
+    if len(lengths) == 0:
+        return min(128, model_limit)
+    value = int(math.ceil(np.percentile(lengths, coverage * 100) / 8.0) * 8)
+    return int(max(16, min(value, model_limit)))
+
+
+def summarize(texts: list[str] | pd.Series, labels: list[str] | pd.Series, tokenizer=None,
+              model_limit: int = 512) -> dict[str, Any]:
+    """What the Data tab and `data.json` show: counts, lengths in tokens, recommended max_length."""
+    texts = list(texts)
+    counts = Counter(labels)
+    summary: dict[str, Any] = {
+        "rows": len(texts),
+        "classes": len(counts),
+        "class_counts": dict(sorted(counts.items(), key=lambda kv: -kv[1])),
+        "language": language_hint(texts),
+        "chars_p50": int(np.median([len(t) for t in texts])) if texts else 0,
+    }
+    if tokenizer is not None and texts:
+        lengths = token_lengths(texts, tokenizer)
+        summary["token_length"] = {f"p{q}": int(np.percentile(lengths, q)) for q in (50, 90, 95, 99)}
+        summary["token_length"]["max"] = int(lengths.max())
+        summary["token_lengths_sample"] = lengths.tolist()[:2000]
+        summary["model_limit"] = int(model_limit)
+        summary["over_limit"] = int((lengths > model_limit).sum())
+        summary["over_limit_share"] = float((lengths > model_limit).mean())
+        summary["recommended_max_length"] = recommend_max_length(lengths, model_limit)
+    return summary

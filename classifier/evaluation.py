@@ -1,0 +1,108 @@
+"""Using a trained run on new files: score it on a labelled file, label a file of texts, inspect a data file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from .data import clean_frame, decode_bytes, detect_columns, read_table, summarize
+from .errors import DataError
+from .metrics import classification_metrics
+from .predict import Predictor
+from .runs import atomic_write_text, resolve_run_dir
+
+
+def evaluate_file(run: str | Path, data: str | Path, text_column: str | None = None,
+                  label_column: str | None = None) -> dict[str, Any]:
+    """Metrics of the run's model on a labelled file; rows whose label the model does not know are counted."""
+    predictor = Predictor(resolve_run_dir(run))
+    frame = read_table(data)
+    text_col, label_col = detect_columns(frame, text_column, label_column)
+    warnings: list[str] = []
+    cleaned = clean_frame(frame, text_col, label_col, Path(data).name, warnings)
+    known = cleaned["label_name"].isin(predictor.labels)
+    unknown = sorted(set(cleaned.loc[~known, "label_name"]))
+    if unknown:
+        warnings.append(f"{int((~known).sum())} row(s) have labels the model was not trained on "
+                        f"({', '.join(map(repr, unknown[:10]))}); they were left out.")
+    cleaned = cleaned[known]
+    if cleaned.empty:
+        raise DataError(f"No row of {Path(data).name} has a label the model knows ({', '.join(predictor.labels)}).")
+    to_id = {name: i for i, name in enumerate(predictor.labels)}
+    gold = cleaned["label_name"].map(to_id).to_numpy()
+    predicted = predictor.predict_proba(cleaned["text"].tolist()).argmax(-1)
+    result = classification_metrics(gold, predicted, predictor.labels)
+    result["warnings"] = warnings
+    result["data"] = str(data)
+    return result
+
+
+def predict_file(run: str | Path, data: str | Path, output: str | Path, text_column: str | None = None,
+                 batch_size: int = 32) -> int:
+    """Label every text of a file; writes a CSV with the text, the label, its probability and every class's."""
+    predictor = Predictor(resolve_run_dir(run), batch_size=batch_size)
+    texts = read_texts(data, text_column)
+    probs = predictor.predict_proba(texts)
+    table = pd.DataFrame({"text": texts, "label": [predictor.labels[i] for i in probs.argmax(-1)],
+                          "confidence": probs.max(-1).round(6)})
+    for i, name in enumerate(predictor.labels):
+        table[f"p_{name}"] = probs[:, i].round(6)
+    atomic_write_text(Path(output), table.to_csv(index=False))
+    return len(table)
+
+
+def read_texts(data: str | Path, text_column: str | None = None) -> list[str]:
+    """Texts of a file: a table's text column, or one text per line of a plain .txt file."""
+    path = Path(data)
+    if not path.exists():
+        raise DataError(f"File {path} does not exist.")
+    if path.suffix.lower() == ".txt" and text_column is None:
+        text, _ = decode_bytes(path.read_bytes(), path.name)
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        if lines and not any("\t" in line for line in lines[:50]):
+            return lines  # a plain list of texts, commas and all
+    try:
+        frame = read_table(path)
+    except DataError as exc:
+        if "single column" not in str(exc):
+            raise
+        # one text per line, no label: the usual file of texts to classify
+        text, _ = decode_bytes(path.read_bytes(), path.name)
+        return [line.strip() for line in text.splitlines() if line.strip()]
+    if text_column is None:
+        if len(frame.columns) == 1:
+            text_column = frame.columns[0]
+        else:
+            text_column, _ = detect_columns(frame)
+    if text_column not in frame.columns:
+        raise DataError(f"There is no column named '{text_column}'. Columns: {', '.join(map(str, frame.columns))}.")
+    texts = frame[text_column].fillna("").astype(str).str.strip()
+    texts = texts[texts != ""].tolist()
+    if not texts:
+        raise DataError(f"{path.name} has no texts to classify.")
+    return texts
+
+
+def inspect_file(data: str | Path, text_column: str | None = None, label_column: str | None = None,
+                 model: str = "auto") -> dict[str, Any]:
+    """What the engine makes of a file before training: columns, counts, lengths, the model it would pick."""
+    from .backbones import default_model_for, resolve_model
+    from .data import language_hint
+    from .modeling import load_tokenizer, model_limit_of
+
+    frame = read_table(data)
+    text_col, label_col = detect_columns(frame, text_column, label_column)
+    warnings: list[str] = []
+    cleaned = clean_frame(frame, text_col, label_col, Path(data).name, warnings)
+    model = default_model_for(language_hint(cleaned["text"].tolist())) if model == "auto" else model
+    path, _ = resolve_model(model)
+    tokenizer = load_tokenizer(path)
+    from transformers import AutoConfig
+
+    limit = model_limit_of(AutoConfig.from_pretrained(path), tokenizer)
+    summary = summarize(cleaned["text"].tolist(), cleaned["label_name"].tolist(), tokenizer, limit)
+    summary.pop("token_lengths_sample", None)
+    return {"columns": list(map(str, frame.columns)), "text_column": text_col, "label_column": label_col,
+            "model": model, "warnings": warnings, **summary}

@@ -1,0 +1,191 @@
+"""The model for the task: a pretrained backbone with a classification head, and what of it is trained.
+
+We use transformers' own `AutoModelForSequenceClassification` so that a saved run loads anywhere with
+`pipeline("text-classification", model=RUN/best)`. Its head pools the first token for BERT-style encoders and
+the last non-padding token for GPT-style decoders.
+
+Strategies:
+- `full`   every weight trains (optionally not the token embeddings of a huge vocabulary, see TrainConfig);
+- `head`   the backbone is frozen: its pooled features are computed once per text and only the head trains;
+- `last-n` the last N transformer blocks, the final norm (decoders) or pooler (BERT) and the head train.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from .errors import ModelError
+
+
+@dataclass
+class LoadedModel:
+    model: nn.Module
+    tokenizer: object
+    head: nn.Module  # the final linear layer that maps pooled features to logits
+    model_limit: int  # the longest input the model takes, in tokens
+
+
+def load_tokenizer(path):
+    from transformers import AutoTokenizer
+
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(path)
+    except Exception as exc:
+        raise ModelError(f"Cannot load the tokenizer of {path}: {str(exc).splitlines()[0][:300]}") from None
+    if tokenizer.pad_token is None:
+        # GPT-style tokenizers have no pad token; the end-of-text token is the usual stand-in
+        tokenizer.pad_token = tokenizer.eos_token or tokenizer.unk_token
+    return tokenizer
+
+
+def model_limit_of(config, tokenizer) -> int:
+    limits = [getattr(config, "max_position_embeddings", None), getattr(tokenizer, "model_max_length", None)]
+    limits = [int(v) for v in limits if v and int(v) < 1_000_000]
+    limit = min(limits) if limits else 512
+    # RoBERTa-style position ids start after the padding index: 514 positions hold 512 tokens
+    if getattr(config, "model_type", "") in ("roberta", "xlm-roberta", "camembert") and limit > 512:
+        limit -= 2
+    return limit
+
+
+def load_model(path, id2label: dict[int, str], tokenizer=None) -> LoadedModel:
+    from transformers import AutoConfig, AutoModelForSequenceClassification
+
+    tokenizer = tokenizer or load_tokenizer(path)
+    try:
+        config = AutoConfig.from_pretrained(path)
+    except Exception as exc:
+        raise ModelError(f"Cannot read the model config of {path}: {str(exc).splitlines()[0][:300]}") from None
+    config.num_labels = len(id2label)
+    config.id2label = {int(k): v for k, v in id2label.items()}
+    config.label2id = {v: int(k) for k, v in id2label.items()}
+    config.problem_type = "single_label_classification"
+    if getattr(config, "pad_token_id", None) is None:
+        config.pad_token_id = tokenizer.pad_token_id
+    try:
+        model = AutoModelForSequenceClassification.from_pretrained(path, config=config, ignore_mismatched_sizes=True)
+    except Exception as exc:
+        raise ModelError(f"Cannot load {path} as a text classifier: {str(exc).splitlines()[0][:300]}") from None
+    return LoadedModel(model=model, tokenizer=tokenizer, head=find_head(model),
+                       model_limit=model_limit_of(config, tokenizer))
+
+
+def find_head(model: nn.Module) -> nn.Module:
+    """The output layer: `classifier` (BERT family; may be a small MLP), `score` (Llama, GPT-2)."""
+    for name in ("classifier", "score", "logits_proj"):
+        module = getattr(model, name, None)
+        if isinstance(module, nn.Module):
+            return module
+    raise ModelError(f"Do not know where the classification head of {type(model).__name__} is.")
+
+
+def find_blocks(model: nn.Module) -> nn.ModuleList:
+    """The stack of transformer blocks: the longest ModuleList of identical modules in the backbone."""
+    best = None
+    for module in model.modules():
+        if isinstance(module, nn.ModuleList) and len(module) > 0:
+            kinds = {type(m) for m in module}
+            if len(kinds) == 1 and (best is None or len(module) > len(best)):
+                best = module
+    if best is None:
+        raise ModelError(f"Cannot find the transformer blocks of {type(model).__name__} for the last-n strategy.")
+    return best
+
+
+def _final_modules(model: nn.Module) -> list[nn.Module]:
+    """What sits between the last block and the head: BERT's pooler, a decoder's final norm."""
+    base = getattr(model, model.base_model_prefix, model)
+    found = []
+    for name in ("pooler", "norm", "ln_f", "final_layer_norm", "layer_norm"):
+        module = getattr(base, name, None)
+        if isinstance(module, nn.Module):
+            found.append(module)
+    # DistilBERT and RoBERTa keep a pre-classifier / dense inside the head itself: covered by the head.
+    pre = getattr(model, "pre_classifier", None)
+    if isinstance(pre, nn.Module):
+        found.append(pre)
+    return found
+
+
+def apply_strategy(loaded: LoadedModel, strategy: str, last_n_layers: int = 2, freeze_embeddings: bool = False
+                   ) -> dict[str, int]:
+    """Set requires_grad for the strategy; return trainable and total parameter counts."""
+    model = loaded.model
+    if strategy == "full":
+        for p in model.parameters():
+            p.requires_grad = True
+        if freeze_embeddings:
+            model.get_input_embeddings().weight.requires_grad = False
+    elif strategy in ("head", "last-n"):
+        for p in model.parameters():
+            p.requires_grad = False
+        trainable = [loaded.head, *_final_modules(model)]
+        if strategy == "last-n":
+            blocks = find_blocks(model)
+            n = min(last_n_layers, len(blocks))
+            trainable.extend(blocks[len(blocks) - n:])
+        for module in trainable:
+            for p in module.parameters():
+                p.requires_grad = True
+    else:
+        raise ModelError(f"Unknown strategy {strategy!r}.")
+    total = sum(p.numel() for p in model.parameters())
+    trainable_count = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    return {"trainable_parameters": trainable_count, "total_parameters": total}
+
+
+class HeadOnlyModel(nn.Module):
+    """The head alone, fed with pooled features computed once by the frozen backbone.
+
+    It shares its parameters with the full model, so once trained, saving the full model saves the trained head.
+    """
+
+    def __init__(self, head: nn.Module) -> None:
+        super().__init__()
+        self.head = head
+
+    def forward(self, features: torch.Tensor, labels: torch.Tensor | None = None):
+        from transformers.modeling_outputs import SequenceClassifierOutput
+
+        logits = self.head(features)
+        if logits.dim() == 3:
+            logits = logits[:, -1]
+        return SequenceClassifierOutput(logits=logits)
+
+
+@torch.inference_mode()
+def pooled_features(model: nn.Module, head: nn.Module, batches) -> torch.Tensor:
+    """Run the frozen model and capture what enters the head, one row per text.
+
+    A forward hook on the head sees exactly what the full model feeds it, so training the head on these features
+    is the same as training it inside the full model with the backbone frozen and dropout off. BERT's head gets
+    the pooled vector already; heads that pool themselves get the whole sequence, of which we keep only the token
+    they read: the first (RoBERTa-style heads) or the last non-padding one (decoders' `score`).
+    """
+    captured: list[torch.Tensor] = []
+    mask_now: list[torch.Tensor | None] = [None]
+
+    def hook(_module, inputs, _output):
+        x = inputs[0].detach()
+        if x.dim() == 3:
+            if head is getattr(model, "score", None):
+                mask = mask_now[0]
+                last = (mask.shape[1] - 1 - mask.flip(1).argmax(1)) if mask is not None else \
+                    torch.full((x.shape[0],), x.shape[1] - 1)
+                x = x[torch.arange(x.shape[0]), last.to(x.device)]
+            else:
+                x = x[:, :1]
+        captured.append(x.float().cpu())
+
+    handle = head.register_forward_hook(hook)
+    model.eval()
+    try:
+        for batch in batches:
+            mask_now[0] = batch.get("attention_mask")
+            model(**batch)
+    finally:
+        handle.remove()
+    return torch.cat(captured) if captured else torch.empty(0)

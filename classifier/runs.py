@@ -1,0 +1,228 @@
+"""The run folder: where runs live, how they are written atomically, listed, loaded and deleted.
+
+Layout (documented in docs/run-folder.md):
+
+    RUN/config.json      the resolved TrainConfig
+    RUN/events.jsonl     one JSON object per line (classifier.events)
+    RUN/data.json        dataset summary, label names, split sizes, warnings
+    RUN/best/            save_pretrained folder of the best validation checkpoint (+ tokenizer, id2label)
+    RUN/last/            the same for the last step trained
+    RUN/metrics.json     test-set metrics of best/ (and of the TF-IDF baseline)
+    RUN/predictions.csv  test texts with gold, predicted label and every class probability
+    RUN/STOP             created by `classifier.runs.request_stop` to ask a running training to stop
+    RUN/train.log        stdout/stderr of the training process when the web app started it
+
+Atomic means: a file is written beside its target and renamed over it; a folder is saved into a temporary
+sibling and renamed into place. A killed process therefore leaves either the old or the new version, or none.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import RunError
+
+STOP_FILE = "STOP"
+
+
+def classifier_home() -> Path:
+    """`$CLASSIFIER_HOME` or the current folder; runs live in its `runs/` folder."""
+    return Path(os.environ.get("CLASSIFIER_HOME") or ".").expanduser().resolve()
+
+
+def runs_root() -> Path:
+    return classifier_home() / "runs"
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, 0o644)  # mkstemp makes 0600; run files are meant to be shared like any output
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_json(path: Path, value: Any) -> None:
+    atomic_write_text(path, json.dumps(value, indent=2, ensure_ascii=False, default=_json_default) + "\n")
+
+
+def _json_default(value: Any) -> Any:
+    # numpy scalars and arrays appear in metrics; keep the JSON plain.
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def atomic_save_dir(target: Path, save: Callable[[Path], None]) -> None:
+    """Call `save(tmp_dir)` and then move tmp_dir to `target`, replacing what was there.
+
+    The old folder is renamed aside first and removed after the new one is in place, so at any moment `target`
+    is either the complete old version, the complete new one, or (for an instant) absent.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    try:
+        save(tmp)
+        os.chmod(tmp, 0o755)
+        old = None
+        if target.exists():
+            old = target.with_name(f".{target.name}.old.{os.getpid()}")
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(target, old)
+        os.replace(tmp, target)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def new_run_dir(name_hint: str, root: Path | None = None) -> Path:
+    root = root or runs_root()
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    safe = "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in name_hint)[:60].strip("-.") or "run"
+    path = root / f"{stamp}-{safe}"
+    suffix = 1
+    while path.exists():
+        suffix += 1
+        path = root / f"{stamp}-{safe}-{suffix}"
+    path.mkdir(parents=True)
+    return path
+
+
+def request_stop(run_dir: Path) -> None:
+    """Ask a running training to stop: it finishes the current step, saves last/, keeps best/."""
+    (Path(run_dir) / STOP_FILE).write_text(time.strftime("%Y-%m-%dT%H:%M:%S"), encoding="utf-8")
+
+
+def stop_requested(run_dir: Path) -> bool:
+    return (Path(run_dir) / STOP_FILE).exists()
+
+
+@dataclass
+class RunInfo:
+    """What a list of runs shows about one run, read from its files without loading a model."""
+
+    path: Path
+    name: str
+    status: str
+    model: str
+    data: str
+    strategy: str
+    started: str
+    accuracy: float | None
+    macro_f1: float | None
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**self.__dict__, "path": str(self.path)}
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None
+
+
+def load_run_info(run_dir: Path) -> RunInfo:
+    from .events import last_status, read_events
+
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir():
+        raise RunError(f"Run folder {run_dir} does not exist.")
+    config = _read_json(run_dir / "config.json") or {}
+    metrics = _read_json(run_dir / "metrics.json") or {}
+    events = read_events(run_dir / "events.jsonl")
+    status_event = last_status(events)
+    status = status_event.get("status", "unknown") if status_event else "unknown"
+    if status in ("started", "running", "evaluating") and not _process_alive(status_event):
+        status = "interrupted"
+    started = events[0].get("time", "") if events else ""
+    return RunInfo(
+        path=run_dir,
+        name=run_dir.name,
+        status=status,
+        model=str(config.get("model", "")),
+        data=Path(str(config.get("data", ""))).name,
+        strategy=str(config.get("strategy", "")),
+        started=started,
+        accuracy=metrics.get("accuracy"),
+        macro_f1=metrics.get("macro_f1"),
+        message=(status_event or {}).get("message", ""),
+    )
+
+
+def _process_alive(status_event: dict | None) -> bool:
+    pid = (status_event or {}).get("pid")
+    if not pid:
+        return True  # cannot tell; trust the status
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def list_runs(root: Path | None = None) -> list[RunInfo]:
+    root = root or runs_root()
+    if not root.is_dir():
+        return []
+    infos = []
+    for child in sorted(root.iterdir(), reverse=True):
+        if child.is_dir() and not child.name.startswith(".") and (child / "config.json").exists():
+            infos.append(load_run_info(child))
+    return infos
+
+
+def resolve_run_dir(run: str | Path, root: Path | None = None) -> Path:
+    """A run given by path or by name (a folder under the runs root)."""
+    path = Path(run).expanduser()
+    if not path.is_dir():
+        candidate = (root or runs_root()) / str(run)
+        if candidate.is_dir():
+            path = candidate
+    if not path.is_dir():
+        raise RunError(f"No run folder at {run}. List the runs with `python -m classifier runs`.")
+    return path.resolve()
+
+
+def model_dir(run_dir: Path) -> Path:
+    """The folder to predict with: best/ when it exists, else last/."""
+    for sub in ("best", "last"):
+        candidate = Path(run_dir) / sub
+        if (candidate / "config.json").exists():
+            return candidate
+    if (Path(run_dir) / "config.json").exists() and any(Path(run_dir).glob("*.safetensors")):
+        return Path(run_dir)  # a plain save_pretrained folder given directly
+    raise RunError(
+        f"Run folder {run_dir} has no trained model yet (neither best/ nor last/). "
+        "Wait for the training to save one, or pick another run."
+    )
+
+
+def delete_run(run_dir: Path, root: Path | None = None) -> None:
+    root = (root or runs_root()).resolve()
+    run_dir = Path(run_dir).resolve()
+    if root not in run_dir.parents:
+        raise RunError(f"Refusing to delete {run_dir}: it is not inside the runs folder {root}.")
+    shutil.rmtree(run_dir)

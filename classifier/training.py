@@ -1,0 +1,460 @@
+"""One training run, from a TrainConfig to a finished run folder.
+
+    prepare data -> choose model and max_length -> tokenize -> Trainer.train (callbacks write events, keep best/,
+    stop early, honour a stop request) -> save last/ -> test best/ -> metrics.json, predictions.csv
+
+HF `Trainer` does the loop (optimizer, schedule, accumulation, clipping, mixed precision, length-grouped
+batches); this module only decides its arguments and listens to it. For the `head` strategy the frozen backbone
+runs once over every text and the Trainer trains the head on the cached features, so an epoch costs
+milliseconds instead of a forward pass over the data.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import signal
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+import torch.nn.functional as F
+from transformers import (
+    DataCollatorWithPadding,
+    Trainer,
+    TrainerCallback,
+    TrainingArguments,
+    set_seed,
+)
+from transformers.trainer_callback import PrinterCallback, ProgressCallback
+from transformers.utils import logging as hf_logging
+
+from .backbones import BUNDLED, default_model_for, resolve_model
+from .config import TrainConfig, default_learning_rate
+from .data import PreparedData, language_hint, prepare_data, summarize
+from .encoding import encode_texts
+from .errors import ClassifierError
+from .events import EventWriter
+from .metrics import classification_metrics, eval_metrics, tfidf_baseline
+from .modeling import HeadOnlyModel, LoadedModel, apply_strategy, load_model, load_tokenizer, pooled_features
+from .runs import atomic_save_dir, atomic_write_json, atomic_write_text, new_run_dir, stop_requested
+
+MODEL_META_FILE = "classifier.json"  # beside config.json in best/ and last/: how to feed the model
+
+
+# Weight loading/saving bars from transformers say nothing a user needs; our own events and bar do.
+hf_logging.disable_progress_bar()
+hf_logging.set_verbosity_error()
+
+
+def is_main_process() -> bool:
+    return int(os.environ.get("RANK", "0")) == 0
+
+
+def describe_device() -> str:
+    if torch.cuda.is_available():
+        count = torch.cuda.device_count()
+        name = torch.cuda.get_device_name(0)
+        return f"{count} x {name}" if count > 1 else name
+    return f"CPU ({os.cpu_count()} cores)"
+
+
+@dataclass
+class RunResult:
+    run_dir: Path
+    status: str  # finished | stopped
+    metrics: dict[str, Any] | None
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Trainer pieces
+# ----------------------------------------------------------------------------------------------------------------
+class ClassifierTrainer(Trainer):
+    """Trainer whose loss knows class weights and label smoothing (cross-entropy, mean over the batch)."""
+
+    loss_is_scaled_for_ga = False  # we return a per-batch mean; Trainer divides by the accumulation steps
+
+    def __init__(self, *args, class_weights: torch.Tensor | None = None, label_smoothing: float = 0.0, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.class_weights = class_weights
+        self.label_smoothing = label_smoothing
+
+    def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+        labels = inputs.pop("labels")
+        outputs = model(**inputs)
+        logits = outputs["logits"] if isinstance(outputs, dict) else outputs[0]
+        weight = self.class_weights.to(logits.device) if self.class_weights is not None else None
+        loss = F.cross_entropy(logits.float(), labels, weight=weight, label_smoothing=self.label_smoothing)
+        return (loss, outputs) if return_outputs else loss
+
+
+class QuietProgressCallback(ProgressCallback):
+    """tqdm bars for training and evaluation, without printing every log dict under them."""
+
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        pass
+
+
+class RunCallback(TrainerCallback):
+    """Writes progress and evaluation events, keeps best/, stops early or on request."""
+
+    def __init__(self, run_dir: Path, events: EventWriter, save_best, metric: str, patience: int,
+                 samples_per_step: int) -> None:
+        self.run_dir = run_dir
+        self.events = events
+        self.save_best = save_best
+        self.metric = metric
+        self.patience = patience
+        self.samples_per_step = samples_per_step
+        self.best_value: float | None = None
+        self.best_step: int | None = None
+        self.bad_evals = 0
+        self.stop_reason: str | None = None
+        self.signalled = False
+        self.start = time.perf_counter()
+
+    def on_train_begin(self, args, state, control, **kwargs):
+        self.start = time.perf_counter()
+
+    def on_step_end(self, args, state, control, **kwargs):
+        if self.signalled or stop_requested(self.run_dir):
+            self.stop_reason = "stop requested"
+            control.should_training_stop = True
+            control.should_evaluate = False  # stop now, not after one more evaluation
+
+    def on_log(self, args, state, control, logs=None, **kwargs):
+        logs = logs or {}
+        if "loss" not in logs or not state.is_world_process_zero:
+            return
+        elapsed = time.perf_counter() - self.start
+        step = max(state.global_step, 1)
+        per_step = elapsed / step
+        self.events.write(
+            "train", step=state.global_step, total_steps=state.max_steps, epoch=round(state.epoch or 0, 4),
+            loss=float(logs["loss"]), learning_rate=float(logs.get("learning_rate", 0.0)),
+            samples_per_second=round(self.samples_per_step / per_step, 2) if per_step else None,
+            eta_seconds=round(per_step * (state.max_steps - state.global_step), 1),
+            progress=round(state.global_step / max(state.max_steps, 1), 4),
+        )
+
+    def on_evaluate(self, args, state, control, metrics=None, **kwargs):
+        metrics = metrics or {}
+        key = "eval_loss" if self.metric == "loss" else f"eval_{self.metric}"
+        value = metrics.get(key)
+        improved = False
+        if value is not None:
+            better = value < self.best_value if self.metric == "loss" else value > self.best_value \
+                if self.best_value is not None else True
+            if self.best_value is None or better:
+                improved = True
+                self.best_value, self.best_step, self.bad_evals = float(value), state.global_step, 0
+            else:
+                self.bad_evals += 1
+        if state.is_world_process_zero:
+            if improved:
+                self.save_best()
+            self.events.write(
+                "eval", step=state.global_step, epoch=round(state.epoch or 0, 4),
+                eval_loss=metrics.get("eval_loss"), eval_accuracy=metrics.get("eval_accuracy"),
+                eval_macro_f1=metrics.get("eval_macro_f1"), is_best=improved,
+            )
+        if self.patience and self.bad_evals >= self.patience:
+            self.stop_reason = f"early stopping: no better {self.metric} in {self.patience} evaluations"
+            control.should_training_stop = True
+
+
+def _compute_eval_metrics(eval_pred) -> dict[str, float]:
+    logits, labels = eval_pred
+    logits = logits[0] if isinstance(logits, tuple) else logits
+    return eval_metrics(labels, np.asarray(logits).argmax(-1))
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Decisions
+# ----------------------------------------------------------------------------------------------------------------
+def choose_model(config: TrainConfig, data: PreparedData) -> str:
+    if config.model and config.model != "auto":
+        return config.model
+    return default_model_for(language_hint(data.train["text"].tolist()))
+
+
+def choose_strategy(config: TrainConfig, total_params: int) -> str:
+    if config.strategy != "auto":
+        return config.strategy
+    # Full fine-tuning wins on accuracy and stays affordable on a CPU for the bundled small models; beyond
+    # ~150M parameters a CPU run takes hours, so only the top blocks are trained there.
+    if torch.cuda.is_available() or total_params < 150_000_000:
+        return "full"
+    return "last-n"
+
+
+def class_weight_tensor(labels: np.ndarray, n_classes: int) -> torch.Tensor:
+    counts = np.bincount(labels, minlength=n_classes).astype(np.float64)
+    counts[counts == 0] = 1.0
+    return torch.tensor(len(labels) / (n_classes * counts), dtype=torch.float32)
+
+
+def precision_flags(setting: str) -> dict[str, bool]:
+    if not torch.cuda.is_available() or setting == "no":
+        return {"bf16": False, "fp16": False}
+    if setting == "auto":
+        setting = "bf16" if torch.cuda.is_bf16_supported() else "fp16"
+    return {"bf16": setting == "bf16", "fp16": setting == "fp16"}
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# The run
+# ----------------------------------------------------------------------------------------------------------------
+def train(config: TrainConfig, progress: bool = True) -> RunResult:
+    """Train as `config` says; returns when the run is finished or stopped. Raises ClassifierError on bad input."""
+    config.validate()
+    main = is_main_process()
+    if config.output:
+        run_dir = Path(config.output).expanduser().resolve()
+        run_dir.mkdir(parents=True, exist_ok=True)
+    else:
+        run_dir = new_run_dir(f"{Path(config.data).stem}-{config.model}")
+    events = EventWriter(run_dir / "events.jsonl", enabled=main)
+    (run_dir / "STOP").unlink(missing_ok=True)
+    events.status("started", f"Training started on {describe_device()}.", device=describe_device())
+    try:
+        return _train(config, run_dir, events, progress)
+    except ClassifierError as exc:
+        events.status("failed", str(exc))
+        raise
+    except Exception as exc:
+        (run_dir / "error.log").write_text(traceback.format_exc(), encoding="utf-8")
+        events.status("failed", f"{type(exc).__name__}: {exc}. Details in {run_dir / 'error.log'}.")
+        raise
+
+
+def _train(config: TrainConfig, run_dir: Path, events: EventWriter, progress: bool) -> RunResult:
+    started = time.perf_counter()
+    main = is_main_process()
+    set_seed(config.seed)
+    callback_holder: dict[str, RunCallback] = {}
+
+    def on_signal(_signum, _frame):
+        if "cb" in callback_holder:
+            callback_holder["cb"].signalled = True
+
+    if main:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            try:
+                signal.signal(sig, on_signal)
+            except ValueError:
+                pass  # not the main thread (e.g. called from a notebook worker)
+
+    # --- data
+    data = prepare_data(
+        config.data, config.text_column, config.label_column, config.validation_file, config.test_file,
+        config.validation_fraction, config.test_fraction, config.seed, config.balance, config.max_train_samples,
+    )
+    for warning in data.warnings:
+        events.log(warning)
+    events.log(f"Data: {data.split_sizes()} rows (train/validation/test), {len(data.labels)} classes.")
+
+    # --- model and length
+    model_name = choose_model(config, data)
+    path, display = resolve_model(model_name)
+    events.log(f"Model: {display}{' (bundled, offline)' if model_name in BUNDLED else ''}.")
+    tokenizer = load_tokenizer(path)
+    loaded: LoadedModel = load_model(path, data.labels.id2label, tokenizer)
+    summary = summarize(data.train["text"].tolist(), [data.labels.names[i] for i in data.train["label"]],
+                        tokenizer, loaded.model_limit)
+    max_length = config.max_length or summary["recommended_max_length"]
+    max_length = min(max_length, loaded.model_limit)
+    total_params = sum(p.numel() for p in loaded.model.parameters())
+    strategy = choose_strategy(config, total_params)
+    vocab = loaded.model.get_input_embeddings().weight.shape[0]
+    freeze_embeddings = config.freeze_embeddings == "yes" or (
+        config.freeze_embeddings == "auto" and strategy == "full" and vocab > 100_000)
+    counts = apply_strategy(loaded, strategy, config.last_n_layers, freeze_embeddings)
+    learning_rate = config.learning_rate or default_learning_rate(strategy)
+
+    resolved = config.replace(
+        model=model_name, strategy=strategy, max_length=max_length, learning_rate=learning_rate,
+        freeze_embeddings="yes" if freeze_embeddings else "no", output=str(run_dir),
+        text_column=data.text_column, label_column=data.label_column,
+    )
+    if main:
+        resolved.to_json(run_dir / "config.json")
+        atomic_write_json(run_dir / "data.json", {
+            **data.stats, "labels": data.labels.names, "warnings": data.warnings,
+            "summary": {k: v for k, v in summary.items() if k != "token_lengths_sample"},
+        })
+    truncated = int(sum(1 for n in summary.get("token_lengths_sample", []) if n > max_length))
+    events.log(f"max_length {max_length} tokens (95% of training texts fit; {truncated} of the sampled texts are "
+               f"truncated). Strategy {strategy}: {counts['trainable_parameters']:,} of "
+               f"{counts['total_parameters']:,} parameters train.")
+
+    # --- tokenize
+    def tokenize(frame: pd.DataFrame) -> dict[str, list]:
+        encoded = encode_texts(frame["text"].tolist(), tokenizer, max_length, config.truncation)
+        return {"input_ids": encoded["input_ids"], "attention_mask": encoded["attention_mask"],
+                "labels": frame["label"].astype(int).tolist()}
+
+    from datasets import Dataset
+
+    splits = {name: Dataset.from_dict(tokenize(frame)) for name, frame in
+              (("train", data.train), ("validation", data.validation))}
+    collator = DataCollatorWithPadding(tokenizer, pad_to_multiple_of=8 if torch.cuda.is_available() else None)
+
+    def save_model_folder(target: Path) -> None:
+        def save(tmp: Path) -> None:
+            loaded.model.save_pretrained(tmp, safe_serialization=True)
+            tokenizer.save_pretrained(tmp)
+            (tmp / MODEL_META_FILE).write_text(json.dumps({
+                "max_length": max_length, "truncation": config.truncation, "base_model": model_name,
+                "strategy": strategy, "labels": data.labels.names,
+            }, ensure_ascii=False, indent=2), encoding="utf-8")
+
+        atomic_save_dir(target, save)
+
+    if strategy == "head":
+        events.status("running", "Computing the frozen backbone's features once for every text...")
+        device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        loaded.model.to(device)
+
+        def features_of(dataset: Dataset) -> torch.Tensor:
+            lengths = [len(ids) for ids in dataset["input_ids"]]
+            order = np.argsort(lengths, kind="stable")
+            batches = (
+                {k: v.to(device) for k, v in collator(
+                    [{"input_ids": dataset[int(i)]["input_ids"], "attention_mask": dataset[int(i)]["attention_mask"]}
+                     for i in order[s:s + config.eval_batch_size]]).items()}
+                for s in range(0, len(order), config.eval_batch_size)
+            )
+            sorted_feats = pooled_features(loaded.model, loaded.head, batches)
+            feats = torch.empty_like(sorted_feats)
+            feats[torch.as_tensor(order)] = sorted_feats
+            return feats
+
+        t0 = time.perf_counter()
+        feature_sets = {name: Dataset.from_dict({"features": features_of(ds).numpy(), "labels": ds["labels"]})
+                        .with_format("torch") for name, ds in splits.items()}
+        events.log(f"Features computed in {time.perf_counter() - t0:.1f}s; each epoch now trains only the head.")
+        train_model, train_set, eval_set, trainer_collator = (HeadOnlyModel(loaded.head), feature_sets["train"],
+                                                              feature_sets["validation"], None)
+    else:
+        train_model, train_set, eval_set, trainer_collator = (loaded.model, splits["train"], splits["validation"],
+                                                              collator)
+
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    samples_per_step = config.batch_size * config.gradient_accumulation_steps * world
+    steps_per_epoch = max(1, math.ceil(len(train_set) / samples_per_step))
+    total_steps = max(1, math.ceil(steps_per_epoch * config.epochs))
+    eval_steps = max(1, steps_per_epoch // config.evals_per_epoch)
+    logging_steps = config.logging_steps or max(1, total_steps // 50)
+    args = TrainingArguments(
+        output_dir=str(run_dir / ".trainer"),
+        per_device_train_batch_size=config.batch_size,
+        per_device_eval_batch_size=config.eval_batch_size,
+        num_train_epochs=config.epochs,
+        learning_rate=learning_rate,
+        weight_decay=config.weight_decay,
+        warmup_steps=config.warmup_ratio,
+        lr_scheduler_type=config.lr_scheduler_type,
+        gradient_accumulation_steps=config.gradient_accumulation_steps,
+        max_grad_norm=config.max_grad_norm,
+        gradient_checkpointing=config.gradient_checkpointing and strategy != "head",
+        eval_strategy="steps",
+        eval_steps=eval_steps,
+        logging_strategy="steps",
+        logging_steps=logging_steps,
+        logging_first_step=True,
+        save_strategy="no",  # best/ and last/ are written by us, atomically, without optimizer state
+        report_to="none",
+        seed=config.seed,
+        data_seed=config.seed,
+        disable_tqdm=not (progress and main),
+        train_sampling_strategy="group_by_length" if strategy != "head" else "random",
+        dataloader_num_workers=0,
+        dataloader_pin_memory=torch.cuda.is_available(),
+        use_cpu=not torch.cuda.is_available(),
+        ddp_find_unused_parameters=strategy != "full",
+        **precision_flags(config.mixed_precision),
+    )
+    callback = RunCallback(run_dir, events, lambda: save_model_folder(run_dir / "best"),
+                           config.metric_for_best_model, config.early_stopping_patience, samples_per_step)
+    callback_holder["cb"] = callback
+    weights = class_weight_tensor(data.train["label"].to_numpy(), len(data.labels)) \
+        if config.class_weights == "balanced" else None
+    trainer = ClassifierTrainer(
+        model=train_model, args=args, train_dataset=train_set, eval_dataset=eval_set,
+        data_collator=trainer_collator, compute_metrics=_compute_eval_metrics, callbacks=[callback],
+        class_weights=weights, label_smoothing=config.label_smoothing,
+    )
+    # The events file is the record; a bar in the terminal is enough, without Trainer's dicts of logs.
+    trainer.remove_callback(PrinterCallback)
+    trainer.remove_callback(ProgressCallback)
+    if progress and main:
+        trainer.add_callback(QuietProgressCallback)
+    events.status("running", f"Training {display} ({strategy}) for {config.epochs:g} epoch(s), {total_steps} steps "
+                  f"on {describe_device()}.", total_steps=total_steps,
+                  trainable_parameters=counts["trainable_parameters"])
+    train_start = time.perf_counter()
+    output = trainer.train()
+    train_seconds = time.perf_counter() - train_start
+    stopped = callback.stop_reason == "stop requested"
+    if callback.stop_reason:
+        events.log(f"Training ended early: {callback.stop_reason}.")
+    if main and callback.best_value is None:
+        # stopped before the first evaluation: the model as it is is the best we have
+        save_model_folder(run_dir / "best")
+    if main:
+        save_model_folder(run_dir / "last")
+    if not main:
+        return RunResult(run_dir, "stopped" if stopped else "finished", None)
+
+    # --- test
+    events.status("evaluating", "Evaluating the best checkpoint on the test set...")
+    metrics = evaluate_on_test(run_dir, data, config, display)
+    metrics.update({
+        "model": display, "strategy": strategy, "max_length": max_length,
+        "trainable_parameters": counts["trainable_parameters"], "total_parameters": counts["total_parameters"],
+        "train_seconds": round(train_seconds, 1), "total_seconds": round(time.perf_counter() - started, 1),
+        "train_samples_per_second": round(float(output.metrics.get("train_samples_per_second", 0.0)), 2),
+        "best_step": callback.best_step, f"best_validation_{config.metric_for_best_model}": callback.best_value,
+        "steps_trained": trainer.state.global_step, "device": describe_device(),
+    })
+    atomic_write_json(run_dir / "metrics.json", metrics)
+    baseline = metrics.get("baseline") or {}
+    events.write("test", accuracy=metrics["accuracy"], macro_f1=metrics["macro_f1"],
+                 baseline_accuracy=baseline.get("accuracy"), baseline_macro_f1=baseline.get("macro_f1"))
+    status = "stopped" if stopped else "finished"
+    summary_line = (f"Test accuracy {metrics['accuracy']:.4f}, macro-F1 {metrics['macro_f1']:.4f}"
+                    + (f" (TF-IDF baseline {baseline['accuracy']:.4f} / {baseline['macro_f1']:.4f})" if baseline
+                       else "") + f"; {metrics['total_seconds']:.0f}s in all.")
+    events.status(status, ("Stopped on request. " if stopped else "Finished. ") + summary_line)
+    return RunResult(run_dir, status, metrics)
+
+
+def evaluate_on_test(run_dir: Path, data: PreparedData, config: TrainConfig, display: str) -> dict[str, Any]:
+    """Test metrics of best/ as a user will get them (through Predictor), predictions.csv, and the baseline."""
+    from .predict import Predictor
+
+    predictor = Predictor(run_dir, batch_size=config.eval_batch_size)
+    texts = data.test["text"].tolist()
+    gold = data.test["label"].to_numpy()
+    probs = predictor.predict_proba(texts)
+    predicted = probs.argmax(-1)
+    names = data.labels.names
+    metrics = classification_metrics(gold, predicted, names)
+    table = pd.DataFrame({
+        "text": texts, "gold": [names[i] for i in gold], "predicted": [names[i] for i in predicted],
+        "confidence": probs.max(-1).round(6), "correct": gold == predicted,
+    })
+    for i, name in enumerate(names):
+        table[f"p_{name}"] = probs[:, i].round(6)
+    atomic_write_text(run_dir / "predictions.csv", table.to_csv(index=False))
+    if config.baseline:
+        metrics["baseline"] = tfidf_baseline(data.train["text"], data.train["label"], texts, gold, names,
+                                             seed=config.seed)
+    return metrics
