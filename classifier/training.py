@@ -363,7 +363,7 @@ def _train(config: TrainConfig, run_dir: Path, events: EventWriter, progress: bo
         lr_scheduler_type=config.lr_scheduler_type,
         gradient_accumulation_steps=config.gradient_accumulation_steps,
         max_grad_norm=config.max_grad_norm,
-        gradient_checkpointing=config.gradient_checkpointing and strategy != "head",
+        activation_checkpointing=config.gradient_checkpointing and strategy != "head",
         eval_strategy="steps",
         eval_steps=eval_steps,
         logging_strategy="steps",

@@ -1,0 +1,168 @@
+"""Plotly figures for the web app and for notebooks: data summary, training curves, confusion matrix.
+
+Every function takes plain Python values (lists, dicts, events as written to RUN/events.jsonl) and returns a
+`plotly.graph_objects.Figure`; nothing here reads files or knows about gradio. Titles and axis names are
+arguments with English defaults, so the web app can pass them in the reader's language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+BLUE, ORANGE, GREEN, GREY = "#2563eb", "#f97316", "#16a34a", "#9ca3af"
+HEIGHT = 320
+
+
+def _layout(fig: go.Figure, title: str, height: int = HEIGHT, **extra: Any) -> go.Figure:
+    fig.update_layout(
+        title={"text": title, "x": 0.01, "xanchor": "left", "font": {"size": 15}},
+        template="plotly_white", height=height, margin={"l": 55, "r": 20, "t": 45, "b": 45},
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.0, "xanchor": "right", "x": 1.0},
+        **extra,
+    )
+    return fig
+
+
+def empty_figure(message: str = "", title: str = "", height: int = HEIGHT) -> go.Figure:
+    """A blank chart with a grey note in the middle (e.g. 'waiting for the first step')."""
+    fig = go.Figure()
+    fig.add_annotation(text=message, showarrow=False, font={"size": 14, "color": GREY},
+                       xref="paper", yref="paper", x=0.5, y=0.5)
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return _layout(fig, title, height)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Data
+# ----------------------------------------------------------------------------------------------------------------
+def class_counts(counts: dict[str, int], title: str = "Examples per class", x_title: str = "Class",
+                 y_title: str = "Examples") -> go.Figure:
+    """Bar per class, largest first, with the count on top."""
+    items = sorted(counts.items(), key=lambda kv: -kv[1])
+    names, values = [str(k) for k, _ in items], [int(v) for _, v in items]
+    fig = go.Figure(go.Bar(x=names, y=values, text=values, textposition="outside", marker_color=BLUE,
+                           cliponaxis=False, hovertemplate="%{x}: %{y}<extra></extra>"))
+    fig.update_xaxes(title=x_title, type="category")
+    fig.update_yaxes(title=y_title, rangemode="tozero")
+    return _layout(fig, title)
+
+
+def length_histogram(lengths: Sequence[int], recommended: int | None = None, model_limit: int | None = None,
+                     title: str = "Text length (tokens)", x_title: str = "Tokens per text",
+                     y_title: str = "Texts", recommended_label: str = "recommended max length",
+                     limit_label: str = "model limit") -> go.Figure:
+    """Histogram of token lengths with a vertical line at the recommended max length (and the model's limit
+    when texts come near it)."""
+    lengths = [int(n) for n in lengths]
+    fig = go.Figure(go.Histogram(x=lengths, nbinsx=min(60, max(10, len(set(lengths)))), marker_color=BLUE,
+                                 opacity=0.85, hovertemplate="%{x}: %{y}<extra></extra>"))
+    if recommended:
+        fig.add_vline(x=recommended, line_dash="dash", line_color=ORANGE, line_width=2,
+                      annotation_text=f"{recommended_label}: {recommended}", annotation_position="top right",
+                      annotation_font_color=ORANGE)
+    if model_limit and lengths and max(lengths) > 0.8 * model_limit:
+        fig.add_vline(x=model_limit, line_dash="dot", line_color=GREY,
+                      annotation_text=f"{limit_label}: {model_limit}", annotation_position="top left")
+    fig.update_xaxes(title=x_title, rangemode="tozero")
+    fig.update_yaxes(title=y_title)
+    return _layout(fig, title, bargap=0.05)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Training (events as in classifier.events)
+# ----------------------------------------------------------------------------------------------------------------
+def loss_curve(train_events: Sequence[dict[str, Any]], title: str = "Training loss", x_title: str = "Step",
+               y_title: str = "Loss", total_steps: int | None = None) -> go.Figure:
+    """Training loss per logged step; the x axis spans the whole run when `total_steps` is known."""
+    steps = [e["step"] for e in train_events if e.get("loss") is not None]
+    losses = [float(e["loss"]) for e in train_events if e.get("loss") is not None]
+    fig = go.Figure(go.Scatter(x=steps, y=losses, mode="lines+markers", line={"color": BLUE, "width": 2},
+                               marker={"size": 5}, name=y_title, hovertemplate="step %{x}: %{y:.4f}<extra></extra>"))
+    fig.update_xaxes(title=x_title, range=[0, total_steps * 1.02] if total_steps else None)
+    fig.update_yaxes(title=y_title, rangemode="tozero")
+    return _layout(fig, title)
+
+
+def validation_curves(eval_events: Sequence[dict[str, Any]], title: str = "Validation",
+                      x_title: str = "Step", loss_name: str = "loss", accuracy_name: str = "accuracy",
+                      f1_name: str = "macro-F1", score_title: str = "Score", loss_title: str = "Loss",
+                      total_steps: int | None = None) -> go.Figure:
+    """Validation accuracy and macro-F1 (left axis, 0..1) and validation loss (right axis) per evaluation;
+    the best evaluation is ringed."""
+    fig = make_subplots(specs=[[{"secondary_y": True}]])
+    steps = [e["step"] for e in eval_events]
+
+    def series(key: str) -> list[float | None]:
+        return [None if e.get(key) is None else float(e[key]) for e in eval_events]
+
+    fig.add_trace(go.Scatter(x=steps, y=series("eval_accuracy"), name=accuracy_name, mode="lines+markers",
+                             line={"color": GREEN, "width": 2}, hovertemplate="%{y:.4f}<extra></extra>"))
+    fig.add_trace(go.Scatter(x=steps, y=series("eval_macro_f1"), name=f1_name, mode="lines+markers",
+                             line={"color": BLUE, "width": 2}, hovertemplate="%{y:.4f}<extra></extra>"))
+    fig.add_trace(go.Scatter(x=steps, y=series("eval_loss"), name=loss_name, mode="lines+markers",
+                             line={"color": ORANGE, "width": 2, "dash": "dot"},
+                             hovertemplate="%{y:.4f}<extra></extra>"), secondary_y=True)
+    best = [e for e in eval_events if e.get("is_best")]
+    if best:
+        last_best = best[-1]
+        fig.add_trace(go.Scatter(x=[last_best["step"]], y=[last_best.get("eval_macro_f1")], mode="markers",
+                                 marker={"size": 14, "color": "rgba(0,0,0,0)", "line": {"color": BLUE, "width": 2}},
+                                 name="best", showlegend=False, hoverinfo="skip"))
+    fig.update_xaxes(title=x_title, range=[0, total_steps * 1.02] if total_steps else None)
+    fig.update_yaxes(title=score_title, range=[0, 1.02], secondary_y=False)
+    fig.update_yaxes(title=loss_title, rangemode="tozero", showgrid=False, secondary_y=True)
+    return _layout(fig, title)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Evaluation
+# ----------------------------------------------------------------------------------------------------------------
+def confusion_matrix(labels: Sequence[str], matrix: Sequence[Sequence[int]], normalize: bool = False,
+                     title: str = "Confusion matrix (test set)", x_title: str = "Predicted",
+                     y_title: str = "True") -> go.Figure:
+    """Heatmap, rows = true class, columns = predicted class. `normalize` divides each row by its total, so a
+    cell reads 'share of this class predicted as ...' and the diagonal is each class's recall."""
+    labels = [str(x) for x in labels]
+    counts = [[int(v) for v in row] for row in matrix]
+    if normalize:
+        values = [[v / sum(row) if sum(row) else 0.0 for v in row] for row in counts]
+        text = [[f"{v:.0%}" if v >= 0.005 or v == 0 else "<1%" for v in row] for row in values]
+        hover = "true %{y}<br>predicted %{x}<br>%{z:.1%} of the row (%{customdata})<extra></extra>"
+    else:
+        values = counts
+        text = [[str(v) for v in row] for row in counts]
+        hover = "true %{y}<br>predicted %{x}<br>%{z} texts<extra></extra>"
+    n = len(labels)
+    fig = go.Figure(go.Heatmap(
+        z=values, x=labels, y=labels, text=text, texttemplate="%{text}", customdata=counts,
+        colorscale="Blues", zmin=0, zmax=1 if normalize else None, hovertemplate=hover, showscale=True,
+        textfont={"size": 14 if n <= 6 else 10},
+    ))
+    fig.update_xaxes(title=x_title, type="category", side="bottom", tickangle=-30 if n > 6 else 0)
+    fig.update_yaxes(title=y_title, type="category", autorange="reversed")
+    return _layout(fig, title, height=max(HEIGHT, 150 + 40 * n))
+
+
+def model_vs_baseline(metrics: dict[str, Any], title: str = "Test set: fine-tuned model vs. TF-IDF baseline",
+                      model_name: str = "fine-tuned", baseline_name: str = "TF-IDF baseline",
+                      accuracy_name: str = "accuracy", f1_name: str = "macro-F1") -> go.Figure:
+    """Grouped bars of accuracy and macro-F1 for the model and, when present, the baseline."""
+    names = [accuracy_name, f1_name]
+    fig = go.Figure()
+    model_values = [metrics.get("accuracy"), metrics.get("macro_f1")]
+    fig.add_trace(go.Bar(x=names, y=model_values, name=model_name, marker_color=BLUE,
+                         text=[f"{v:.3f}" if v is not None else "" for v in model_values], textposition="outside",
+                         cliponaxis=False))
+    baseline = metrics.get("baseline") or {}
+    if baseline:
+        base_values = [baseline.get("accuracy"), baseline.get("macro_f1")]
+        fig.add_trace(go.Bar(x=names, y=base_values, name=baseline_name, marker_color=GREY,
+                             text=[f"{v:.3f}" if v is not None else "" for v in base_values],
+                             textposition="outside", cliponaxis=False))
+    fig.update_yaxes(range=[0, 1.1])
+    return _layout(fig, title, barmode="group")

@@ -1,0 +1,302 @@
+"""The web app's side of a training run: start the engine's CLI as a subprocess, watch its events, stop it.
+
+No gradio in here, so it is unit-testable and usable from a notebook:
+
+    runner = TrainingRunner()
+    run_dir = runner.start(TrainConfig(data="assets/sms_spam.tsv", epochs=1))   # returns at once
+    runner.view(run_dir)      # RunView: status, train/eval events for the curves, progress, log lines
+    runner.stop(run_dir)      # RUN/STOP: the trainer finishes the step, saves last/, keeps best/, tests
+
+The process is `python -m classifier train --config RUN/request.json --output RUN --quiet`, with stdout and
+stderr in RUN/train.log, in a session of its own: closing the browser or restarting the app does not stop it.
+One training at a time per app: `start` refuses while a run it (or an earlier instance of the app on the same
+runs folder) started is still going, and names that run.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..config import TrainConfig
+from ..errors import ClassifierError, RunError
+from ..events import last_status, tail_events
+from ..runs import new_run_dir, request_stop, runs_root, stop_requested
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+ASSETS = PROJECT_ROOT / "assets"
+REQUEST_FILE = "request.json"
+LOG_FILE = "train.log"
+ACTIVE = ("starting", "started", "running", "evaluating")
+FINAL = ("finished", "stopped", "failed", "interrupted")
+
+
+class RunInProgress(ClassifierError):
+    """A second Start while a run is training."""
+
+    def __init__(self, run_dir: Path) -> None:
+        self.run_dir = run_dir
+        super().__init__(f"A training run is in progress: {run_dir.name}. Wait for it to finish, or stop it first.")
+
+
+@dataclass
+class RunView:
+    """What the Train tab shows of one run."""
+
+    run_dir: Path
+    status: str  # starting, started, running, evaluating, finished, stopped, failed, interrupted, unknown
+    message: str
+    train: list[dict[str, Any]] = field(default_factory=list)
+    evals: list[dict[str, Any]] = field(default_factory=list)
+    logs: list[str] = field(default_factory=list)
+    test: dict[str, Any] | None = None
+    total_steps: int | None = None
+    stopping: bool = False
+    events_seen: int = 0
+
+    @property
+    def name(self) -> str:
+        return self.run_dir.name
+
+    @property
+    def active(self) -> bool:
+        return self.status in ACTIVE
+
+    @property
+    def progress(self) -> float:
+        if self.status in ("finished", "stopped") or (self.status == "evaluating" and self.train):
+            return 1.0 if self.status == "finished" else (self.train[-1].get("progress") or 0.0) if self.train else 0
+        return float(self.train[-1].get("progress") or 0.0) if self.train else 0.0
+
+    @property
+    def step(self) -> int:
+        return int(self.train[-1].get("step") or 0) if self.train else 0
+
+    @property
+    def eta_seconds(self) -> float | None:
+        return self.train[-1].get("eta_seconds") if self.train and self.status == "running" else None
+
+
+class EventLog:
+    """RUN/events.jsonl read incrementally: each `refresh` reads only what was appended since the last one."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.offset = 0
+        self.events: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+
+    def refresh(self) -> list[dict[str, Any]]:
+        with self._lock:
+            new, self.offset = tail_events(self.path, self.offset)
+            self.events.extend(new)
+            return list(self.events)
+
+
+class TrainingRunner:
+    """Starts, watches and stops training subprocesses; one instance per app, shared by every browser."""
+
+    def __init__(self, root: Path | None = None, python: str = sys.executable) -> None:
+        self._root = root
+        self.python = python
+        self._lock = threading.Lock()
+        self._procs: dict[Path, subprocess.Popen] = {}
+        self._logs: dict[Path, EventLog] = {}
+
+    @property
+    def root(self) -> Path:
+        return self._root or runs_root()  # read at call time: CLASSIFIER_HOME may be set after import
+
+    # ------------------------------------------------------------------ start / stop
+    def command(self, run_dir: Path) -> list[str]:
+        return [self.python, "-m", "classifier", "train", "--config", str(run_dir / REQUEST_FILE),
+                "--output", str(run_dir), "--quiet"]
+
+    def start(self, config: TrainConfig) -> Path:
+        """Write RUN/request.json and launch the training; returns the run folder without waiting."""
+        config.validate()
+        with self._lock:
+            busy = self.active_run()
+            if busy is not None:
+                raise RunInProgress(busy)
+            hint = f"{Path(config.data).stem}-{Path(str(config.model)).name}"
+            run_dir = new_run_dir(hint, self.root).resolve()
+            config = _keep_inputs(config, run_dir).replace(output=str(run_dir))
+            config.to_json(run_dir / REQUEST_FILE)
+            env = {**os.environ, "PYTHONUNBUFFERED": "1", "TOKENIZERS_PARALLELISM": "false",
+                   "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")]))}
+            with open(run_dir / LOG_FILE, "ab") as log:
+                proc = subprocess.Popen(self.command(run_dir), stdout=log, stderr=subprocess.STDOUT,
+                                        stdin=subprocess.DEVNULL, cwd=PROJECT_ROOT, env=env, start_new_session=True)
+            self._procs[run_dir] = proc
+            # wait() in a thread reaps the child as soon as it exits, so a dead trainer is never a zombie that
+            # still answers kill(pid, 0)
+            threading.Thread(target=proc.wait, name=f"reap-{proc.pid}", daemon=True).start()
+        return run_dir
+
+    def stop(self, run_dir: Path) -> None:
+        run_dir = Path(run_dir)
+        if not self.view(run_dir).active:
+            raise RunError(f"Run {run_dir.name} is not training; there is nothing to stop.")
+        request_stop(run_dir)
+
+    # ------------------------------------------------------------------ finding runs
+    def app_runs(self) -> list[Path]:
+        """Run folders started by a web app (they hold request.json), newest first."""
+        if not self.root.is_dir():
+            return []
+        return sorted((p.resolve() for p in self.root.iterdir() if (p / REQUEST_FILE).is_file()), reverse=True)
+
+    def active_run(self) -> Path | None:
+        """The run this app is training, if any (also one started before the app was restarted)."""
+        for run_dir, proc in list(self._procs.items()):
+            if proc.poll() is None and run_dir.is_dir():
+                return run_dir
+        for run_dir in self.app_runs()[:5]:
+            if self.view(run_dir).active:
+                return run_dir
+        return None
+
+    def latest_run(self) -> Path | None:
+        """The run to show when the app opens: the one training now, else the newest one."""
+        active = self.active_run()
+        if active is not None:
+            return active
+        if not self.root.is_dir():
+            return None
+        runs = [p for p in self.root.iterdir() if p.is_dir() and not p.name.startswith(".")
+                and ((p / REQUEST_FILE).is_file() or (p / "config.json").is_file())]
+        return max(runs, key=lambda p: p.name).resolve() if runs else None
+
+    # ------------------------------------------------------------------ watching
+    def view(self, run_dir: Path) -> RunView:
+        run_dir = Path(run_dir).resolve()
+        log = self._logs.get(run_dir)
+        if log is None:
+            log = self._logs.setdefault(run_dir, EventLog(run_dir / "events.jsonl"))
+        events = log.refresh()
+        view = RunView(run_dir=run_dir, status="unknown", message="", events_seen=len(events))
+        for event in events:
+            kind = event.get("type")
+            if kind == "train":
+                view.train.append(event)
+                view.total_steps = event.get("total_steps") or view.total_steps
+            elif kind == "eval":
+                view.evals.append(event)
+            elif kind == "test":
+                view.test = event
+            elif kind == "status" and event.get("total_steps"):
+                view.total_steps = event["total_steps"]
+            if kind in ("log", "status") and event.get("message"):
+                view.logs.append(f"{str(event.get('time', ''))[11:19]}  {event['message']}")
+        view.status, view.message = self._status(run_dir, last_status(events))
+        view.stopping = view.active and stop_requested(run_dir)
+        return view
+
+    def _status(self, run_dir: Path, event: dict[str, Any] | None) -> tuple[str, str]:
+        proc = self._procs.get(run_dir)
+        exited = proc is not None and proc.poll() is not None
+        if event is None:
+            if proc is not None and not exited:
+                return "starting", ""
+            if exited:
+                return "failed", _log_tail(run_dir) or f"The training process exited with code {proc.returncode}."
+            return "unknown", ""
+        status, message = event.get("status", "unknown"), event.get("message", "")
+        if status in ACTIVE:
+            alive = (not exited) if proc is not None else _pid_alive(event.get("pid"))
+            if not alive:
+                tail = _log_tail(run_dir)
+                return "interrupted", "The training process ended without finishing (killed or crashed)." + (
+                    f" Last lines of train.log: {tail}" if tail else "")
+        return status, message
+
+
+def _pid_alive(pid: Any) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _log_tail(run_dir: Path, chars: int = 600) -> str:
+    try:
+        text = (run_dir / LOG_FILE).read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return ""
+    lines = [line for line in text.splitlines() if line.strip() and "\r" not in line]
+    return " ".join(lines[-6:])[-chars:]
+
+
+def _keep_inputs(config: TrainConfig, run_dir: Path) -> TrainConfig:
+    """Copy uploaded files (they live in a temporary upload folder) into RUN/inputs/, so the run's config keeps
+    pointing at its data after the upload cache is cleaned. The bundled samples are referenced where they are."""
+    changes = {}
+    for name in ("data", "validation_file", "test_file"):
+        value = getattr(config, name)
+        if not value:
+            continue
+        source = Path(value).resolve()
+        if not source.is_file() or ASSETS in source.parents:
+            continue
+        target = run_dir / "inputs" / source.name
+        target.parent.mkdir(exist_ok=True)
+        if target.exists():
+            target = target.with_name(f"{name}-{source.name}")
+        shutil.copy2(source, target)
+        changes[name] = str(target)
+    return config.replace(**changes) if changes else config
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# How long will it take?
+# ---------------------------------------------------------------------------------------------------------------
+# Training samples per second on a small CPU (2 cores, texts of ~40 tokens), measured with the bundled models;
+# a GPU is taken as 15x faster. Past runs of the same model, strategy and device replace these guesses.
+CPU_SAMPLES_PER_SECOND = {
+    ("all-MiniLM-L6-v2", "full"): 40.0, ("all-MiniLM-L6-v2", "last-n"): 80.0,
+    ("multilingual-e5-small", "full"): 14.0, ("multilingual-e5-small", "last-n"): 30.0,
+}
+HEAD_FEATURES_PER_SECOND = 150.0  # `head` runs the frozen backbone once per text, then trains in no time
+OVERHEAD_SECONDS = 25.0  # start-up, model loading, test evaluation and the TF-IDF baseline
+
+
+def estimate_seconds(model: str, strategy: str, train_rows: int, epochs: float, on_gpu: bool,
+                     history: list[dict[str, Any]] | None = None) -> float:
+    """A rough duration for a run: training samples / throughput + fixed overhead. `history`: metrics.json
+    dicts of earlier runs (their `train_samples_per_second` is the best guess there is)."""
+    strategy = "full" if strategy == "auto" else strategy
+    samples = max(train_rows, 1) * max(epochs, 0.01)
+    same = [m.get("train_samples_per_second") for m in history or []
+            if m.get("model") == model and m.get("strategy") == strategy and m.get("train_samples_per_second")
+            and ("CPU" in str(m.get("device", ""))) == (not on_gpu)]
+    speedup = 15.0 if on_gpu else 1.0
+    if strategy == "head":
+        seconds = train_rows * 1.3 / (HEAD_FEATURES_PER_SECOND * speedup) + 2 * epochs
+    elif same:
+        seconds = samples / sorted(same)[len(same) // 2]
+    else:
+        seconds = samples / (CPU_SAMPLES_PER_SECOND.get((model, strategy), 8.0) * speedup)
+    return seconds + OVERHEAD_SECONDS / (2 if on_gpu else 1)
+
+
+def wait_until(predicate, timeout: float, interval: float = 0.2) -> bool:
+    """Poll `predicate` until it is true or `timeout` seconds pass (for tests and scripts)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return bool(predicate())
