@@ -59,8 +59,8 @@ def test_split_is_stratified_seeded_and_leak_free():
 
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030", "utf-16"])
 def test_chinese_csv_in_any_common_encoding(tmp_path, encoding):
-    rows = "标签,内容\n" + "\n".join(f"{lab},{text}" for lab, text in
-                                    [("体育", "国足晋级世界杯"), ("财经", "央行下调利率"), ("体育", "湖人击败勇士")] * 4)
+    pairs = [("体育", "国足晋级世界杯"), ("财经", "央行下调利率"), ("体育", "湖人击败勇士")] * 4
+    rows = "标签,内容\n" + "\n".join(f"{lab},{text}" for lab, text in pairs)
     path = write(tmp_path, "news.csv", rows, encoding=encoding)
     frame = read_table(path)
     text, label = detect_columns(frame)
