@@ -8,7 +8,6 @@ Three kinds of names:
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -90,7 +89,7 @@ def resolve_model(name: str) -> tuple[Path | str, str]:
         if not (local / "config.json").exists():
             raise ModelError(f"Folder {local} is not a Hugging Face model folder (it has no config.json).")
         return local.resolve(), local.name
-    if local.suffix or os.sep in name and name.count("/") > 1:
+    if name.startswith((".", "~", "/")) or name.count("/") > 1:
         raise ModelError(f"Model folder {name} does not exist.")
     # a hub id: make sure its config can be had now, so a missing network fails here with a clear message
     from transformers import AutoConfig

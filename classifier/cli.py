@@ -130,7 +130,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     result = evaluate_file(args.run, args.data, args.text_column, args.label_column)
     text = json.dumps(result, ensure_ascii=False, indent=2)
     if args.output:
-        Path(args.output).write_text(text + "\n", encoding="utf-8")
+        from .runs import atomic_write_text
+
+        atomic_write_text(Path(args.output), text + "\n")
     print(text)
     return 0
 

@@ -90,7 +90,7 @@ def decode_bytes(raw: bytes, source: str = "the file") -> tuple[str, str]:
     if raw.startswith(codecs.BOM_UTF8):
         return raw[len(codecs.BOM_UTF8):].decode("utf-8", errors="replace"), "utf-8-sig"
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return raw.decode("utf-16"), "utf-16"
+        return raw.decode("utf-16", errors="replace"), "utf-16"
     if b"\x00" in raw[:4096]:
         # UTF-16 without BOM shows a zero byte in every other position; anything else with NULs is binary.
         even, odd = raw[0:4096:2].count(0), raw[1:4096:2].count(0)
@@ -114,6 +114,22 @@ def decode_bytes(raw: bytes, source: str = "the file") -> tuple[str, str]:
     if best is None:
         raise DataError(f"Cannot tell the text encoding of {source}. Save it as UTF-8 and try again.")
     return str(best), best.encoding
+
+
+def _first_line_is_json(text: str) -> bool:
+    stripped = text.lstrip()
+    if stripped[:1] == "[":
+        try:
+            json.loads(stripped)
+            return True
+        except json.JSONDecodeError:
+            return False
+    if stripped[:1] == "{":
+        try:
+            return isinstance(json.loads(stripped.splitlines()[0]), dict)
+        except json.JSONDecodeError:
+            return False
+    return False
 
 
 def _looks_binary(text: str) -> bool:
@@ -145,7 +161,7 @@ def read_table(path: str | Path, sheet: str | int | None = None) -> pd.DataFrame
             )
         if not text.strip():
             raise DataError(f"File {path.name} is empty. It needs one text and one label per row.")
-        if suffix in JSON_EXTENSIONS or text.lstrip()[:1] in ("{", "["):
+        if suffix in JSON_EXTENSIONS or _first_line_is_json(text):
             frame = _read_json(text, path.name)
         else:
             frame = _read_delimited(text, path.name)
@@ -161,7 +177,7 @@ def _read_excel(path: Path, sheet: str | int | None) -> pd.DataFrame:
         sheets = pd.read_excel(path, sheet_name=None if sheet is None else sheet, dtype=object)
     except Exception as exc:  # openpyxl raises many kinds for a broken file
         raise DataError(f"Cannot read the Excel file {path.name}: {exc}. Re-save it as .xlsx or export CSV.") from None
-    if isinstance(sheets, pd.DataFrame):
+    if isinstance(sheets, pd.DataFrame):  # pragma: no cover - only with an explicit sheet
         return sheets
     for frame in sheets.values():  # the first sheet that has data
         if not frame.dropna(how="all").empty:
@@ -179,6 +195,10 @@ def _read_json(text: str, name: str) -> pd.DataFrame:
         if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
             raise DataError(f"{name} must be a JSON list of objects such as {{\"text\": ..., \"label\": ...}}.")
         return pd.DataFrame.from_records(records)
+    if stripped.startswith("{") and "\n" not in stripped.strip():
+        value = json.loads(stripped) if _first_line_is_json(stripped) else None
+        if isinstance(value, dict) and value and all(isinstance(v, (dict, list)) for v in value.values()):
+            return pd.DataFrame(value)  # pandas' to_json() layout: {"text": {"0": ...}, "label": {"0": ...}}
     records, bad = [], []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
@@ -473,8 +493,11 @@ def stratified_split(labels: np.ndarray, fractions: tuple[float, float], seed: i
 
 
 def _downsample(frame: pd.DataFrame, seed: int) -> pd.DataFrame:
-    smallest = frame["label"].value_counts().min()
-    parts = [group.sample(n=smallest, random_state=seed) for _, group in frame.groupby("label")]
+    counts = frame["label"].value_counts()
+    # a class of one or two rows must not shrink every other class to its size
+    usable = counts[counts >= MIN_PER_CLASS_FOR_SPLIT]
+    smallest = int(usable.min()) if len(usable) else int(counts.min())
+    parts = [group.sample(n=min(smallest, len(group)), random_state=seed) for _, group in frame.groupby("label")]
     return pd.concat(parts).sample(frac=1.0, random_state=seed).reset_index(drop=True)
 
 
@@ -539,6 +562,9 @@ def prepare_data(
                             "they were removed from training to keep the evaluation honest.")
             main = main[~overlap].reset_index(drop=True)
 
+    if main.empty:
+        raise DataError(f"Every text of {name} also appears in the validation/test file, so nothing is left to "
+                        "train on. Give a training file with other texts.")
     names = _sort_labels(set(main["label_name"]))
     if len(names) < 2:
         only = names[0] if names else "none"
@@ -593,7 +619,8 @@ def prepare_data(
     counts_before = train["label"].value_counts().sort_index()
     if balance:
         train = _downsample(train, seed)
-        warnings.append(f"Balanced the training split: every class downsampled to {int(counts_before.min())} "
+        per_class = int(train["label"].value_counts().max())
+        warnings.append(f"Balanced the training split: every class downsampled to {per_class} "
                         f"row(s) ({len(train)} rows left of {int(counts_before.sum())}). Validation and test keep "
                         "their natural class shares.")
     if max_train_samples and len(train) > max_train_samples:

@@ -8,18 +8,28 @@ Fine-Tune BERT for Text Classification") found best for long reviews and news, w
 from __future__ import annotations
 
 
+def special_tokens_around(tokenizer) -> tuple[list[int], list[int]]:
+    """The ids a tokenizer puts before and after a text (e.g. [CLS] ... [SEP]), found by encoding one word."""
+    core = tokenizer("a", add_special_tokens=False)["input_ids"]
+    full = tokenizer("a")["input_ids"]
+    for start in range(len(full) - len(core) + 1):
+        if full[start:start + len(core)] == core:
+            return full[:start], full[start + len(core):]
+    return [], []
+
+
 def encode_texts(texts: list[str], tokenizer, max_length: int, truncation: str = "head") -> dict[str, list]:
     if truncation == "head":
         return tokenizer(list(texts), truncation=True, max_length=max_length)
     encoded = tokenizer(list(texts), truncation=False, add_special_tokens=False)
-    special = tokenizer.num_special_tokens_to_add(pair=False)
-    budget = max(max_length - special, 2)
+    prefix, suffix = special_tokens_around(tokenizer)
+    budget = max(max_length - len(prefix) - len(suffix), 2)
     ids_out, masks = [], []
     for ids in encoded["input_ids"]:
         if len(ids) > budget:
             head = budget // 4
             ids = ids[:head] + ids[len(ids) - (budget - head):]
-        full = tokenizer.build_inputs_with_special_tokens(ids)
+        full = prefix + ids + suffix
         ids_out.append(full)
         masks.append([1] * len(full))
     return {"input_ids": ids_out, "attention_mask": masks}

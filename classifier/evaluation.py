@@ -68,9 +68,17 @@ def read_texts(data: str | Path, text_column: str | None = None) -> list[str]:
     except DataError as exc:
         if "single column" not in str(exc):
             raise
-        # one text per line, no label: the usual file of texts to classify
+        # one column: texts, perhaps under a header such as "text"
+        import csv
+        import io
+
+        from .data import TEXT_NAMES
+
         text, _ = decode_bytes(path.read_bytes(), path.name)
-        return [line.strip() for line in text.splitlines() if line.strip()]
+        rows = [row[0].strip() for row in csv.reader(io.StringIO(text)) if row and row[0].strip()]
+        if rows and rows[0].lower() in TEXT_NAMES:
+            rows = rows[1:]
+        return rows
     if text_column is None:
         if len(frame.columns) == 1:
             text_column = frame.columns[0]

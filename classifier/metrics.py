@@ -25,8 +25,12 @@ def classification_metrics(y_true, y_pred, label_names: list[str]) -> dict[str, 
         y_true, y_pred, labels=ids, zero_division=0
     )
     out: dict[str, Any] = {"accuracy": float(accuracy_score(y_true, y_pred)), "samples": int(len(y_true))}
+    # Averages cover the classes that occur (in gold or predicted): a class with no test rows, e.g. one too small
+    # to split, would otherwise count as F1 = 0 and pull macro-F1 down for nothing.
+    present = np.union1d(y_true, y_pred).tolist()
     for average in ("macro", "weighted"):
-        p, r, f, _ = precision_recall_fscore_support(y_true, y_pred, labels=ids, average=average, zero_division=0)
+        p, r, f, _ = precision_recall_fscore_support(y_true, y_pred, labels=present, average=average,
+                                                     zero_division=0)
         out[f"{average}_precision"], out[f"{average}_recall"], out[f"{average}_f1"] = float(p), float(r), float(f)
     out["per_class"] = {
         name: {"precision": float(precision[i]), "recall": float(recall[i]), "f1": float(f1[i]),

@@ -122,8 +122,9 @@ def apply_strategy(loaded: LoadedModel, strategy: str, last_n_layers: int = 2, f
     elif strategy in ("head", "last-n"):
         for p in model.parameters():
             p.requires_grad = False
-        trainable = [loaded.head, *_final_modules(model)]
+        trainable = [loaded.head]
         if strategy == "last-n":
+            trainable.extend(_final_modules(model))
             blocks = find_blocks(model)
             n = min(last_n_layers, len(blocks))
             trainable.extend(blocks[len(blocks) - n:])

@@ -39,11 +39,11 @@ from .backbones import BUNDLED, default_model_for, resolve_model
 from .config import TrainConfig, default_learning_rate
 from .data import PreparedData, language_hint, prepare_data, summarize
 from .encoding import encode_texts
-from .errors import ClassifierError
+from .errors import ClassifierError, ConfigError
 from .events import EventWriter
 from .metrics import classification_metrics, eval_metrics, tfidf_baseline
 from .modeling import HeadOnlyModel, LoadedModel, apply_strategy, load_model, load_tokenizer, pooled_features
-from .runs import atomic_save_dir, atomic_write_json, atomic_write_text, new_run_dir, stop_requested
+from .runs import STOP_FILE, atomic_save_dir, atomic_write_json, atomic_write_text, new_run_dir, stop_requested
 
 MODEL_META_FILE = "classifier.json"  # beside config.json in best/ and last/: how to feed the model
 
@@ -104,9 +104,9 @@ class QuietProgressCallback(ProgressCallback):
 class RunCallback(TrainerCallback):
     """Writes progress and evaluation events, keeps best/, stops early or on request."""
 
-    def __init__(self, run_dir: Path, events: EventWriter, save_best, metric: str, patience: int,
+    def __init__(self, stop: StopFlag, events: EventWriter, save_best, metric: str, patience: int,
                  samples_per_step: int) -> None:
-        self.run_dir = run_dir
+        self.stop = stop
         self.events = events
         self.save_best = save_best
         self.metric = metric
@@ -116,14 +116,19 @@ class RunCallback(TrainerCallback):
         self.best_step: int | None = None
         self.bad_evals = 0
         self.stop_reason: str | None = None
-        self.signalled = False
         self.start = time.perf_counter()
 
     def on_train_begin(self, args, state, control, **kwargs):
         self.start = time.perf_counter()
 
     def on_step_end(self, args, state, control, **kwargs):
-        if self.signalled or stop_requested(self.run_dir):
+        requested = self.stop.requested()
+        if args.world_size > 1:
+            # every process must leave the loop at the same step, or the others wait forever in all-reduce
+            flag = torch.tensor([1.0 if requested else 0.0], device=args.device)
+            torch.distributed.all_reduce(flag)
+            requested = bool(flag.item() > 0)
+        if requested:
             self.stop_reason = "stop requested"
             control.should_training_stop = True
             control.should_evaluate = False  # stop now, not after one more evaluation
@@ -149,9 +154,9 @@ class RunCallback(TrainerCallback):
         value = metrics.get(key)
         improved = False
         if value is not None:
-            better = value < self.best_value if self.metric == "loss" else value > self.best_value \
-                if self.best_value is not None else True
-            if self.best_value is None or better:
+            better = self.best_value is None or (
+                value < self.best_value if self.metric == "loss" else value > self.best_value)
+            if better:
                 improved = True
                 self.best_value, self.best_step, self.bad_evals = float(value), state.global_step, 0
             else:
@@ -217,39 +222,80 @@ def train(config: TrainConfig, progress: bool = True) -> RunResult:
     main = is_main_process()
     if config.output:
         run_dir = Path(config.output).expanduser().resolve()
-        run_dir.mkdir(parents=True, exist_ok=True)
+        if main:
+            run_dir.mkdir(parents=True, exist_ok=True)
+            _clear_previous_outputs(run_dir)
+    elif int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        raise ConfigError("With several processes (torchrun / accelerate launch) give the run folder with --output, "
+                          "so that every process writes to the same one.")
     else:
-        run_dir = new_run_dir(f"{Path(config.data).stem}-{config.model}")
+        run_dir = new_run_dir(f"{Path(config.data).stem}-{config.model if config.model != 'auto' else 'model'}")
     events = EventWriter(run_dir / "events.jsonl", enabled=main)
-    (run_dir / "STOP").unlink(missing_ok=True)
     events.status("started", f"Training started on {describe_device()}.", device=describe_device())
+    stop = StopFlag(run_dir)
+    previous = stop.install()
     try:
-        return _train(config, run_dir, events, progress)
+        return _train(config, run_dir, events, progress, stop)
+    except KeyboardInterrupt:
+        events.status("stopped", "Interrupted; only what was saved before (best/, last/) is kept.")
+        raise
     except ClassifierError as exc:
         events.status("failed", str(exc))
         raise
     except Exception as exc:
-        (run_dir / "error.log").write_text(traceback.format_exc(), encoding="utf-8")
+        if main:
+            atomic_write_text(run_dir / "error.log", traceback.format_exc())
         events.status("failed", f"{type(exc).__name__}: {exc}. Details in {run_dir / 'error.log'}.")
         raise
+    finally:
+        stop.restore(previous)
 
 
-def _train(config: TrainConfig, run_dir: Path, events: EventWriter, progress: bool) -> RunResult:
+def _clear_previous_outputs(run_dir: Path) -> None:
+    """A reused --output folder must not show the old run's results while the new one trains."""
+    import shutil
+
+    for name in ("events.jsonl", "metrics.json", "predictions.csv", "data.json", "error.log", STOP_FILE):
+        (run_dir / name).unlink(missing_ok=True)
+    for name in ("best", "last"):
+        shutil.rmtree(run_dir / name, ignore_errors=True)
+
+
+class StopFlag:
+    """SIGTERM/SIGINT or a STOP file ask for a clean stop once training runs; before that they interrupt."""
+
+    def __init__(self, run_dir: Path) -> None:
+        self.run_dir = run_dir
+        self.signalled = False
+        self.training = False
+
+    def install(self) -> dict:
+        previous = {}
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            try:
+                previous[sig] = signal.signal(sig, self._on_signal)
+            except ValueError:
+                pass  # not the main thread (e.g. called from a notebook worker)
+        return previous
+
+    @staticmethod
+    def restore(previous: dict) -> None:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+    def _on_signal(self, _signum, _frame) -> None:
+        if not self.training:
+            raise KeyboardInterrupt  # nothing trained yet: leave at once
+        self.signalled = True
+
+    def requested(self) -> bool:
+        return self.signalled or stop_requested(self.run_dir)
+
+
+def _train(config: TrainConfig, run_dir: Path, events: EventWriter, progress: bool, stop: StopFlag) -> RunResult:
     started = time.perf_counter()
     main = is_main_process()
     set_seed(config.seed)
-    callback_holder: dict[str, RunCallback] = {}
-
-    def on_signal(_signum, _frame):
-        if "cb" in callback_holder:
-            callback_holder["cb"].signalled = True
-
-    if main:
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            try:
-                signal.signal(sig, on_signal)
-            except ValueError:
-                pass  # not the main thread (e.g. called from a notebook worker)
 
     # --- data
     data = prepare_data(
@@ -289,9 +335,11 @@ def _train(config: TrainConfig, run_dir: Path, events: EventWriter, progress: bo
             **data.stats, "labels": data.labels.names, "warnings": data.warnings,
             "summary": {k: v for k, v in summary.items() if k != "token_lengths_sample"},
         })
-    truncated = int(sum(1 for n in summary.get("token_lengths_sample", []) if n > max_length))
-    events.log(f"max_length {max_length} tokens (95% of training texts fit; {truncated} of the sampled texts are "
-               f"truncated). Strategy {strategy}: {counts['trainable_parameters']:,} of "
+    lengths = summary.get("token_lengths_sample", [])
+    truncated = sum(1 for n in lengths if n > max_length)
+    why = "chosen" if config.max_length else "automatic: holds 95% of the training texts whole"
+    events.log(f"max_length {max_length} tokens ({why}; {truncated} of {len(lengths)} sampled texts are longer and "
+               f"get truncated). Strategy {strategy}: {counts['trainable_parameters']:,} of "
                f"{counts['total_parameters']:,} parameters train.")
 
     # --- tokenize
@@ -323,11 +371,11 @@ def _train(config: TrainConfig, run_dir: Path, events: EventWriter, progress: bo
         loaded.model.to(device)
 
         def features_of(dataset: Dataset) -> torch.Tensor:
-            lengths = [len(ids) for ids in dataset["input_ids"]]
-            order = np.argsort(lengths, kind="stable")
+            ids, masks = dataset["input_ids"], dataset["attention_mask"]
+            order = np.argsort([len(x) for x in ids], kind="stable")  # similar lengths batch together
             batches = (
                 {k: v.to(device) for k, v in collator(
-                    [{"input_ids": dataset[int(i)]["input_ids"], "attention_mask": dataset[int(i)]["attention_mask"]}
+                    [{"input_ids": ids[i], "attention_mask": masks[i]}
                      for i in order[s:s + config.eval_batch_size]]).items()}
                 for s in range(0, len(order), config.eval_batch_size)
             )
@@ -381,9 +429,8 @@ def _train(config: TrainConfig, run_dir: Path, events: EventWriter, progress: bo
         ddp_find_unused_parameters=strategy != "full",
         **precision_flags(config.mixed_precision),
     )
-    callback = RunCallback(run_dir, events, lambda: save_model_folder(run_dir / "best"),
+    callback = RunCallback(stop, events, lambda: save_model_folder(run_dir / "best"),
                            config.metric_for_best_model, config.early_stopping_patience, samples_per_step)
-    callback_holder["cb"] = callback
     weights = class_weight_tensor(data.train["label"].to_numpy(), len(data.labels)) \
         if config.class_weights == "balanced" else None
     trainer = ClassifierTrainer(
@@ -400,6 +447,7 @@ def _train(config: TrainConfig, run_dir: Path, events: EventWriter, progress: bo
                   f"on {describe_device()}.", total_steps=total_steps,
                   trainable_parameters=counts["trainable_parameters"])
     train_start = time.perf_counter()
+    stop.training = True
     output = trainer.train()
     train_seconds = time.perf_counter() - train_start
     stopped = callback.stop_reason == "stop requested"
