@@ -71,8 +71,9 @@ class RunView:
 
     @property
     def progress(self) -> float:
-        if self.status in ("finished", "stopped") or (self.status == "evaluating" and self.train):
-            return 1.0 if self.status == "finished" else (self.train[-1].get("progress") or 0.0) if self.train else 0
+        """Share of the training steps done (1.0 once finished)."""
+        if self.status == "finished":
+            return 1.0
         return float(self.train[-1].get("progress") or 0.0) if self.train else 0.0
 
     @property
@@ -157,7 +158,8 @@ class TrainingRunner:
     def active_run(self) -> Path | None:
         """The run this app is training, if any (also one started before the app was restarted)."""
         for run_dir, proc in list(self._procs.items()):
-            if proc.poll() is None and run_dir.is_dir():
+            # alive and not yet done (a trainer that wrote its final status may take a moment to exit)
+            if proc.poll() is None and run_dir.is_dir() and self.view(run_dir).active:
                 return run_dir
         for run_dir in self.app_runs()[:5]:
             if self.view(run_dir).active:
@@ -263,32 +265,40 @@ def _keep_inputs(config: TrainConfig, run_dir: Path) -> TrainConfig:
 # ---------------------------------------------------------------------------------------------------------------
 # How long will it take?
 # ---------------------------------------------------------------------------------------------------------------
-# Training samples per second on a small CPU (2 cores, texts of ~40 tokens), measured with the bundled models;
-# a GPU is taken as 15x faster. Past runs of the same model, strategy and device replace these guesses.
+# Training samples per second on a small CPU (2 cores, busy, texts of ~50 tokens), measured with the bundled
+# models; evaluation (forward only) runs about 6x faster, a GPU about 15x. Past runs of the same model, strategy
+# and kind of device replace these guesses.
 CPU_SAMPLES_PER_SECOND = {
-    ("all-MiniLM-L6-v2", "full"): 40.0, ("all-MiniLM-L6-v2", "last-n"): 80.0,
-    ("multilingual-e5-small", "full"): 14.0, ("multilingual-e5-small", "last-n"): 30.0,
+    ("all-MiniLM-L6-v2", "full"): 8.0, ("all-MiniLM-L6-v2", "last-n"): 16.0,
+    ("multilingual-e5-small", "full"): 4.0, ("multilingual-e5-small", "last-n"): 8.0,
 }
-HEAD_FEATURES_PER_SECOND = 150.0  # `head` runs the frozen backbone once per text, then trains in no time
-OVERHEAD_SECONDS = 25.0  # start-up, model loading, test evaluation and the TF-IDF baseline
+UNKNOWN_MODEL_SAMPLES_PER_SECOND = 2.0  # a base-size hub model on a CPU
+EVAL_SPEEDUP = 6.0
+GPU_SPEEDUP = 15.0
+OVERHEAD_SECONDS = 20.0  # process start, imports, model loading, the TF-IDF baseline
 
 
 def estimate_seconds(model: str, strategy: str, train_rows: int, epochs: float, on_gpu: bool,
-                     history: list[dict[str, Any]] | None = None) -> float:
-    """A rough duration for a run: training samples / throughput + fixed overhead. `history`: metrics.json
-    dicts of earlier runs (their `train_samples_per_second` is the best guess there is)."""
+                     history: list[dict[str, Any]] | None = None, eval_texts: int = 0) -> float:
+    """A rough duration: training samples / throughput + texts evaluated / eval throughput + fixed overhead.
+
+    `eval_texts`: validation texts x evaluations + test texts. `history`: metrics.json dicts of earlier runs; their
+    `train_samples_per_second` (which already includes the validation passes) is the best guess there is.
+    """
     strategy = "full" if strategy == "auto" else strategy
+    speedup = GPU_SPEEDUP if on_gpu else 1.0
+    base = CPU_SAMPLES_PER_SECOND.get((model, "full" if strategy == "head" else strategy),
+                                      UNKNOWN_MODEL_SAMPLES_PER_SECOND) * speedup
     samples = max(train_rows, 1) * max(epochs, 0.01)
-    same = [m.get("train_samples_per_second") for m in history or []
-            if m.get("model") == model and m.get("strategy") == strategy and m.get("train_samples_per_second")
-            and ("CPU" in str(m.get("device", ""))) == (not on_gpu)]
-    speedup = 15.0 if on_gpu else 1.0
-    if strategy == "head":
-        seconds = train_rows * 1.3 / (HEAD_FEATURES_PER_SECOND * speedup) + 2 * epochs
+    same = sorted(m["train_samples_per_second"] for m in history or []
+                  if m.get("model") == model and m.get("strategy") == strategy and m.get("train_samples_per_second")
+                  and ("CPU" in str(m.get("device", ""))) == (not on_gpu))
+    if strategy == "head":  # one forward pass over every text, then epochs over cached features cost ~nothing
+        seconds = (train_rows + eval_texts) / (base * EVAL_SPEEDUP) + epochs
     elif same:
-        seconds = samples / sorted(same)[len(same) // 2]
+        seconds = samples / same[len(same) // 2] + eval_texts / (same[len(same) // 2] * EVAL_SPEEDUP) / 3
     else:
-        seconds = samples / (CPU_SAMPLES_PER_SECOND.get((model, strategy), 8.0) * speedup)
+        seconds = samples / base + eval_texts / (base * EVAL_SPEEDUP)
     return seconds + OVERHEAD_SECONDS / (2 if on_gpu else 1)
 
 

@@ -1,0 +1,18 @@
+"""Text Classifier Studio in the browser: `python app.py` (also the Hugging Face Space entry point).
+
+Host and port: GRADIO_SERVER_NAME (default 127.0.0.1; 0.0.0.0 to serve the network), PORT or GRADIO_SERVER_PORT
+(default 7860). Runs are kept in $CLASSIFIER_HOME/runs (default ./runs).
+"""
+
+import os
+
+from classifier.webui import build_app, launch_options
+
+demo = build_app()
+
+if __name__ == "__main__":
+    host = os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1")
+    port = int(os.environ.get("PORT") or os.environ.get("GRADIO_SERVER_PORT") or 7860)
+    _, local_url, _ = demo.launch(server_name=host, server_port=port, prevent_thread_lock=True, **launch_options())
+    print(f"Text Classifier Studio is running at {local_url}", flush=True)
+    demo.block_thread()

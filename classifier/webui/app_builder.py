@@ -1,0 +1,101 @@
+"""The studio: five tabs over the engine, wired together, with deliberate queue limits.
+
+Concurrency: one training at a time (the runner refuses a second Start; the start/stop events share the
+"train" queue slot); predictions have their own slots (`predict_tab.PREDICT_CONCURRENCY`); the 1-second
+polling of a run is unlimited (it only reads a small file); everything else shares DEFAULT_CONCURRENCY.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gradio as gr
+
+from . import data_tab, evaluate_tab, predict_tab, runs_tab, train_tab
+from .common import ConfigForm, run_choices
+from .i18n import I18N, t
+from .runner import ASSETS, TrainingRunner
+
+DEFAULT_CONCURRENCY = 2  # data summaries, evaluation views, run lists: short, but CPU-bound on a small machine
+QUEUE_SIZE = 64
+
+# The language the page is shown in: set by Gradio's i18n from the browser (or the Settings panel in the footer).
+PAGE_LANGUAGE_JS = "() => document.documentElement.lang || navigator.language || 'en'"
+
+CSS = """
+.tcs-progress { height: 14px; border-radius: 7px; background: var(--neutral-200); overflow: hidden; }
+.tcs-bar { height: 100%; background: var(--color-accent); transition: width 0.6s ease; }
+.tcs-done .tcs-bar { background: #16a34a; }
+.tcs-stopped .tcs-bar { background: #f59e0b; }
+.tcs-bad .tcs-bar { background: #dc2626; }
+.tcs-progress-text { margin-top: 4px; font-size: 0.9em; color: var(--body-text-color-subdued); }
+.tcs-warnings { padding: 6px 12px; border-left: 4px solid #f59e0b; background: var(--background-fill-secondary);
+                border-radius: 4px; }
+#delete-confirm { padding: 10px; border: 1px solid #dc2626; }
+"""
+
+
+# System fonts only: the studio runs offline, so nothing is fetched from a font CDN.
+THEME = gr.themes.Soft(font=["ui-sans-serif", "system-ui", "Segoe UI", "Roboto", "Noto Sans", "sans-serif"],
+                       font_mono=["ui-monospace", "SFMono-Regular", "Consolas", "DejaVu Sans Mono", "monospace"])
+
+
+def launch_options() -> dict[str, Any]:
+    """Arguments for `demo.launch` that belong to the studio (the caller adds host and port)."""
+    return {"i18n": I18N, "css": CSS, "theme": THEME, "allowed_paths": [str(ASSETS)],
+            "footer_links": ["api", "settings"], "show_error": False}
+
+
+def build_app(runner: TrainingRunner | None = None) -> gr.Blocks:
+    runner = runner or TrainingRunner()
+    train_tab.warm_up()
+    form = ConfigForm()
+    with gr.Blocks(title="Text Classifier Studio", analytics_enabled=False) as demo:
+        lang_box = gr.Textbox(value="en", visible=False)
+        gr.Markdown(t("app_header"))
+        with gr.Tabs() as tabs:
+            with gr.Tab(t("tab_data"), id="data"):
+                data = data_tab.build(form, lang_box)
+            with gr.Tab(t("tab_train"), id="train") as train_item:
+                train = train_tab.build(form, lang_box, data.state, runner)
+            with gr.Tab(t("tab_evaluate"), id="evaluate") as evaluate_item:
+                evaluate = evaluate_tab.build(lang_box)
+            with gr.Tab(t("tab_predict"), id="predict") as predict_item:
+                predict = predict_tab.build(lang_box)
+            with gr.Tab(t("tab_runs"), id="runs") as runs_item:
+                runs = runs_tab.build(lang_box, runner)
+
+        # page load: learn the page's language, then show the run that is training (or the latest one)
+        private = {"api_visibility": "private"}
+        loaded = demo.load(None, None, [lang_box], js=PAGE_LANGUAGE_JS, **private)
+        loaded.then(train.restore, [lang_box], train.view_outputs, **private)
+        loaded.then(train.show_device, [lang_box], [train.device], **private)
+        # the language can also be switched in Gradio's Settings panel: pick it up whenever a tab is opened
+        tabs.select(None, None, [lang_box], js=PAGE_LANGUAGE_JS, **private)
+
+        # the Train tab follows the data; one at a time, in order, so an older summary never lands last
+        follow_data = {"fn": train.on_data, "inputs": train.estimate_inputs,
+                       "outputs": [train.data_note, train.model, train.estimate], "concurrency_id": "follow_data",
+                       "concurrency_limit": 1, "show_progress": "hidden", **private}
+        for load in data.loads:
+            load.success(**follow_data)
+        train_item.select(**follow_data)
+        evaluate_item.select(evaluate.refresh_choices, [evaluate.run, evaluate.newest_state],
+                             [evaluate.run, evaluate.newest_state], **private)
+        predict_item.select(predict.refresh_choices, [predict.run], [predict.run], **private)
+        runs_item.select(runs.refresh, [runs.run, lang_box], runs.outputs, **private)
+
+        def open_in(what: str, name: str | None):
+            choices = run_choices(what)
+            if name and name not in [value for _, value in choices]:
+                choices = [(name, name), *choices]
+            newest = choices[0][1] if choices else None
+            return gr.Tabs(selected="evaluate" if what == "metrics" else "predict"), \
+                gr.Dropdown(choices=choices, value=name), newest
+
+        runs.open_evaluate.click(lambda name: open_in("metrics", name), [runs.run],
+                                 [tabs, evaluate.run, evaluate.newest_state], **private)
+        runs.open_predict.click(lambda name: open_in("model", name)[:2], [runs.run], [tabs, predict.run], **private)
+
+    demo.queue(default_concurrency_limit=DEFAULT_CONCURRENCY, max_size=QUEUE_SIZE)
+    return demo

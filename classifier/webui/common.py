@@ -1,0 +1,124 @@
+"""What the tabs share: the training form (components bound to TrainConfig fields), how engine errors are shown,
+and the lists of runs the run pickers offer."""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from ..config import TrainConfig
+from ..errors import ClassifierError
+from ..runs import RunInfo, list_runs, runs_root
+
+_FIELDS = {f.name: f for f in dataclasses.fields(TrainConfig)}
+_DEFAULTS = TrainConfig()
+
+
+def default(field: str) -> Any:
+    """The TrainConfig default of a field: the form shows exactly what the CLI would use."""
+    return getattr(_DEFAULTS, field)
+
+
+class ConfigForm:
+    """Form components bound to TrainConfig fields. A handler gets the values of `components` (as the dict that
+    gradio passes for a set of inputs) and `to_config` turns them into a TrainConfig; no field list is kept by
+    hand anywhere else.
+
+        form.bind(gr.Number(default("epochs"), label=...), "epochs")
+        form.bind(radio, convert=lambda choice: {"balance": choice == "balance", ...})   # one widget, two fields
+    """
+
+    def __init__(self) -> None:
+        self._bindings: list[tuple[gr.components.Component, Callable[[Any], dict[str, Any]]]] = []
+
+    def bind(self, component, field: str | None = None, convert: Callable[[Any], dict[str, Any]] | None = None):
+        if field is not None:
+            if field not in _FIELDS:
+                raise KeyError(f"TrainConfig has no field {field!r}")
+            convert = functools.partial(_coerce_into, field)
+        if convert is None:
+            raise ValueError("bind() needs a TrainConfig field name or a convert function")
+        self._bindings.append((component, convert))
+        return component
+
+    @property
+    def components(self) -> list:
+        return [component for component, _ in self._bindings]
+
+    def to_config(self, values: dict, **fixed: Any) -> TrainConfig:
+        settings: dict[str, Any] = {}
+        for component, convert in self._bindings:
+            settings.update(convert(values[component]))
+        settings.update(fixed)
+        return TrainConfig(**settings)
+
+
+def _coerce_into(field: str, value: Any) -> dict[str, Any]:
+    """A widget's value as the field's type: whole numbers int; an empty optional number (which gr.Number sends
+    as 0; no optional number setting takes 0) becomes None, i.e. 'automatic'."""
+    kind = str(_FIELDS[field].type)
+    optional = "None" in kind
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return {field: None if optional else default(field)}
+    if optional and kind.startswith(("int", "float")) and float(value) == 0:
+        return {field: None}
+    if kind.startswith("int"):
+        return {field: int(round(float(value)))}
+    if kind.startswith("float"):
+        return {field: float(value)}
+    if kind.startswith("bool"):
+        return {field: bool(value)}
+    return {field: str(value).strip()}
+
+
+def shows_errors(fn: Callable) -> Callable:
+    """Engine errors (ClassifierError) become a gr.Error toast with the engine's message, never a traceback."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except ClassifierError as exc:
+            raise gr.Error(str(exc), duration=None, print_exception=False) from None
+
+    return wrapper
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Runs for the pickers
+# ---------------------------------------------------------------------------------------------------------------
+def run_label(info: RunInfo) -> str:
+    score = f" · F1 {info.macro_f1:.3f}" if info.macro_f1 is not None else ""
+    return f"{info.name} · {info.status}{score}"
+
+
+def runs_with(what: str) -> list[RunInfo]:
+    """Runs that have test results (`metrics`) or a saved model (`model`), newest first."""
+    infos = list_runs()
+    if what == "metrics":
+        return [i for i in infos if (i.path / "metrics.json").is_file()]
+    return [i for i in infos if any((i.path / sub / "config.json").is_file() for sub in ("best", "last"))]
+
+
+def run_choices(what: str) -> list[tuple[str, str]]:
+    return [(run_label(info), info.name) for info in runs_with(what)]
+
+
+def run_path(name: str | None) -> Path | None:
+    if not name:
+        return None
+    path = runs_root() / Path(name).name
+    return path if path.is_dir() else None
+
+
+def read_json(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None

@@ -1,0 +1,171 @@
+"""Evaluate tab: a run's test results from its folder (metrics.json, predictions.csv, events.jsonl).
+
+Nothing is recomputed: the trainer already scored best/ on the test split and wrote every prediction.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import gradio as gr
+import pandas as pd
+
+from .. import charts
+from ..events import read_events
+from ..runs import load_run_info
+from .common import read_json, run_choices, run_path, shows_errors
+from .i18n import status_word, t, tr
+
+ERROR_ROWS = 500
+
+
+def report_table(metrics: dict, lang: str) -> pd.DataFrame:
+    """Per-class precision/recall/F1/support, then the macro and weighted averages."""
+    rows = [[name, v["precision"], v["recall"], v["f1"], v["support"]] for name, v in metrics["per_class"].items()]
+    for key in ("macro", "weighted"):
+        rows.append([tr(lang, f"{key}_avg"), metrics[f"{key}_precision"], metrics[f"{key}_recall"],
+                     metrics[f"{key}_f1"], metrics["samples"]])
+    columns = [tr(lang, c) for c in ("col_class", "col_precision", "col_recall", "col_f1", "col_support")]
+    frame = pd.DataFrame(rows, columns=columns)
+    return frame.round({columns[1]: 3, columns[2]: 3, columns[3]: 3})
+
+
+def headline(metrics: dict, lang: str) -> str:
+    text = tr(lang, "headline", model=metrics.get("model", "?"), samples=metrics["samples"],
+              accuracy=metrics["accuracy"], macro_f1=metrics["macro_f1"], weighted_f1=metrics["weighted_f1"])
+    baseline = metrics.get("baseline")
+    if baseline:
+        text += tr(lang, "headline_baseline", accuracy=baseline["accuracy"], macro_f1=baseline["macro_f1"])
+    return text
+
+
+def confusion_figure(metrics: dict, mode: str, lang: str):
+    return charts.confusion_matrix(metrics["labels"], metrics["confusion_matrix"], normalize=mode == "normalized",
+                                   title=tr(lang, "cm_title"), x_title=tr(lang, "cm_predicted"),
+                                   y_title=tr(lang, "cm_true"))
+
+
+def baseline_figure(metrics: dict, lang: str):
+    return charts.model_vs_baseline(metrics, tr(lang, "vs_title"), tr(lang, "vs_model"), tr(lang, "vs_baseline"),
+                                    tr(lang, "accuracy"), tr(lang, "macro_f1"))
+
+
+def read_errors(run_dir: Path) -> pd.DataFrame:
+    try:
+        frame = pd.read_csv(run_dir / "predictions.csv", keep_default_na=False, dtype={"gold": str, "predicted": str})
+    except FileNotFoundError:
+        return pd.DataFrame(columns=["text", "gold", "predicted", "confidence"])
+    wrong = frame[frame["gold"] != frame["predicted"]]
+    return wrong.sort_values("confidence", ascending=False)[["text", "gold", "predicted", "confidence"]]
+
+
+def error_choices(errors: pd.DataFrame, lang: str) -> list[tuple[str, str]]:
+    """'all errors (n)' and one entry per (true, predicted) pair that has errors, most frequent first."""
+    pairs = errors.groupby(["gold", "predicted"]).size().sort_values(ascending=False)
+    choices = [(tr(lang, "all_errors", n=len(errors)), "")]
+    choices += [(f"{gold} → {predicted} ({n})", json.dumps([gold, predicted], ensure_ascii=False))
+                for (gold, predicted), n in pairs.items()]
+    return choices
+
+
+def filter_errors(errors: pd.DataFrame, pair: str | None, lang: str) -> pd.DataFrame:
+    try:
+        gold, predicted = json.loads(pair) if pair else (None, None)
+    except (ValueError, TypeError):  # typed into the box rather than picked: show everything
+        gold = predicted = None
+    if gold is not None:
+        errors = errors[(errors["gold"] == gold) & (errors["predicted"] == predicted)]
+    shown = errors.head(ERROR_ROWS).copy()
+    shown["confidence"] = shown["confidence"].round(3)
+    shown.columns = [tr(lang, c) for c in ("col_text", "col_gold", "col_predicted", "col_confidence")]
+    return shown
+
+
+def curve_figures(run_dir: Path, lang: str):
+    from .runner import RunView
+    from .train_tab import loss_figure, validation_figure
+
+    events = read_events(run_dir / "events.jsonl")
+    train = [e for e in events if e.get("type") == "train"]
+    view = RunView(run_dir=run_dir, status="finished", message="", train=train,
+                   evals=[e for e in events if e.get("type") == "eval"],
+                   total_steps=train[-1].get("total_steps") if train else None)
+    return loss_figure(view, lang), validation_figure(view, lang)
+
+
+@dataclass
+class EvaluateTab:
+    run: gr.Dropdown
+    refresh: gr.Button
+    newest_state: gr.State
+    outputs: list
+    load: object  # fn(run, cm_mode, lang) -> outputs
+    refresh_choices: object  # fn(current, newest_seen) -> run dropdown, newest_state
+
+
+def build(lang_box: gr.Textbox) -> EvaluateTab:
+    gr.Markdown(t("evaluate_intro"))
+    with gr.Row():
+        run = gr.Dropdown([], label=t("run"), allow_custom_value=True, scale=4, elem_id="evaluate-run")
+        refresh = gr.Button(t("refresh"), scale=1, size="sm")
+    summary = gr.Markdown(elem_id="evaluate-headline")
+    with gr.Row():
+        with gr.Column(scale=3):
+            cm_plot = gr.Plot(show_label=False, elem_id="confusion-matrix")
+            cm_mode = gr.Radio([(t("cm_counts"), "counts"), (t("cm_normalized"), "normalized")], value="counts",
+                               label=t("cm_view"), elem_id="cm-mode")
+        with gr.Column(scale=2):
+            vs_plot = gr.Plot(show_label=False, elem_id="baseline-plot")
+            report = gr.Dataframe(label=t("report"), interactive=False, elem_id="report")
+    error_filter = gr.Dropdown([], label=t("errors"), info=t("error_filter_info"), allow_custom_value=True,
+                               elem_id="error-filter")
+    errors = gr.Dataframe(interactive=False, wrap=True, max_height=400, elem_id="errors",
+                          column_widths=["64%", "12%", "12%", "12%"])
+    with gr.Accordion(t("curves"), open=True):
+        with gr.Row():
+            loss_plot = gr.Plot(show_label=False)
+            validation_plot = gr.Plot(show_label=False)
+    newest_state = gr.State(None)
+    outputs = [summary, cm_plot, vs_plot, report, error_filter, errors, loss_plot, validation_plot]
+
+    @shows_errors
+    def load(run_name: str | None, mode: str, lang: str):
+        path = run_path(run_name)
+        if path is None:
+            return (tr(lang, "no_runs"),) + (None,) * 3 + (gr.Dropdown(choices=[], value=None), None, None, None)
+        metrics = read_json(path / "metrics.json")
+        loss, validation = curve_figures(path, lang)
+        if not metrics:
+            info = load_run_info(path)
+            return (tr(lang, "no_metrics", name=path.name, status=status_word(lang, info.status)), None, None,
+                    None, gr.Dropdown(choices=[], value=None), None, loss, validation)
+        wrong = read_errors(path)
+        return (headline(metrics, lang), confusion_figure(metrics, mode, lang), baseline_figure(metrics, lang),
+                report_table(metrics, lang), gr.Dropdown(choices=error_choices(wrong, lang), value=""),
+                filter_errors(wrong, "", lang), loss, validation)
+
+    def redraw_matrix(run_name: str | None, mode: str, lang: str):
+        path = run_path(run_name)
+        metrics = read_json(path / "metrics.json") if path else None
+        return confusion_figure(metrics, mode, lang) if metrics else gr.skip()
+
+    def show_errors(run_name: str | None, pair: str | None, lang: str):
+        path = run_path(run_name)
+        return filter_errors(read_errors(path), pair, lang) if path else gr.skip()
+
+    def refresh_choices(current: str | None, newest_seen: str | None):
+        choices = run_choices("metrics")
+        names = [value for _, value in choices]
+        newest = names[0] if names else None
+        # a run that finished since the last visit is what the user wants to see; otherwise keep their pick
+        value = newest if (current not in names or newest != newest_seen) else current
+        return gr.Dropdown(choices=choices, value=value), newest
+
+    run.change(load, [run, cm_mode, lang_box], outputs, api_name="evaluation", api_visibility="undocumented")
+    cm_mode.change(redraw_matrix, [run, cm_mode, lang_box], [cm_plot], api_visibility="private")
+    error_filter.input(show_errors, [run, error_filter, lang_box], [errors], api_visibility="private")
+    refresh.click(refresh_choices, [run, newest_state], [run, newest_state], api_visibility="private")
+    return EvaluateTab(run=run, refresh=refresh, newest_state=newest_state, outputs=outputs, load=load,
+                       refresh_choices=refresh_choices)

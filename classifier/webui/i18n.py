@@ -1,0 +1,344 @@
+"""Every word the app shows, in English and Simplified Chinese.
+
+Two ways a text reaches the page:
+- static labels (tab names, field labels, buttons, help) are `t(key)`: a gr.I18n key that the *browser* translates,
+  following its language or the language picked in Gradio's Settings panel (footer);
+- texts made by a handler (status lines, summaries, warnings) are `tr(lang, key, **values)`: translated on the
+  server into the language the page reported at load (`document.documentElement.lang`, kept in a hidden box).
+
+Messages that come from the engine (ClassifierError) are shown as the engine wrote them (English).
+"""
+
+from __future__ import annotations
+
+import gradio as gr
+
+LANGS = ("en", "zh-CN")
+
+# key: (English, 简体中文). Placeholders in braces are filled by tr().
+TEXTS: dict[str, tuple[str, str]] = {
+    # --- page
+    "app_title": ("Text Classifier Studio", "文本分类工作室"),
+    "app_header": (
+        "## Text Classifier Studio\nTeach a pretrained language model your categories: load labelled texts, train, "
+        "check the results, classify new texts. Everything runs on this machine; the bundled models need no internet.",
+        "## 文本分类工作室\n让预训练语言模型学会你的类别：载入带标签的文本，训练，查看结果，分类新文本。"
+        "一切都在本机运行；自带模型无需联网。",
+    ),
+    "tab_data": ("1 · Data", "1 · 数据"),
+    "tab_train": ("2 · Train", "2 · 训练"),
+    "tab_evaluate": ("3 · Evaluate", "3 · 评估"),
+    "tab_predict": ("4 · Predict", "4 · 预测"),
+    "tab_runs": ("Runs", "运行记录"),
+    "run": ("Run", "运行"),
+    "refresh": ("Refresh", "刷新"),
+    "no_runs": ("No runs yet. Train one in the Train tab.", "还没有运行记录。请先在“训练”页训练一个模型。"),
+    # --- data tab
+    "data_intro": (
+        "Upload a file with **one text and one label per row** (CSV, TSV, JSONL, XLSX, or `label<TAB>text`), or "
+        "start with a sample.",
+        "上传一个**每行一条文本和一个标签**的文件（CSV、TSV、JSONL、XLSX 或 `标签<TAB>文本`），或先用示例数据。",
+    ),
+    "sample_sms": ("Sample: SMS spam (English)", "示例：垃圾短信（英文）"),
+    "sample_news": ("Sample: Chinese news titles", "示例：中文新闻标题"),
+    "upload": ("Your labelled file", "你的带标签文件"),
+    "preview": ("Preview (first rows of the file)", "预览（文件前几行）"),
+    "text_column": ("Text column", "文本列"),
+    "label_column": ("Label column", "标签列"),
+    "column_info": ("Detected automatically; change it if it is wrong.", "已自动识别；如有误请修改。"),
+    "summary": ("Summary", "概况"),
+    "warnings": ("Warnings", "提示"),
+    "split_settings": ("Split and balance", "划分与类别平衡"),
+    "split_info": (
+        "The file is split into **train** (the model learns from it), **validation** (picks the best checkpoint "
+        "and stops early) and **test** (scored once at the end). Classes keep their shares in every split.",
+        "文件会被划分为**训练集**（模型从中学习）、**验证集**（挑选最佳检查点并提前停止）和**测试集**（最后评分一次）。"
+        "每个划分中各类别比例保持不变。",
+    ),
+    "validation_fraction": ("Validation share", "验证集比例"),
+    "test_fraction": ("Test share", "测试集比例"),
+    "seed": ("Random seed", "随机种子"),
+    "seed_info": ("Same seed, same split and same result.", "种子相同，划分与结果就相同。"),
+    "validation_file": ("Separate validation file (optional)", "单独的验证集文件（可选）"),
+    "test_file": ("Separate test file (optional)", "单独的测试集文件（可选）"),
+    "imbalance": ("Unequal class sizes", "类别数量不均衡时"),
+    "imbalance_keep": ("Keep as is", "保持原样"),
+    "imbalance_balance": ("Balance: downsample big classes", "平衡：对大类降采样"),
+    "imbalance_weights": ("Class weights: rare classes count more", "类别权重：少数类更重要"),
+    "imbalance_info": (
+        "Balancing downsamples every class to the size of the smallest one: it throws data away (fast, honest "
+        "accuracy). Class weights keep all the data and make mistakes on rare classes count more in the loss.",
+        "平衡会把每个类别降采样到最小类别的数量：会丢弃数据（更快，准确率更真实）。"
+        "类别权重保留全部数据，让少数类的错误在损失中占更大比重。",
+    ),
+    "chart_classes": ("Examples per class", "各类别样本数"),
+    "chart_class": ("Class", "类别"),
+    "chart_examples": ("Examples", "样本数"),
+    "chart_lengths": ("Text length in tokens", "文本长度（词元数）"),
+    "chart_tokens": ("Tokens per text", "每条文本的词元数"),
+    "chart_texts": ("Texts", "文本数"),
+    "chart_recommended": ("recommended max length", "推荐最大长度"),
+    "chart_limit": ("model limit", "模型上限"),
+    "data_none": ("Load a sample or upload a file to begin.", "请载入示例或上传文件开始。"),
+    "data_summary": (
+        "**{rows_used:,}** texts with a label (of {rows_read:,} rows read) in **{classes}** classes. "
+        "Split: train **{train:,}** · validation **{validation:,}** · test **{test:,}**.\n\n"
+        "Language: **{language}**, so the default model is **{model}**. Half of the texts are shorter than "
+        "**{p50}** tokens; a max length of **{recommended}** tokens holds 95% of them whole.",
+        "共 **{rows_used:,}** 条带标签文本（读取 {rows_read:,} 行），**{classes}** 个类别。"
+        "划分：训练 **{train:,}** · 验证 **{validation:,}** · 测试 **{test:,}**。\n\n"
+        "语言：**{language}**，因此默认模型为 **{model}**。一半文本短于 **{p50}** 个词元；"
+        "最大长度 **{recommended}** 可完整容纳 95% 的文本。",
+    ),
+    "lang_latin": ("English / Latin script", "英文 / 拉丁字母"),
+    "lang_cjk": ("Chinese / Japanese / Korean", "中文 / 日文 / 韩文"),
+    "lang_other": ("other", "其他"),
+    "no_warnings": ("No problems found in the data.", "数据中没有发现问题。"),
+    "loaded": ("Loaded {name}.", "已载入 {name}。"),
+    # --- train tab
+    "train_intro": (
+        "Pick a base model and start. Curves appear as the model learns; you can close the browser and come "
+        "back later.",
+        "选择基础模型后开始训练。训练过程中会实时显示曲线；可以关闭浏览器，稍后回来查看。",
+    ),
+    "data_for_training": ("Data: **{name}** ({train:,} training texts, {classes} classes).",
+                          "数据：**{name}**（训练文本 {train:,} 条，{classes} 个类别）。"),
+    "model": ("Base model", "基础模型"),
+    "model_info": (
+        "Bundled models work offline; hub models are downloaded from Hugging Face (needs internet). You can also "
+        "type any hub id or the path of a local model folder.",
+        "自带模型离线可用；Hub 模型需从 Hugging Face 下载（需联网）。也可以输入任意 Hub 模型名或本地模型文件夹路径。",
+    ),
+    "strategy": ("What to train", "训练方式"),
+    "strategy_auto": ("auto", "自动"),
+    "strategy_full": ("full: every weight", "全量：所有权重"),
+    "strategy_head": ("head: only the classifier on top", "仅分类头"),
+    "strategy_last_n": ("last-N: the top N layers", "最后 N 层"),
+    "strategy_info": (
+        "full is the most accurate; head is the fastest (the model itself stays frozen); last-N is in between. "
+        "auto = full for small models.",
+        "全量最准确；仅分类头最快（模型本体冻结）；最后 N 层介于两者之间。自动 = 小模型用全量。",
+    ),
+    "epochs": ("Epochs (passes over the training data)", "轮数（遍历训练数据的次数）"),
+    "advanced": ("Advanced settings", "高级设置"),
+    "max_train_samples": ("Use at most N training texts (0 = all)", "最多使用 N 条训练文本（0 = 全部）"),
+    "batch_size": ("Batch size", "批大小"),
+    "learning_rate": ("Learning rate (0 = automatic)", "学习率（0 = 自动）"),
+    "learning_rate_info": ("Automatic: {full:g} full, {last_n:g} last-N, {head:g} head.",
+                           "自动：全量 {full:g}，最后 N 层 {last_n:g}，仅分类头 {head:g}。"),
+    "max_length": ("Max length in tokens (0 = automatic)", "最大长度（词元，0 = 自动）"),
+    "max_length_info": ("Automatic: holds 95% of the training texts whole.", "自动：可完整容纳 95% 的训练文本。"),
+    "last_n_layers": ("N layers to train (last-N)", "训练的层数 N（最后 N 层）"),
+    "warmup_ratio": ("Warm-up share of steps", "预热步数比例"),
+    "weight_decay": ("Weight decay", "权重衰减"),
+    "lr_scheduler_type": ("Learning-rate schedule", "学习率调度"),
+    "gradient_accumulation_steps": ("Gradient accumulation steps", "梯度累积步数"),
+    "early_stopping_patience": ("Early stopping patience (0 = off)", "提前停止耐心值（0 = 关闭）"),
+    "evals_per_epoch": ("Evaluations per epoch", "每轮评估次数"),
+    "metric_for_best_model": ("Best checkpoint by", "最佳检查点依据"),
+    "label_smoothing": ("Label smoothing", "标签平滑"),
+    "truncation": ("Long texts keep", "长文本保留"),
+    "truncation_head": ("the beginning", "开头"),
+    "truncation_head_tail": ("beginning and end", "开头和结尾"),
+    "mixed_precision": ("Mixed precision (GPU)", "混合精度（GPU）"),
+    "baseline": ("Also train a TF-IDF baseline to compare with", "同时训练 TF-IDF 基线用于对比"),
+    "start": ("Start training", "开始训练"),
+    "stop": ("Stop", "停止"),
+    "device": ("Device: **{device}**", "设备：**{device}**"),
+    "estimate": ("Estimated time: **{time}** ({rows:,} training texts × {epochs:g} epochs; a rough guess).",
+                 "预计用时：**{time}**（{rows:,} 条训练文本 × {epochs:g} 轮；粗略估计）。"),
+    "estimate_none": ("Load data to see a time estimate.", "载入数据后显示预计用时。"),
+    "curve_loss": ("Training loss", "训练损失"),
+    "curve_validation": ("Validation", "验证集"),
+    "curve_step": ("Step", "步数"),
+    "curve_loss_axis": ("Loss", "损失"),
+    "curve_score": ("Score", "得分"),
+    "accuracy": ("accuracy", "准确率"),
+    "macro_f1": ("macro-F1", "宏平均 F1"),
+    "loss": ("loss", "损失"),
+    "waiting_first_step": ("The curve appears after the first steps.", "前几步完成后显示曲线。"),
+    "waiting_first_eval": ("Appears after the first evaluation.", "首次评估后显示。"),
+    "log": ("Log", "日志"),
+    "need_data": ("Load data in the Data tab first.", "请先在“数据”页载入数据。"),
+    "started_run": ("Started run {name}.", "已开始运行 {name}。"),
+    "in_progress": ("A run is in progress: {name}. Wait for it to finish or stop it first.",
+                    "已有训练在进行：{name}。请等待其结束或先停止它。"),
+    "stop_sent": ("Stopping {name}: it finishes the current step, saves the model and tests it.",
+                  "正在停止 {name}：完成当前步后保存模型并在测试集上评估。"),
+    "nothing_to_stop": ("No training is running.", "当前没有正在进行的训练。"),
+    "progress": ("Step {step} / {total} · {percent:.0%}", "第 {step} / {total} 步 · {percent:.0%}"),
+    "eta": ("about {time} left", "约剩 {time}"),
+    "status_line": ("**{name}** — {status}", "**{name}** — {status}"),
+    "status_starting": ("starting…", "启动中…"),
+    "status_started": ("loading data and model…", "正在载入数据和模型…"),
+    "status_running": ("training", "训练中"),
+    "status_evaluating": ("testing the best checkpoint…", "正在测试最佳检查点…"),
+    "status_finished": ("finished ✓", "已完成 ✓"),
+    "status_stopped": ("stopped", "已停止"),
+    "status_failed": ("failed", "失败"),
+    "status_interrupted": ("interrupted (the process died)", "已中断（进程意外结束）"),
+    "status_unknown": ("unknown", "未知"),
+    "status_stopping": ("stopping…", "正在停止…"),
+    "test_result": ("Test accuracy **{accuracy:.3f}**, macro-F1 **{macro_f1:.3f}**.",
+                    "测试集准确率 **{accuracy:.3f}**，宏平均 F1 **{macro_f1:.3f}**。"),
+    "no_run_yet": ("No run yet. Load data, then press Start.", "还没有运行。载入数据后点击“开始训练”。"),
+    # --- evaluate tab
+    "evaluate_intro": (
+        "How well does a run do on its **test set**, texts it never saw while training?",
+        "运行在**测试集**（训练中从未见过的文本）上的表现如何？",
+    ),
+    "headline": (
+        "**{model}** on {samples:,} test texts: accuracy **{accuracy:.3f}**, macro-F1 **{macro_f1:.3f}**, "
+        "weighted-F1 {weighted_f1:.3f}.",
+        "**{model}** 在 {samples:,} 条测试文本上：准确率 **{accuracy:.3f}**，宏平均 F1 **{macro_f1:.3f}**，"
+        "加权 F1 {weighted_f1:.3f}。",
+    ),
+    "headline_baseline": (
+        " The TF-IDF baseline gets {accuracy:.3f} / {macro_f1:.3f}.",
+        " TF-IDF 基线为 {accuracy:.3f} / {macro_f1:.3f}。",
+    ),
+    "no_metrics": ("Run {name} has no test results (yet): {status}.", "运行 {name} 还没有测试结果：{status}。"),
+    "cm_view": ("Confusion matrix shows", "混淆矩阵显示"),
+    "cm_counts": ("counts", "数量"),
+    "cm_normalized": ("share of each true class", "占真实类别的比例"),
+    "cm_title": ("Confusion matrix (test set)", "混淆矩阵（测试集）"),
+    "cm_predicted": ("Predicted", "预测"),
+    "cm_true": ("True", "真实"),
+    "vs_title": ("Fine-tuned model vs. TF-IDF baseline (test set)", "微调模型与 TF-IDF 基线对比（测试集）"),
+    "vs_model": ("fine-tuned", "微调模型"),
+    "vs_baseline": ("TF-IDF baseline", "TF-IDF 基线"),
+    "report": ("Classification report (test set)", "分类报告（测试集）"),
+    "col_class": ("class", "类别"),
+    "col_precision": ("precision", "精确率"),
+    "col_recall": ("recall", "召回率"),
+    "col_f1": ("F1", "F1"),
+    "col_support": ("texts", "文本数"),
+    "macro_avg": ("macro average", "宏平均"),
+    "weighted_avg": ("weighted average", "加权平均"),
+    "errors": ("Misclassified test texts", "分错的测试文本"),
+    "error_filter": ("Show", "显示"),
+    "error_filter_info": ("Pick a cell of the confusion matrix: true → predicted.",
+                          "选择混淆矩阵中的一格：真实 → 预测。"),
+    "all_errors": ("all errors ({n})", "全部错误（{n}）"),
+    "col_text": ("text", "文本"),
+    "col_gold": ("true", "真实"),
+    "col_predicted": ("predicted", "预测"),
+    "col_confidence": ("confidence", "置信度"),
+    "curves": ("Training curves", "训练曲线"),
+    # --- predict tab
+    "predict_intro": (
+        "Type a text and see what the model says. The result updates as you type.",
+        "输入一段文本，查看模型的判断。结果会随输入实时更新。",
+    ),
+    "text_input": ("Text to classify", "要分类的文本"),
+    "text_placeholder": ("Type an SMS message or a news title…", "输入一条短信或新闻标题…"),
+    "classify": ("Classify", "分类"),
+    "prediction": ("Prediction (all classes with their probabilities)", "预测结果（各类别及其概率）"),
+    "examples": ("Examples", "示例"),
+    "batch": ("Classify a whole file", "批量分类文件"),
+    "batch_info": (
+        "A table with a text column (CSV, TSV, JSONL, XLSX) or a .txt file with one text per line.",
+        "带文本列的表格（CSV、TSV、JSONL、XLSX），或每行一条文本的 .txt 文件。",
+    ),
+    "batch_need_file": ("Choose a file of texts first.", "请先选择一个文本文件。"),
+    "batch_file": ("File of texts", "文本文件"),
+    "batch_run": ("Classify file", "分类文件"),
+    "batch_download": ("Download results (CSV)", "下载结果（CSV）"),
+    "batch_preview": ("Results (first rows)", "结果（前几行）"),
+    "batch_done": ("Classified {n:,} texts.", "已分类 {n:,} 条文本。"),
+    "no_model_runs": ("No trained model yet. Train one in the Train tab.", "还没有训练好的模型。请先在“训练”页训练。"),
+    "pick_run": ("Pick a run first.", "请先选择一个运行。"),
+    # --- runs tab
+    "runs_intro": ("Every training run, newest first. Pick one to open, download or delete.",
+                   "所有训练运行，最新的在前。选择一个可打开、下载或删除。"),
+    "runs_table": ("Runs", "运行记录"),
+    "col_run": ("run", "运行"),
+    "col_status": ("status", "状态"),
+    "col_model": ("model", "模型"),
+    "col_data": ("data", "数据"),
+    "col_strategy": ("strategy", "方式"),
+    "col_started": ("started", "开始时间"),
+    "col_accuracy": ("accuracy", "准确率"),
+    "col_macro_f1": ("macro-F1", "宏平均 F1"),
+    "selected_run": ("Selected run", "选中的运行"),
+    "open_evaluate": ("Open in Evaluate", "在“评估”中打开"),
+    "open_predict": ("Use in Predict", "在“预测”中使用"),
+    "zip": ("Zip the model", "打包模型"),
+    "zip_download": ("Download model (.zip)", "下载模型（.zip）"),
+    "zip_ready": ("{name}: the model is ready to download ({size}).", "{name}：模型已可下载（{size}）。"),
+    "delete": ("Delete run…", "删除运行…"),
+    "delete_confirm": ("Delete **{name}** for good? Its model, metrics and log are removed.",
+                       "确定永久删除 **{name}** 吗？其模型、指标和日志都会被删除。"),
+    "delete_yes": ("Yes, delete", "确认删除"),
+    "delete_cancel": ("Cancel", "取消"),
+    "deleted": ("Deleted {name}.", "已删除 {name}。"),
+    "delete_running": ("{name} is still training; stop it before deleting it.", "{name} 仍在训练；请先停止再删除。"),
+}
+
+
+# Texts that quote the engine's own defaults and catalog, so they cannot drift from it.
+from ..backbones import BUNDLED, HUB_SUGGESTIONS  # noqa: E402
+from ..config import default_learning_rate  # noqa: E402
+
+_rates = {"full": default_learning_rate("full"), "last_n": default_learning_rate("last-n"),
+          "head": default_learning_rate("head")}
+TEXTS["learning_rate_info"] = tuple(text.format(**_rates) for text in TEXTS["learning_rate_info"])
+
+for _b in BUNDLED.values():
+    TEXTS[f"model:{_b.name}"] = (f"{_b.name} · {_b.languages} · {_b.params} · bundled, works offline",
+                                 f"{_b.name} · {_b.languages} · {_b.params} · 自带，离线可用")
+for _b in HUB_SUGGESTIONS.values():
+    TEXTS[f"model:{_b.name}"] = (f"{_b.name} · {_b.languages} · {_b.params} · from the hub (internet)",
+                                 f"{_b.name} · {_b.languages} · {_b.params} · 从 Hub 下载（需联网）")
+TEXTS["model:auto"] = ("auto: chosen by the data's language", "自动：按数据的语言选择")
+
+
+# Keys are prefixed in the browser: Gradio's own translations use names such as "errors" or "file" for whole
+# groups of messages, and a bare key of ours with such a name would show "[object Object]".
+PREFIX = "tcs_"
+
+
+def _table(index: int) -> dict[str, str]:
+    return {PREFIX + key: values[index] for key, values in TEXTS.items()}
+
+
+I18N = gr.I18n(en=_table(0), **{"zh-CN": _table(1)})
+
+
+def t(key: str) -> gr.i18n.I18nData:
+    """A static label, translated in the browser."""
+    if key not in TEXTS:
+        raise KeyError(f"no text {key!r} in classifier/webui/i18n.py")
+    return I18N(PREFIX + key)
+
+
+def lang_of(value: str | None) -> str:
+    """'zh-CN' for any Chinese locale the page reports (zh, zh-CN, zh-Hans...), else 'en'."""
+    return "zh-CN" if (value or "").lower().startswith("zh") else "en"
+
+
+def tr(lang: str | None, key: str, **values) -> str:
+    """A text made on the server, in the page's language."""
+    text = TEXTS[key][1 if lang_of(lang) == "zh-CN" else 0]
+    return text.format(**values) if values else text
+
+
+def status_word(lang: str | None, status: str) -> str:
+    """A run status (finished, running, ...) in words; an unknown status as it is."""
+    key = f"status_{status}"
+    return tr(lang, key) if key in TEXTS else status
+
+
+def duration(seconds: float | None, lang: str | None = None) -> str:
+    """'45 s', '3 min', '1 h 20 min' (or 秒/分钟/小时)."""
+    if seconds is None:
+        return "–"
+    zh = lang_of(lang) == "zh-CN"
+    seconds = max(0, int(round(seconds)))
+    if seconds < 90:
+        return f"{seconds} 秒" if zh else f"{seconds} s"
+    minutes = round(seconds / 60)
+    if minutes < 90:
+        return f"{minutes} 分钟" if zh else f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} 小时 {minutes} 分钟" if zh else f"{hours} h {minutes} min"

@@ -1,0 +1,124 @@
+"""Runs tab: every run with its model, data, status and scores; open one, download its model, delete it."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import gradio as gr
+import pandas as pd
+
+from ..runs import delete_run, list_runs, model_dir
+from .common import run_path, shows_errors
+from .i18n import status_word, t, tr
+from .runner import TrainingRunner
+
+_EXPORTS = Path(tempfile.gettempdir()) / "text-classifier-studio"
+COLUMNS = ("col_run", "col_status", "col_model", "col_data", "col_strategy", "col_started", "col_accuracy",
+           "col_macro_f1")
+
+
+def runs_table(lang: str) -> pd.DataFrame:
+    rows = []
+    for info in list_runs():
+        rows.append([info.name, status_word(lang, info.status),
+                     info.model, info.data, info.strategy, info.started.replace("T", " "),
+                     None if info.accuracy is None else round(info.accuracy, 3),
+                     None if info.macro_f1 is None else round(info.macro_f1, 3)])
+    return pd.DataFrame(rows, columns=[tr(lang, c) for c in COLUMNS])
+
+
+def zip_model(run_dir: Path) -> Path:
+    """RUN's model folder (best/, else last/) as a zip in the temp folder; reused while the model is unchanged."""
+    folder = model_dir(run_dir)
+    _EXPORTS.mkdir(parents=True, exist_ok=True)
+    target = _EXPORTS / f"{run_dir.name}-{folder.name}.zip"
+    if not target.exists() or target.stat().st_mtime < folder.stat().st_mtime:
+        tmp = shutil.make_archive(str(target.with_suffix("")) + ".partial", "zip", root_dir=folder.parent,
+                                  base_dir=folder.name)
+        Path(tmp).replace(target)
+    return target
+
+
+def _size(path: Path) -> str:
+    return f"{path.stat().st_size / 1e6:.0f} MB"
+
+
+@dataclass
+class RunsTab:
+    table: gr.Dataframe
+    run: gr.Dropdown
+    open_evaluate: gr.Button
+    open_predict: gr.Button
+    refresh: object  # fn(current, lang) -> table, run dropdown
+    outputs: list
+
+
+def build(lang_box: gr.Textbox, runner: TrainingRunner) -> RunsTab:
+    gr.Markdown(t("runs_intro"))
+    table = gr.Dataframe(label=t("runs_table"), interactive=False, wrap=True, max_height=360, elem_id="runs-table",
+                         column_widths=["29%", "10%", "14%", "11%", "7%", "13%", "8%", "8%"])
+    with gr.Row():
+        run = gr.Dropdown([], label=t("selected_run"), allow_custom_value=True, scale=3, elem_id="runs-run")
+        refresh_button = gr.Button(t("refresh"), size="sm", scale=1)
+    with gr.Row():
+        open_evaluate = gr.Button(t("open_evaluate"), elem_id="open-evaluate")
+        open_predict = gr.Button(t("open_predict"), elem_id="open-predict")
+        zip_button = gr.Button(t("zip"), elem_id="zip")
+        download = gr.DownloadButton(t("zip_download"), visible=False, variant="primary", elem_id="zip-download")
+        delete_button = gr.Button(t("delete"), variant="stop", elem_id="delete")
+    with gr.Column(visible=False, elem_id="delete-confirm") as confirm:
+        confirm_text = gr.Markdown()
+        with gr.Row():
+            yes = gr.Button(t("delete_yes"), variant="stop", elem_id="delete-yes")
+            no = gr.Button(t("delete_cancel"), elem_id="delete-cancel")
+    outputs = [table, run]
+
+    def refresh(current: str | None, lang: str):
+        frame = runs_table(lang)
+        names = frame.iloc[:, 0].tolist() if len(frame) else []
+        return frame, gr.Dropdown(choices=names, value=current if current in names else (names[0] if names else None))
+
+    def pick(evt: gr.SelectData, frame: pd.DataFrame):
+        row = evt.index[0] if isinstance(evt.index, (list, tuple)) else evt.index
+        return gr.Dropdown(value=frame.iloc[row, 0]) if frame is not None and row < len(frame) else gr.skip()
+
+    @shows_errors
+    def make_zip(name: str | None, lang: str):
+        path = run_path(name)
+        if path is None:
+            raise gr.Error(tr(lang, "pick_run"), print_exception=False)
+        target = zip_model(path)
+        gr.Info(tr(lang, "zip_ready", name=path.name, size=_size(target)))
+        return gr.DownloadButton(value=str(target), visible=True)
+
+    def ask_delete(name: str | None, lang: str):
+        path = run_path(name)
+        if path is None:
+            raise gr.Error(tr(lang, "pick_run"), print_exception=False)
+        if runner.active_run() == path.resolve():
+            raise gr.Error(tr(lang, "delete_running", name=path.name), print_exception=False)
+        return gr.Column(visible=True), tr(lang, "delete_confirm", name=path.name)
+
+    @shows_errors
+    def really_delete(name: str | None, lang: str):
+        path = run_path(name)
+        if path is not None:
+            if runner.active_run() == path.resolve():
+                raise gr.Error(tr(lang, "delete_running", name=path.name), print_exception=False)
+            delete_run(path)
+            gr.Info(tr(lang, "deleted", name=path.name))
+        return (gr.Column(visible=False), gr.DownloadButton(visible=False)) + refresh(None, lang)
+
+    refresh_button.click(refresh, [run, lang_box], outputs, api_name="runs")
+    table.select(pick, [table], [run], api_visibility="private")
+    run.change(lambda: gr.DownloadButton(visible=False), None, [download], api_visibility="private")
+    zip_button.click(make_zip, [run, lang_box], [download], concurrency_limit=1, concurrency_id="zip",
+                     api_visibility="undocumented", api_name="download_model")
+    delete_button.click(ask_delete, [run, lang_box], [confirm, confirm_text], api_visibility="private")
+    no.click(lambda: gr.Column(visible=False), None, [confirm], api_visibility="private")
+    yes.click(really_delete, [run, lang_box], [confirm, download, *outputs], api_visibility="private")
+    return RunsTab(table=table, run=run, open_evaluate=open_evaluate, open_predict=open_predict, refresh=refresh,
+                   outputs=outputs)

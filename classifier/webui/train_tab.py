@@ -1,0 +1,303 @@
+"""Train tab: choose the model and settings, start the engine's training as a subprocess, watch it live, stop it.
+
+The tab never trains anything itself: `runner.TrainingRunner` starts `python -m classifier train` and a gr.Timer
+reads the run's events.jsonl once a second while a run is active. A run outlives the page; when the app opens
+it shows the run that is training now, or the latest one.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from .. import charts
+from ..backbones import BUNDLED, HUB_SUGGESTIONS
+from ..config import BEST_METRICS, PRECISIONS, SCHEDULERS
+from ..errors import ClassifierError
+from .common import ConfigForm, default, read_json, run_path, shows_errors
+from .i18n import duration, status_word, t, tr
+from .runner import RunInProgress, RunView, TrainingRunner, estimate_seconds
+
+POLL_SECONDS = 1.0
+
+
+@functools.lru_cache(maxsize=1)
+def device_description() -> str:
+    """classifier.training.describe_device(); importing the trainer takes seconds, so it is asked once, lazily."""
+    from ..training import describe_device
+
+    return describe_device()
+
+
+def warm_up(delay: float = 5.0) -> None:
+    """Import the trainer in the background shortly after start-up (not during it: that would delay serving the
+    page), so that the first visitor sees the device without waiting for the import."""
+
+    def run() -> None:
+        time.sleep(delay)
+        device_description()
+
+    threading.Thread(target=run, name="warm-up", daemon=True).start()
+
+
+def model_choices() -> list[tuple[Any, str]]:
+    """auto, the bundled (offline) models, then hub suggestions; labels say which is which."""
+    names = ["auto", *BUNDLED, *HUB_SUGGESTIONS]
+    return [(t(f"model:{name}"), name) for name in names]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Showing a run
+# ---------------------------------------------------------------------------------------------------------------
+def status_markdown(view: RunView, lang: str) -> str:
+    status = "stopping" if view.stopping else view.status
+    line = tr(lang, "status_line", name=view.name, status=status_word(lang, status))
+    if view.test and view.status in ("finished", "stopped"):
+        line += "  \n" + tr(lang, "test_result", accuracy=view.test["accuracy"], macro_f1=view.test["macro_f1"])
+    elif view.message and view.status in ("failed", "interrupted"):
+        line += "  \n⚠ " + view.message
+    return line
+
+
+def progress_html(view: RunView, lang: str) -> str:
+    percent = max(0.0, min(1.0, view.progress))
+    if view.total_steps:
+        text = tr(lang, "progress", step=view.step, total=view.total_steps, percent=percent)
+    else:
+        text = status_word(lang, view.status)
+    if view.eta_seconds is not None and not view.stopping:
+        text += " · " + tr(lang, "eta", time=duration(view.eta_seconds, lang))
+    state = "done" if view.status == "finished" else "bad" if view.status in ("failed", "interrupted") else \
+        "stopped" if view.status == "stopped" else "active"
+    return (f'<div class="tcs-progress tcs-{state}" role="progressbar" aria-valuenow="{percent * 100:.0f}" '
+            f'aria-valuemin="0" aria-valuemax="100"><div class="tcs-bar" style="width:{percent * 100:.1f}%"></div>'
+            f'</div><div class="tcs-progress-text">{html.escape(text)}</div>')
+
+
+def loss_figure(view: RunView | None, lang: str):
+    if view is None or not view.train:
+        return charts.empty_figure(tr(lang, "waiting_first_step"), tr(lang, "curve_loss"))
+    return charts.loss_curve(view.train, tr(lang, "curve_loss"), tr(lang, "curve_step"), tr(lang, "curve_loss_axis"),
+                             total_steps=view.total_steps)
+
+
+def validation_figure(view: RunView | None, lang: str):
+    if view is None or not view.evals:
+        return charts.empty_figure(tr(lang, "waiting_first_eval"), tr(lang, "curve_validation"))
+    return charts.validation_curves(view.evals, tr(lang, "curve_validation"), tr(lang, "curve_step"),
+                                    tr(lang, "loss"), tr(lang, "accuracy"), tr(lang, "macro_f1"),
+                                    tr(lang, "curve_score"), tr(lang, "curve_loss_axis"), total_steps=view.total_steps)
+
+
+def signature(view: RunView) -> list:
+    return [view.name, view.events_seen, view.status, view.stopping]
+
+
+@dataclass
+class TrainTab:
+    run_state: gr.State
+    seen_state: gr.State
+    timer: gr.Timer
+    data_note: gr.Markdown
+    model: gr.Dropdown
+    strategy: gr.Radio
+    epochs: gr.Number
+    max_train_samples: gr.Number
+    device: gr.Markdown
+    estimate: gr.Markdown
+    start: gr.Button
+    stop: gr.Button
+    status: gr.Markdown
+    progress: gr.HTML
+    loss_plot: gr.Plot
+    validation_plot: gr.Plot
+    log: gr.Textbox
+    view_outputs: list[Any]
+    estimate_inputs: list[Any]
+    restore: Any  # fn(lang) -> values for view_outputs: the run training now, else the latest one
+    on_data: Any  # fn(*estimate_inputs) -> data_note, model, estimate
+    show_device: Any  # fn(lang) -> device markdown
+
+
+def build(form: ConfigForm, lang_box: gr.Textbox, data_state: gr.State, runner: TrainingRunner) -> TrainTab:
+    gr.Markdown(t("train_intro"))
+    data_note = gr.Markdown(t("need_data"), elem_id="train-data-note")
+    with gr.Row():
+        model = form.bind(gr.Dropdown(model_choices(), value="auto", allow_custom_value=True, label=t("model"),
+                                      info=t("model_info"), scale=3, elem_id="model"), "model")
+        epochs = form.bind(gr.Number(default("epochs"), minimum=0.1, step=1, label=t("epochs"), scale=1,
+                                     elem_id="epochs"), "epochs")
+    strategy = form.bind(gr.Radio([(t("strategy_auto"), "auto"), (t("strategy_full"), "full"),
+                                   (t("strategy_head"), "head"), (t("strategy_last_n"), "last-n")],
+                                  value=default("strategy"), label=t("strategy"), info=t("strategy_info"),
+                                  elem_id="strategy"), "strategy")
+    with gr.Accordion(t("advanced"), open=False, elem_id="advanced"):
+        with gr.Row():
+            max_train_samples = form.bind(gr.Number(default("max_train_samples") or 0, precision=0, minimum=0,
+                                                    label=t("max_train_samples"), elem_id="max-train-samples"),
+                                          "max_train_samples")
+            form.bind(gr.Number(default("batch_size"), precision=0, minimum=1, label=t("batch_size")), "batch_size")
+            form.bind(gr.Number(default("learning_rate") or 0, minimum=0, step=1e-5, label=t("learning_rate"),
+                                info=t("learning_rate_info")), "learning_rate")
+            form.bind(gr.Number(default("max_length") or 0, precision=0, minimum=0, maximum=8192, label=t("max_length"),
+                                info=t("max_length_info")), "max_length")
+        with gr.Row():
+            form.bind(gr.Number(default("last_n_layers"), precision=0, minimum=1, label=t("last_n_layers")),
+                      "last_n_layers")
+            form.bind(gr.Number(default("gradient_accumulation_steps"), precision=0, minimum=1,
+                                label=t("gradient_accumulation_steps")), "gradient_accumulation_steps")
+            form.bind(gr.Number(default("evals_per_epoch"), precision=0, minimum=1, label=t("evals_per_epoch"),
+                                elem_id="evals-per-epoch"), "evals_per_epoch")
+            form.bind(gr.Number(default("early_stopping_patience"), precision=0, minimum=0,
+                                label=t("early_stopping_patience")), "early_stopping_patience")
+        with gr.Row():
+            form.bind(gr.Number(default("warmup_ratio"), minimum=0, maximum=0.5, step=0.01, label=t("warmup_ratio")),
+                      "warmup_ratio")
+            form.bind(gr.Number(default("weight_decay"), minimum=0, step=0.01, label=t("weight_decay")),
+                      "weight_decay")
+            form.bind(gr.Number(default("label_smoothing"), minimum=0, maximum=0.5, step=0.05,
+                                label=t("label_smoothing")), "label_smoothing")
+            form.bind(gr.Dropdown(list(SCHEDULERS), value=default("lr_scheduler_type"), label=t("lr_scheduler_type")),
+                      "lr_scheduler_type")
+        with gr.Row():
+            form.bind(gr.Dropdown(list(BEST_METRICS), value=default("metric_for_best_model"),
+                                  label=t("metric_for_best_model")), "metric_for_best_model")
+            form.bind(gr.Radio([(t("truncation_head"), "head"), (t("truncation_head_tail"), "head+tail")],
+                               value=default("truncation"), label=t("truncation")), "truncation")
+            form.bind(gr.Dropdown(list(PRECISIONS), value=default("mixed_precision"), label=t("mixed_precision")),
+                      "mixed_precision")
+            form.bind(gr.Checkbox(default("baseline"), label=t("baseline")), "baseline")
+    with gr.Row():
+        device = gr.Markdown(elem_id="device")
+        estimate = gr.Markdown(t("estimate_none"), elem_id="estimate")
+    with gr.Row():
+        start = gr.Button(t("start"), variant="primary", elem_id="start", scale=3)
+        stop = gr.Button(t("stop"), variant="stop", elem_id="stop", scale=1)
+    status = gr.Markdown(t("no_run_yet"), elem_id="train-status")
+    progress = gr.HTML("", elem_id="train-progress", js_on_load=None)
+    with gr.Row():
+        loss_plot = gr.Plot(show_label=False, elem_id="loss-plot")
+        validation_plot = gr.Plot(show_label=False, elem_id="validation-plot")
+    log = gr.Textbox(label=t("log"), lines=8, max_lines=14, interactive=False, autoscroll=True, elem_id="train-log")
+    run_state = gr.State(None)  # name of the run shown
+    seen_state = gr.State(None)  # what was last drawn of it (to skip unchanged redraws)
+    timer = gr.Timer(POLL_SECONDS, active=False)
+
+    view_outputs = [run_state, seen_state, status, progress, loss_plot, validation_plot, log, timer]
+
+    def render(view: RunView | None, lang: str) -> tuple:
+        if view is None:
+            return (None, None, tr(lang, "no_run_yet"), "", loss_figure(None, lang), validation_figure(None, lang),
+                    "", gr.Timer(active=False))
+        return (view.name, signature(view), status_markdown(view, lang), progress_html(view, lang),
+                loss_figure(view, lang), validation_figure(view, lang), "\n".join(view.logs[-200:]),
+                gr.Timer(active=view.active))
+
+    def restore(lang: str):
+        latest = runner.latest_run()
+        return render(runner.view(latest) if latest else None, lang)
+
+    def tick(run_name: str | None, seen: list | None, lang: str):
+        path = run_path(run_name)
+        if path is None:
+            return (gr.skip(),) * (len(view_outputs) - 1) + (gr.Timer(active=False),)
+        view = runner.view(path)
+        if signature(view) == seen:
+            return (gr.skip(),) * (len(view_outputs) - 1) + (gr.Timer(active=view.active),)
+        return render(view, lang)
+
+    def start_run(values: dict):
+        lang, info = values[lang_box], values[data_state]
+        if not info:
+            raise gr.Error(tr(lang, "need_data"), print_exception=False)
+        try:
+            config = form.to_config(values, data=info["path"],
+                                    extra={"source": "webui", "sample": info.get("sample"), "data_name": info["name"]})
+            run_dir = runner.start(config)
+        except RunInProgress as busy:
+            gr.Warning(tr(lang, "in_progress", name=busy.run_dir.name))
+            run_dir = busy.run_dir  # show the run that is going on
+        except ClassifierError as exc:
+            raise gr.Error(str(exc), duration=None, print_exception=False) from None
+        else:
+            gr.Info(tr(lang, "started_run", name=run_dir.name))
+        return render(runner.view(run_dir), lang)
+
+    @shows_errors
+    def stop_run(run_name: str | None, lang: str):
+        active = runner.active_run()
+        if active is None:
+            gr.Warning(tr(lang, "nothing_to_stop"))
+            return gr.skip(), gr.skip()
+        runner.stop(active)
+        gr.Info(tr(lang, "stop_sent", name=active.name))
+        view = runner.view(active)
+        return status_markdown(view, lang), progress_html(view, lang)
+
+    def on_data(info: dict | None, model_value: str, strategy_value: str, epochs_value, max_rows, lang: str):
+        if not info:
+            return gr.skip(), gr.skip(), gr.skip()
+        note = tr(lang, "data_for_training", name=info["name"], train=info["splits"]["train"],
+                  classes=len(info["class_counts"]))
+        chosen = info["model"] if model_value in (None, "", "auto") or model_value in BUNDLED else model_value
+        return note, gr.Dropdown(value=chosen), estimate_markdown(info, chosen, strategy_value, epochs_value,
+                                                                  max_rows, lang)
+
+    def update_estimate(info, model_value, strategy_value, epochs_value, max_rows, lang):
+        return estimate_markdown(info, model_value, strategy_value, epochs_value, max_rows, lang)
+
+    def show_device(lang: str):
+        return tr(lang, "device", device=device_description())
+
+    start.click(start_run, {lang_box, data_state, *form.components}, view_outputs, concurrency_id="train",
+                concurrency_limit=1, api_visibility="undocumented", api_name="start_training")
+    stop.click(stop_run, [run_state, lang_box], [status, progress], concurrency_id="train", concurrency_limit=1,
+               api_visibility="undocumented", api_name="stop_training")
+    timer.tick(tick, [run_state, seen_state, lang_box], view_outputs, concurrency_limit=None, show_progress="hidden",
+               api_visibility="private")
+    estimate_inputs = [data_state, model, strategy, epochs, max_train_samples, lang_box]
+    for event in (model.change, strategy.change, epochs.change, max_train_samples.change):
+        event(update_estimate, estimate_inputs, [estimate], show_progress="hidden", api_visibility="private",
+              trigger_mode="always_last")
+
+    tab = TrainTab(run_state=run_state, seen_state=seen_state, timer=timer, data_note=data_note, model=model,
+                   strategy=strategy, epochs=epochs, max_train_samples=max_train_samples, device=device,
+                   estimate=estimate, start=start, stop=stop, status=status, progress=progress, loss_plot=loss_plot,
+                   validation_plot=validation_plot, log=log, view_outputs=view_outputs, estimate_inputs=estimate_inputs,
+                   restore=restore, on_data=on_data, show_device=show_device)
+    return tab
+
+
+def estimate_markdown(info: dict | None, model: str, strategy: str, epochs: float | None, max_rows: float | None,
+                      lang: str) -> str:
+    if not info:
+        return tr(lang, "estimate_none")
+    splits = info["splits"]
+    rows = min(splits["train"], int(max_rows)) if max_rows else splits["train"]
+    model = info["model"] if model in (None, "", "auto") else model
+    epochs = float(epochs or default("epochs"))
+    evals = max(1, round(default("evals_per_epoch") * epochs))
+    on_gpu = not device_description().startswith("CPU")
+    name = Path(model).name if Path(model).is_dir() else model
+    seconds = estimate_seconds(name, strategy or "auto", rows, epochs, on_gpu, _past_metrics(),
+                               eval_texts=splits["validation"] * evals + splits["test"])
+    return tr(lang, "estimate", time=duration(seconds, lang), rows=rows, epochs=epochs)
+
+
+def _past_metrics() -> list[dict]:
+    from ..runs import list_runs
+
+    metrics = []
+    for info in list_runs()[:30]:
+        values = read_json(info.path / "metrics.json")
+        if values:
+            metrics.append(values)
+    return metrics
+

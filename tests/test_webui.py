@@ -1,0 +1,398 @@
+"""The web app: its pieces without a browser (charts, i18n, the form, the training runner), then the real app in
+headless Chromium (load the SMS sample, train to the end, evaluate, predict, stop a second run, manage runs).
+
+Browser tests: `python -m pytest tests/test_webui.py -m browser -s` (needs `apt-get install chromium`; `-s` shows
+the timings). They run in file order on one page and one app, each step building on the one before.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import string
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from classifier.config import TrainConfig
+from classifier.webui import runner as runner_module
+from classifier.webui.runner import RunInProgress, TrainingRunner, estimate_seconds, wait_until
+from tests.webui_helpers import (
+    ROOT,
+    choose,
+    launch_chromium,
+    open_tab,
+    pick_dropdown,
+    plot_has_traces,
+    screenshot,
+    set_number,
+    start_studio,
+    stop_studio,
+    toast_texts,
+)
+
+SMS = ROOT / "assets" / "sms_spam.tsv"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Pieces, without a browser
+# ---------------------------------------------------------------------------------------------------------------
+def test_every_text_has_both_languages_with_the_same_placeholders():
+    from classifier.webui.i18n import TEXTS, duration, lang_of, tr
+
+    names = lambda text: sorted(n for _, n, _, _ in string.Formatter().parse(text) if n)  # noqa: E731
+    for key, (en, zh) in TEXTS.items():
+        assert en.strip() and zh.strip(), key
+        assert names(en) == names(zh), key
+    assert lang_of("zh-CN") == lang_of("zh") == "zh-CN" and lang_of("en-US") == lang_of(None) == "en"
+    assert tr("zh-CN", "tab_train") == "2 · 训练"
+    assert duration(42) == "42 s" and duration(600, "zh-CN") == "10 分钟" and duration(5400) == "1 h 30 min"
+
+
+def test_form_turns_widget_values_into_a_train_config():
+    import gradio as gr
+
+    from classifier.webui.common import ConfigForm
+
+    form = ConfigForm()
+    epochs = form.bind(gr.Number(3, render=False), "epochs")
+    samples = form.bind(gr.Number(0, render=False), "max_train_samples")
+    rate = form.bind(gr.Number(0, render=False), "learning_rate")
+    batch = form.bind(gr.Number(16, render=False), "batch_size")
+    column = form.bind(gr.Dropdown(["text"], render=False), "text_column")
+    imbalance = form.bind(gr.Radio(["keep", "weights"], render=False),
+                          convert=lambda v: {"class_weights": "balanced" if v == "weights" else "none"})
+    config = form.to_config({epochs: 1, samples: 300.0, rate: 0, batch: 8.0, column: "text", imbalance: "weights"},
+                            data=str(SMS))
+    assert config == TrainConfig(data=str(SMS), epochs=1.0, max_train_samples=300, learning_rate=None, batch_size=8,
+                                 text_column="text", class_weights="balanced")
+    assert isinstance(config.batch_size, int) and isinstance(config.epochs, float)
+    empty = form.to_config({epochs: None, samples: 0, rate: None, batch: None, column: None, imbalance: "keep"})
+    assert empty.max_train_samples is None and empty.epochs == TrainConfig().epochs and empty.text_column is None
+    with pytest.raises(KeyError):
+        form.bind(gr.Number(render=False), "no_such_setting")
+
+
+def test_charts():
+    from classifier import charts
+
+    train = [{"step": s, "loss": 1 / s, "total_steps": 10} for s in range(1, 6)]
+    evals = [{"step": 5, "eval_loss": 0.5, "eval_accuracy": 0.8, "eval_macro_f1": 0.7, "is_best": True}]
+    assert list(charts.loss_curve(train, total_steps=10).data[0].y) == [1 / s for s in range(1, 6)]
+    assert len(charts.validation_curves(evals).data) == 4  # accuracy, macro-F1, loss, best marker
+    bars = charts.class_counts({"ham": 10, "spam": 30})
+    assert list(bars.data[0].x) == ["spam", "ham"]
+    histogram = charts.length_histogram([5, 10, 12, 40], recommended=16, model_limit=512)
+    assert histogram.layout.shapes[0].x0 == 16
+    normalised = charts.confusion_matrix(["a", "b"], [[3, 1], [0, 4]], normalize=True)
+    assert list(normalised.data[0].z[0]) == [0.75, 0.25] and list(normalised.data[0].text[1]) == ["0%", "100%"]
+    assert len(charts.model_vs_baseline({"accuracy": 0.9, "macro_f1": 0.8,
+                                         "baseline": {"accuracy": 0.85, "macro_f1": 0.7}}).data) == 2
+
+
+# A stand-in for `python -m classifier train`: writes the same kinds of events and honours RUN/STOP.
+FAKE_TRAINER = textwrap.dedent("""
+    import json, os, sys, time
+    run = sys.argv[1]
+    def event(**fields):
+        with open(os.path.join(run, "events.jsonl"), "a") as f:
+            f.write(json.dumps({"time": time.strftime("%Y-%m-%dT%H:%M:%S"), **fields}) + "\\n")
+    event(type="status", status="started", message="go", pid=os.getpid())
+    event(type="status", status="running", message="training", pid=os.getpid(), total_steps=400)
+    for step in range(1, 401):
+        if os.path.exists(os.path.join(run, "STOP")):
+            break
+        event(type="train", step=step, total_steps=400, loss=1 / step, progress=step / 400, eta_seconds=1.0)
+        time.sleep(0.05)
+    event(type="status", status="stopped" if step < 400 else "finished", message="done", pid=os.getpid())
+""")
+
+
+class FakeRunner(TrainingRunner):
+    def command(self, run_dir: Path) -> list[str]:
+        return [sys.executable, "-c", FAKE_TRAINER, str(run_dir)]
+
+
+def test_runner_starts_one_run_at_a_time_and_stops_it(tmp_path):
+    runner = FakeRunner(root=tmp_path)
+    run = runner.start(TrainConfig(data=str(SMS), epochs=1))
+    request = json.loads((run / "request.json").read_text())
+    assert request["data"] == str(SMS) and request["output"] == str(run)  # the bundled sample is not copied
+    assert wait_until(lambda: runner.view(run).train, 20)
+    assert runner.active_run() == run
+    with pytest.raises(RunInProgress, match=run.name):
+        runner.start(TrainConfig(data=str(SMS)))
+    runner.stop(run)
+    assert wait_until(lambda: runner.view(run).status == "stopped", 20)
+    view = runner.view(run)
+    assert not view.active and 0 < view.progress < 1 and view.logs[-1].endswith("done")
+    assert runner.active_run() is None and runner.latest_run() == run
+    # a fresh runner (the app restarted) sees the same, and starting works again
+    assert FakeRunner(root=tmp_path).view(run).status == "stopped"
+    second = runner.start(TrainConfig(data=str(SMS)))
+    assert second != run
+    runner.stop(second)
+    assert wait_until(lambda: not runner.view(second).active, 20)
+
+
+def test_runner_reports_a_dead_trainer_as_interrupted(tmp_path):
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    run = tmp_path / "20260101-000000-sms"
+    run.mkdir()
+    (run / "request.json").write_text("{}")
+    (run / "events.jsonl").write_text(json.dumps({"type": "status", "status": "running", "pid": dead.pid}) + "\n")
+    runner = TrainingRunner(root=tmp_path)
+    assert runner.view(run).status == "interrupted"
+    assert runner.active_run() is None
+
+
+def test_runner_shows_why_a_trainer_failed_before_writing_events(tmp_path):
+    class Failing(TrainingRunner):
+        def command(self, run_dir):
+            return [sys.executable, "-c", "import sys; print('Error: the file has a single column.', file=sys.stderr);"
+                    " sys.exit(2)"]
+
+    runner = Failing(root=tmp_path)
+    run = runner.start(TrainConfig(data=str(SMS)))
+    assert wait_until(lambda: runner.view(run).status == "failed", 20)
+    assert "single column" in runner.view(run).message
+
+
+def test_runner_copies_uploaded_files_into_the_run(tmp_path):
+    upload = tmp_path / "upload" / "mine.csv"
+    upload.parent.mkdir()
+    upload.write_text("text,label\na,x\nb,y\n")
+    config = runner_module._keep_inputs(TrainConfig(data=str(upload), test_file=str(SMS)), tmp_path)
+    assert Path(config.data) == tmp_path / "inputs" / "mine.csv" and Path(config.data).read_text() == upload.read_text()
+    assert config.test_file == str(SMS)
+
+
+def test_time_estimate():
+    small = estimate_seconds("all-MiniLM-L6-v2", "full", 300, 1, on_gpu=False)
+    assert small < estimate_seconds("all-MiniLM-L6-v2", "full", 3000, 1, on_gpu=False)
+    assert estimate_seconds("all-MiniLM-L6-v2", "full", 3000, 1, on_gpu=True) < small * 10
+    history = [{"model": "all-MiniLM-L6-v2", "strategy": "full", "train_samples_per_second": 100.0, "device": "CPU"}]
+    assert estimate_seconds("all-MiniLM-L6-v2", "full", 3000, 1, False, history) < \
+        estimate_seconds("all-MiniLM-L6-v2", "full", 3000, 1, False)
+
+
+def test_model_zip_holds_the_best_folder(tmp_path):
+    import zipfile
+
+    from classifier.webui.runs_tab import zip_model
+
+    run = tmp_path / "20260101-000000-run"
+    (run / "best").mkdir(parents=True)
+    (run / "best" / "config.json").write_text("{}")
+    (run / "best" / "model.safetensors").write_bytes(b"weights")
+    archive = zip_model(run)
+    assert sorted(zipfile.ZipFile(archive).namelist()) == ["best/", "best/config.json", "best/model.safetensors"]
+    assert zip_model(run) == archive  # reused while best/ is unchanged
+    archive.unlink()
+
+
+def test_app_builds_with_its_public_api(tmp_path, monkeypatch):
+    import gradio as gr
+
+    from classifier.webui import build_app, predict_tab
+
+    monkeypatch.setenv("CLASSIFIER_HOME", str(tmp_path))
+    demo = build_app()
+    names = {fn.api_name for fn in demo.fns.values()}
+    assert {"predict", "predict_file", "runs"} <= names
+    with pytest.raises(gr.Error, match="no trained model"):
+        predict_tab.predict("WINNER! claim your prize")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The real app in a browser
+# ---------------------------------------------------------------------------------------------------------------
+TIMINGS: dict[str, float] = {}
+SPAM = "WINNER!! You have won a £1000 cash prize. To claim call 09061701461 now. T&C apply."
+
+
+@pytest.fixture(scope="module")
+def studio(tmp_path_factory):
+    studio = start_studio(tmp_path_factory.mktemp("studio-home"))
+    TIMINGS["app.py to page served (s)"] = studio.startup_seconds
+    yield studio
+    stop_studio(studio)
+    print("\nTIMINGS " + json.dumps({k: round(v, 1) for k, v in TIMINGS.items()}))
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def page(browser, studio):  # browser first: without Chromium the app is not started at all
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    page.goto(studio.url)
+    page.get_by_role("tab", name="1 · Data").wait_for()
+    yield page
+    context.close()
+
+
+def expect(locator):
+    from playwright.sync_api import expect as playwright_expect
+
+    playwright_expect.set_options(timeout=20_000)  # a busy 2-core machine renders plotly slowly
+    return playwright_expect(locator)
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_data_tab_loads_the_sms_sample(page):
+    page.locator("#sample-sms").click()
+    expect(page.locator("#data-summary")).to_contain_text("2 classes", timeout=60_000)
+    expect(page.locator("#data-preview")).to_contain_text("Free entry")
+    assert page.locator("#text-column input").input_value() == "text"
+    assert page.locator("#label-column input").input_value() == "label"
+    expect(page.locator("#class-plot .barlayer .trace")).to_have_count(1)
+    expect(page.locator("#length-plot")).to_contain_text("recommended max length")
+    expect(page.locator("#data-warnings")).to_contain_text("imbalanced")
+    # short test runs: smaller held-out splits and balanced classes (so 300 texts teach both classes)
+    set_number(page, "validation-fraction", 0.1)
+    set_number(page, "test-fraction", 0.1)
+    choose(page, "imbalance", "Balance: downsample big classes")
+    expect(page.locator("#data-summary")).to_contain_text("validation 453")
+    screenshot(page, "data")
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_train_a_short_run_to_completion(page, studio):
+    open_tab(page, "2 · Train")
+    expect(page.locator("#train-data-note")).to_contain_text("sms_spam.tsv (898 training texts")
+    expect(page.locator("#model input")).to_have_value("all-MiniLM-L6-v2 · English · 22M · bundled, works offline")
+    expect(page.locator("#device")).to_contain_text("CPU", timeout=60_000)
+    set_number(page, "epochs", 1)
+    page.locator("#advanced").get_by_text("Advanced settings").click()
+    set_number(page, "max-train-samples", 300)
+    set_number(page, "evals-per-epoch", 1)
+    choose(page, "strategy", "full: every weight")
+    expect(page.locator("#estimate")).to_contain_text("300 training texts")
+    started = time.perf_counter()
+    page.locator("#start").click()
+    page.locator("#loss-plot .scatterlayer .trace").wait_for(timeout=120_000)
+    TIMINGS["Start to first loss point (s)"] = time.perf_counter() - started
+    expect(page.locator("#train-progress")).to_contain_text("Step")
+    expect(page.locator("#train-status")).to_contain_text("finished", timeout=240_000)
+    TIMINGS["Start to finished, 300 texts x 1 epoch (s)"] = time.perf_counter() - started
+    expect(page.locator("#train-status")).to_contain_text("Test accuracy")
+    assert plot_has_traces(page, "loss-plot") and plot_has_traces(page, "validation-plot")
+    expect(page.locator("#train-log textarea")).to_have_value(re.compile("Finished"))
+    run = studio.runs[-1]
+    config = json.loads((run / "config.json").read_text())
+    assert config["max_train_samples"] == 300 and config["strategy"] == "full" and config["balance"] is True
+    screenshot(page, "train")
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_evaluate_shows_confusion_matrix_report_and_errors(page):
+    open_tab(page, "3 · Evaluate")
+    page.locator("#confusion-matrix .heatmaplayer").wait_for(timeout=30_000)
+    expect(page.locator("#evaluate-headline")).to_contain_text("TF-IDF baseline")
+    expect(page.locator("#report")).to_contain_text("spam")
+    expect(page.locator("#report")).to_contain_text("macro average")
+    assert plot_has_traces(page, "baseline-plot", "barlayer")
+    choose(page, "cm-mode", "share of each true class")
+    expect(page.locator("#confusion-matrix")).to_contain_text("%")
+    options = page.locator("#error-filter input")
+    if "all errors (0)" not in options.input_value():
+        pick_dropdown(page, "error-filter", "→")
+        expect(page.locator("#errors")).to_contain_text("spam")
+    screenshot(page, "evaluate")
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_predict_a_typed_message_in_the_page_and_through_the_api(page, studio, tmp_path):
+    open_tab(page, "4 · Predict")
+    expect(page.locator("#predict-run input")).not_to_have_value("", timeout=10_000)
+    page.locator("#predict-text textarea").fill(SPAM)
+    label = page.locator("#prediction")
+    expect(label).to_contain_text("%", timeout=60_000)
+    expect(label).to_contain_text("spam")
+    expect(label).to_contain_text("ham")
+    screenshot(page, "predict")
+
+    from gradio_client import Client, handle_file
+
+    client = Client(studio.url, verbose=False)
+    result = client.predict(SPAM, "", api_name="/predict")
+    assert result["label"] in ("ham", "spam")
+    assert {c["label"] for c in result["confidences"]} == {"ham", "spam"}
+    texts = tmp_path / "texts.txt"
+    texts.write_text(f"{SPAM}\nSee you at lunch tomorrow?\n", encoding="utf-8")
+    csv_file, preview = client.predict(handle_file(str(texts)), "", "en", api_name="/predict_file")
+    lines = Path(csv_file).read_text(encoding="utf-8").splitlines()
+    assert lines[0].startswith("text,label,confidence,p_") and len(lines) == 3
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_a_second_run_is_stopped_midway(page, studio):
+    open_tab(page, "2 · Train")
+    set_number(page, "max-train-samples", 0)  # all 600+ balanced texts, 3 epochs: far longer than we wait
+    set_number(page, "epochs", 3)
+    page.locator("#start").click()
+    assert wait_until(lambda: len(studio.runs) == 2, 30)
+    second = studio.runs[-1].name
+    expect(page.locator("#train-status")).to_contain_text(second, timeout=10_000)
+    page.wait_for_function("() => document.querySelectorAll('#loss-plot .scatterlayer .trace').length > 0 && "
+                           "document.querySelector('#train-progress').innerText.includes('Step')", timeout=120_000)
+    # a second Start while it trains is refused and names the run
+    page.locator("#start").click()
+    expect(page.locator("[data-testid=toast-text]", has_text="in progress")).to_be_visible()
+    assert any(second in text for text in toast_texts(page))
+    page.locator("#stop").click()
+    expect(page.locator("#train-status")).to_contain_text("stopped", timeout=180_000)
+    run = studio.runs[-1]
+    assert run.name == second
+    assert (run / "best" / "config.json").is_file() and (run / "last" / "config.json").is_file()
+    assert json.loads((run / "metrics.json").read_text())["steps_trained"] < 100
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_runs_tab_lists_and_deletes_runs(page, studio):
+    open_tab(page, "Runs")
+    table = page.locator("#runs-table")
+    expect(table).to_contain_text("finished")
+    expect(table).to_contain_text("stopped")
+    screenshot(page, "runs")
+    doomed = studio.runs[-1].name
+    expect(page.locator("#runs-run input")).to_have_value(doomed)
+    page.locator("#delete").click()
+    expect(page.locator("#delete-confirm")).to_contain_text(doomed)
+    page.locator("#delete-yes").click()
+    expect(table).not_to_contain_text("stopped")
+    assert doomed not in [p.name for p in studio.runs]
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_reopening_in_chinese_shows_the_latest_run(browser, studio):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    page.goto(studio.url)
+    open_tab(page, "2 · 训练")
+    latest = studio.runs[-1].name
+    expect(page.locator("#train-status")).to_contain_text(latest, timeout=30_000)
+    expect(page.locator("#train-status")).to_contain_text("已完成")
+    assert page.locator("#start").inner_text() == "开始训练"
+    context.close()
