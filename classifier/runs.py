@@ -153,7 +153,8 @@ def load_run_info(run_dir: Path) -> RunInfo:
     events = read_events(run_dir / "events.jsonl")
     status_event = last_status(events)
     status = status_event.get("status", "unknown") if status_event else "unknown"
-    if status in ("started", "running", "evaluating") and not _process_alive(status_event):
+    pid = (status_event or {}).get("pid")
+    if status in ("started", "running", "evaluating") and pid and not pid_alive(pid):
         status = "interrupted"
     started = events[0].get("time", "") if events else ""
     return RunInfo(
@@ -170,10 +171,10 @@ def load_run_info(run_dir: Path) -> RunInfo:
     )
 
 
-def _process_alive(status_event: dict | None) -> bool:
-    pid = (status_event or {}).get("pid")
+def pid_alive(pid: Any) -> bool:
+    """Whether a process with this id runs on this machine (False for no id)."""
     if not pid:
-        return True  # cannot tell; trust the status
+        return False
     try:
         os.kill(int(pid), 0)
     except ProcessLookupError:

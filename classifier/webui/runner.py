@@ -28,7 +28,7 @@ from typing import Any
 from ..config import TrainConfig
 from ..errors import ClassifierError, RunError
 from ..events import last_status, tail_events
-from ..runs import new_run_dir, request_stop, runs_root, stop_requested
+from ..runs import new_run_dir, pid_alive, request_stop, runs_root, stop_requested
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ASSETS = PROJECT_ROOT / "assets"
@@ -213,24 +213,12 @@ class TrainingRunner:
             return "unknown", ""
         status, message = event.get("status", "unknown"), event.get("message", "")
         if status in ACTIVE:
-            alive = (not exited) if proc is not None else _pid_alive(event.get("pid"))
+            alive = (not exited) if proc is not None else pid_alive(event.get("pid"))
             if not alive:
                 tail = _log_tail(run_dir)
                 return "interrupted", "The training process ended without finishing (killed or crashed)." + (
                     f" Last lines of train.log: {tail}" if tail else "")
         return status, message
-
-
-def _pid_alive(pid: Any) -> bool:
-    if not pid:
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _log_tail(run_dir: Path, chars: int = 600) -> str:
