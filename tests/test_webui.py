@@ -278,25 +278,25 @@ def test_train_a_short_run_to_completion(page, studio):
     expect(page.locator("#train-data-note")).to_contain_text("sms_spam.tsv (898 training texts")
     expect(page.locator("#model input")).to_have_value("all-MiniLM-L6-v2 · English · 22M · bundled, works offline")
     expect(page.locator("#device")).to_contain_text("CPU", timeout=60_000)
-    set_number(page, "epochs", 1)
+    set_number(page, "epochs", 2)
     page.locator("#advanced").get_by_text("Advanced settings").click()
-    set_number(page, "max-train-samples", 300)
+    set_number(page, "max-train-samples", 600)
     set_number(page, "evals-per-epoch", 1)
     choose(page, "strategy", "full: every weight")
-    expect(page.locator("#estimate")).to_contain_text("300 training texts")
+    expect(page.locator("#estimate")).to_contain_text("600 training texts")
     started = time.perf_counter()
     page.locator("#start").click()
     page.locator("#loss-plot .scatterlayer .trace").wait_for(timeout=120_000)
     TIMINGS["Start to first loss point (s)"] = time.perf_counter() - started
     expect(page.locator("#train-progress")).to_contain_text("Step")
     expect(page.locator("#train-status")).to_contain_text("finished", timeout=240_000)
-    TIMINGS["Start to finished, 300 texts x 1 epoch (s)"] = time.perf_counter() - started
+    TIMINGS["Start to finished, 600 texts x 2 epochs (s)"] = time.perf_counter() - started
     expect(page.locator("#train-status")).to_contain_text("Test accuracy")
     assert plot_has_traces(page, "loss-plot") and plot_has_traces(page, "validation-plot")
     expect(page.locator("#train-log textarea")).to_have_value(re.compile("Finished"))
     run = studio.runs[-1]
     config = json.loads((run / "config.json").read_text())
-    assert config["max_train_samples"] == 300 and config["strategy"] == "full" and config["balance"] is True
+    assert config["max_train_samples"] == 600 and config["strategy"] == "full" and config["balance"] is True
     screenshot(page, "train")
 
 
