@@ -12,6 +12,7 @@ Strategies:
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 
 import torch
@@ -142,19 +143,54 @@ class HeadOnlyModel(nn.Module):
     """The head alone, fed with pooled features computed once by the frozen backbone.
 
     It shares its parameters with the full model, so once trained, saving the full model saves the trained head.
+    The features are standardised (per dimension, with the training set's mean and spread) before the head sees
+    them: BERT pooler outputs vary by a few hundredths, too little for a linear layer to learn from in a few
+    hundred optimiser steps. `folded()` writes the standardisation into the head's first linear layer, so the
+    saved model takes raw features like any other and needs nothing extra at prediction time.
     """
 
-    def __init__(self, head: nn.Module) -> None:
+    def __init__(self, head: nn.Module, mean: torch.Tensor | None = None, std: torch.Tensor | None = None) -> None:
         super().__init__()
         self.head = head
+        self.first_linear = next((m for m in head.modules() if isinstance(m, nn.Linear)), None)
+        dim = self.first_linear.in_features if self.first_linear is not None else 0
+        if mean is None or std is None or self.first_linear is None:
+            mean, std = torch.zeros(dim), torch.ones(dim)
+        elif self.first_linear.bias is None:
+            mean = torch.zeros_like(mean)  # a shift cannot be folded into a layer without a bias: scale only
+        self.register_buffer("mean", mean.float().reshape(-1), persistent=False)
+        self.register_buffer("std", std.float().clamp_min(1e-6).reshape(-1), persistent=False)
 
     def forward(self, features: torch.Tensor, labels: torch.Tensor | None = None):
         from transformers.modeling_outputs import SequenceClassifierOutput
 
-        logits = self.head(features)
+        logits = self.head((features - self.mean) / self.std)
         if logits.dim() == 3:
             logits = logits[:, -1]
         return SequenceClassifierOutput(logits=logits)
+
+    @contextlib.contextmanager
+    def folded(self):
+        """Inside the block the head's weights take raw features: W' = W / std, b' = b - W' @ mean."""
+        linear = self.first_linear
+        if linear is None:
+            yield
+            return
+        with torch.no_grad():
+            weight = linear.weight.detach().clone()
+            bias = linear.bias.detach().clone() if linear.bias is not None else None
+            scaled = weight / self.std.to(weight.device)
+            shift = scaled @ self.mean.to(weight.device)
+            linear.weight.copy_(scaled)
+            if bias is not None:
+                linear.bias.sub_(shift)
+        try:
+            yield
+        finally:
+            with torch.no_grad():
+                linear.weight.copy_(weight)
+                if bias is not None:
+                    linear.bias.copy_(bias)
 
 
 @torch.inference_mode()

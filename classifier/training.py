@@ -11,6 +11,7 @@ milliseconds instead of a forward pass over the data.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -354,9 +355,12 @@ def _train(config: TrainConfig, run_dir: Path, events: EventWriter, progress: bo
               (("train", data.train), ("validation", data.validation))}
     collator = DataCollatorWithPadding(tokenizer, pad_to_multiple_of=8 if torch.cuda.is_available() else None)
 
+    head_only: HeadOnlyModel | None = None
+
     def save_model_folder(target: Path) -> None:
         def save(tmp: Path) -> None:
-            loaded.model.save_pretrained(tmp, safe_serialization=True)
+            with head_only.folded() if head_only is not None else contextlib.nullcontext():
+                loaded.model.save_pretrained(tmp, safe_serialization=True)
             tokenizer.save_pretrained(tmp)
             (tmp / MODEL_META_FILE).write_text(json.dumps({
                 "max_length": max_length, "truncation": config.truncation, "base_model": model_name,
@@ -388,7 +392,9 @@ def _train(config: TrainConfig, run_dir: Path, events: EventWriter, progress: bo
         feature_sets = {name: Dataset.from_dict({"features": features_of(ds).numpy(), "labels": ds["labels"]})
                         .with_format("torch") for name, ds in splits.items()}
         events.log(f"Features computed in {time.perf_counter() - t0:.1f}s; each epoch now trains only the head.")
-        train_model, train_set, eval_set, trainer_collator = (HeadOnlyModel(loaded.head), feature_sets["train"],
+        train_features = feature_sets["train"][:]["features"]
+        head_only = HeadOnlyModel(loaded.head, train_features.mean(0), train_features.std(0))
+        train_model, train_set, eval_set, trainer_collator = (head_only, feature_sets["train"],
                                                               feature_sets["validation"], None)
     else:
         train_model, train_set, eval_set, trainer_collator = (loaded.model, splits["train"], splits["validation"],

@@ -26,6 +26,6 @@ def sms_run(tmp_path_factory):
     from classifier.config import TrainConfig
     from classifier.training import train
 
-    out = tmp_path_factory.mktemp("runs") / "sms"
+    out = tmp_path_factory.mktemp("sms-home") / "runs" / "sms"  # a runs folder of its own, for `classifier runs`
     result = train(TrainConfig(data=str(SMS), output=str(out), max_train_samples=1500, epochs=2), progress=False)
     return result
