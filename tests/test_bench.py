@@ -1,0 +1,41 @@
+"""The benchmark suite runs (CI checks that it runs, not its figures): `python bench/run.py --quick --smoke`."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+
+import pytest
+
+from .conftest import ROOT
+
+REQUIRED = ("train_speedup_vs_naive", "train_speedup_vs_trainer_default", "head_speedup_vs_recompute",
+            "predict_p50_ms", "predict_speedup_vs_pipeline", "accuracy_gap_vs_trainer_default")
+
+
+@pytest.mark.slow
+def test_bench_quick_smoke_prints_summary_json(tmp_path):
+    output = tmp_path / "bench.json"
+    env = {**os.environ, "TOKENIZERS_PARALLELISM": "false", "HF_HUB_OFFLINE": "1"}
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "run.py"), "--quick", "--smoke", "--output", str(output)],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=1800,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    last = proc.stdout.strip().splitlines()[-1]
+    summary = json.loads(last)
+    for key in REQUIRED:
+        value = summary.get(key)
+        assert isinstance(value, (int, float)) and math.isfinite(value), (key, value)
+        if key == "accuracy_gap_vs_trainer_default":
+            # trainer default's accuracy minus ours: zero or negative when ours is as good or better
+            assert -1.0 <= value <= 1.0, value
+        else:
+            assert value > 0, (key, value)
+    record = json.loads(output.read_text(encoding="utf-8"))
+    assert record["summary"] == summary
+    assert record["mode"] == "smoke" and not record["errors"]
+    assert set(record["targets"]) >= {"train_speedup_vs_naive", "predict_p50_ms", "train_peak_rss_mib"}
