@@ -190,6 +190,8 @@ def list_runs(root: Path | None = None) -> list[RunInfo]:
         return []
     infos = []
     for child in sorted(root.iterdir(), reverse=True):
+        if child.is_symlink():  # a link may lead anywhere; only real folders in the runs folder are runs
+            continue
         if child.is_dir() and not child.name.startswith(".") and (child / "config.json").exists():
             infos.append(load_run_info(child))
     return infos
@@ -221,9 +223,31 @@ def model_dir(run_dir: Path) -> Path:
     )
 
 
+def run_in_root(name: str | Path, root: Path | None = None) -> Path | None:
+    """The run folder `name` directly inside the runs folder, for callers that must not reach anything else (the
+    web app: a visitor's run name is never trusted as a path).
+
+    None when there is no such run; RunError for a name that tries to leave the runs folder: a path (`../x`,
+    `/etc`, `a/b`), a hidden name, or a symbolic link.
+    """
+    text = str(name or "").strip()
+    if not text:
+        return None
+    root = (root or runs_root()).resolve()
+    if "/" in text or "\\" in text or "\x00" in text or text.startswith(".") or Path(text).is_absolute():
+        raise RunError(f"{text!r} is not a run name. Pick a run from the list; runs are only read from {root.name}/.")
+    path = root / text
+    if path.is_symlink() or (path.exists() and path.resolve().parent != root):
+        raise RunError(f"Run {text!r} is a link that leads outside the runs folder; it is not opened. "
+                       "Pick another run.")
+    return path if path.is_dir() else None
+
+
 def delete_run(run_dir: Path, root: Path | None = None) -> None:
     root = (root or runs_root()).resolve()
+    if Path(run_dir).is_symlink():
+        raise RunError(f"Refusing to delete {run_dir}: it is a link, not a run folder.")
     run_dir = Path(run_dir).resolve()
-    if root not in run_dir.parents:
-        raise RunError(f"Refusing to delete {run_dir}: it is not inside the runs folder {root}.")
+    if run_dir.parent != root:
+        raise RunError(f"Refusing to delete {run_dir}: it is not a run inside the runs folder {root}.")
     shutil.rmtree(run_dir)

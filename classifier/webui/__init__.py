@@ -8,6 +8,15 @@ This is the only package that imports gradio; `runner` itself does not, so it ca
 
 from __future__ import annotations
 
+import os
+import tempfile
+from pathlib import Path
+
+# Uploads go into the app's own temporary folder (Gradio reads GRADIO_TEMP_DIR when it is first imported, so this
+# runs before any gradio import). An operator may still choose another one with GRADIO_TEMP_DIR.
+UPLOAD_DIR = Path(os.environ.setdefault("GRADIO_TEMP_DIR",
+                                        str(Path(tempfile.gettempdir()) / "text-classifier-studio" / "uploads")))
+
 
 def build_app(*args, **kwargs):
     from .app_builder import build_app as _build_app

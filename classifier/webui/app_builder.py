@@ -11,6 +11,7 @@ from typing import Any
 
 import gradio as gr
 
+from ..security import auth_pairs, demo_mode, max_upload_bytes
 from . import data_tab, evaluate_tab, predict_tab, runs_tab, train_tab
 from .common import ConfigForm, run_choices
 from .i18n import I18N, t
@@ -41,16 +42,28 @@ THEME = gr.themes.Soft(font=["ui-sans-serif", "system-ui", "Segoe UI", "Roboto",
 
 
 def launch_options() -> dict[str, Any]:
-    """Arguments for `demo.launch` that belong to the studio (the caller adds host and port)."""
-    return {"i18n": I18N, "css": CSS, "theme": THEME, "allowed_paths": [str(ASSETS)],
-            "footer_links": ["api", "settings"], "show_error": False}
+    """Arguments for `demo.launch` that belong to the studio (the caller adds host and port): the upload size
+    limit (CLASSIFIER_MAX_UPLOAD_MB) and, when CLASSIFIER_AUTH is set, a login for the whole app."""
+    options = {"i18n": I18N, "css": CSS, "theme": THEME, "allowed_paths": [str(ASSETS)],
+               "footer_links": ["api", "settings"], "show_error": False, "max_file_size": max_upload_bytes()}
+    pairs = auth_pairs()
+    if pairs:
+        options["auth"] = pairs
+    return options
+
+
+# Uploaded files are removed from the app's temporary folder once a day (a run keeps its own copy in RUN/inputs/).
+DELETE_CACHE = (3600, 86400)
 
 
 def build_app(runner: TrainingRunner | None = None) -> gr.Blocks:
+    """The studio; with CLASSIFIER_DEMO=1 the read-only demo (build_demo_app)."""
+    if demo_mode():
+        return build_demo_app()
     runner = runner or TrainingRunner()
     train_tab.warm_up()
     form = ConfigForm()
-    with gr.Blocks(title="Text Classifier Studio", analytics_enabled=False) as demo:
+    with gr.Blocks(title="Text Classifier Studio", analytics_enabled=False, delete_cache=DELETE_CACHE) as demo:
         lang_box = gr.Textbox(value="en", visible=False)
         gr.Markdown(t("app_header"))
         with gr.Tabs() as tabs:
@@ -97,5 +110,36 @@ def build_app(runner: TrainingRunner | None = None) -> gr.Blocks:
                                  [tabs, evaluate.run, evaluate.newest_state], **private)
         runs.open_predict.click(lambda name: open_in("model", name)[:2], [runs.run], [tabs, predict.run], **private)
 
+    demo.queue(default_concurrency_limit=DEFAULT_CONCURRENCY, max_size=QUEUE_SIZE)
+    return demo
+
+
+def build_demo_app() -> gr.Blocks:
+    """Read-only demo for public hosting (CLASSIFIER_DEMO=1): Predict, Evaluate and the list of runs. There is
+    no Data or Train tab and no delete button, so the app has no endpoint that uploads training data, starts or
+    stops a training, or deletes a run (the runner refuses to start in this mode as well)."""
+    with gr.Blocks(title="Text Classifier Studio", analytics_enabled=False, delete_cache=DELETE_CACHE) as demo:
+        lang_box = gr.Textbox(value="en", visible=False)
+        gr.Markdown(t("app_header"))
+        gr.Markdown(t("demo_banner"), elem_id="demo-banner")
+        with gr.Tabs() as tabs:
+            with gr.Tab(t("tab_predict"), id="predict") as predict_item:
+                predict = predict_tab.build(lang_box)
+            with gr.Tab(t("tab_evaluate"), id="evaluate") as evaluate_item:
+                evaluate = evaluate_tab.build(lang_box)
+            with gr.Tab(t("tab_runs"), id="runs") as runs_item:
+                runs = runs_tab.build(lang_box, None, allow_delete=False)
+        private = {"api_visibility": "private"}
+        loaded = demo.load(None, None, [lang_box], js=PAGE_LANGUAGE_JS, **private)
+        loaded.then(predict.refresh_choices, [predict.run], [predict.run], **private)
+        tabs.select(None, None, [lang_box], js=PAGE_LANGUAGE_JS, **private)
+        evaluate_item.select(evaluate.refresh_choices, [evaluate.run, evaluate.newest_state],
+                             [evaluate.run, evaluate.newest_state], **private)
+        predict_item.select(predict.refresh_choices, [predict.run], [predict.run], **private)
+        runs_item.select(runs.refresh, [runs.run, lang_box], runs.outputs, **private)
+        runs.open_evaluate.click(lambda name: (gr.Tabs(selected="evaluate"), gr.Dropdown(value=name)), [runs.run],
+                                 [tabs, evaluate.run], **private)
+        runs.open_predict.click(lambda name: (gr.Tabs(selected="predict"), gr.Dropdown(value=name)), [runs.run],
+                                [tabs, predict.run], **private)
     demo.queue(default_concurrency_limit=DEFAULT_CONCURRENCY, max_size=QUEUE_SIZE)
     return demo

@@ -14,7 +14,7 @@ import gradio as gr
 
 from ..config import TrainConfig
 from ..errors import ClassifierError
-from ..runs import RunInfo, list_runs, runs_root
+from ..runs import RunInfo, list_runs, run_in_root, runs_root
 
 _FIELDS = {f.name: f for f in dataclasses.fields(TrainConfig)}
 _DEFAULTS = TrainConfig()
@@ -111,10 +111,9 @@ def run_choices(what: str) -> list[tuple[str, str]]:
 
 
 def run_path(name: str | None) -> Path | None:
-    if not name:
-        return None
-    path = runs_root() / Path(name).name
-    return path if path.is_dir() else None
+    """The run folder of a run name a visitor sent: only a folder directly inside the runs folder (no `../`, no
+    absolute path, no symbolic link; those raise RunError); None for no name or no such run."""
+    return run_in_root(name, runs_root())
 
 
 def read_json(path: Path) -> Any:

@@ -17,12 +17,13 @@ import pandas as pd
 from .. import charts
 from ..backbones import default_model_for, resolve_model
 from ..data import language_hint, prepare_data, read_table, summarize
+from ..security import UPLOAD_EXTENSIONS, max_upload_bytes, max_upload_mb, pretrained_kwargs
 from .common import ConfigForm, default, shows_errors
 from .i18n import t, tr
 from .runner import ASSETS
 
 SAMPLES = {"sms": ASSETS / "sms_spam.tsv", "news": ASSETS / "thucnews_titles.tsv"}
-FILE_TYPES = [".csv", ".tsv", ".txt", ".jsonl", ".ndjson", ".json", ".xlsx", ".xlsm", ".xls"]
+FILE_TYPES = list(UPLOAD_EXTENSIONS)  # also checked on the server (check_upload), not only by the browser
 PREVIEW_ROWS = 30
 IMBALANCE = {"keep": {"balance": False, "class_weights": "none"},
              "balance": {"balance": True, "class_weights": "none"},
@@ -60,7 +61,7 @@ def _tokenizer(model: str):
 
     path, _ = resolve_model(model)
     tokenizer = load_tokenizer(path)
-    return tokenizer, model_limit_of(AutoConfig.from_pretrained(path), tokenizer)
+    return tokenizer, model_limit_of(AutoConfig.from_pretrained(path, **pretrained_kwargs()), tokenizer)
 
 
 def analyse(path: str | Path, text_column: str | None = None, label_column: str | None = None,
@@ -84,8 +85,40 @@ def analyse(path: str | Path, text_column: str | None = None, label_column: str 
         class_counts=prepared.stats["class_counts"], splits=prepared.split_sizes(),
         lengths=summary.get("token_lengths_sample", []), recommended_max_length=summary.get("recommended_max_length"),
         model_limit=summary.get("model_limit"), p50=(summary.get("token_length") or {}).get("p50"),
-        warnings=prepared.warnings,
+        warnings=prepared.warnings + summary.get("warnings", []),
     )
+
+
+def check_upload(path: str | Path, lang: str = "en", name: str | None = None) -> Path:
+    """An uploaded file the app accepts: still there, of an expected type, not over the size limit.
+
+    Gradio checks the type and size too (File(file_types=...), launch(max_file_size=...)); this is the same rule
+    on the server side of every handler, whatever the client. Raises gr.Error with a message in the page's language.
+    """
+    path = Path(path)
+    name = name or path.name
+    if not path.is_file():
+        raise gr.Error(tr(lang, "upload_missing"), duration=None, print_exception=False)
+    ext = path.suffix.lower()
+    if ext not in UPLOAD_EXTENSIONS:
+        raise gr.Error(tr(lang, "upload_bad_type", name=name, ext=ext or "?", types=", ".join(UPLOAD_EXTENSIONS)),
+                       duration=None, print_exception=False)
+    size = path.stat().st_size
+    if size > max_upload_bytes():
+        raise gr.Error(tr(lang, "upload_too_big", name=name, size=f"{size / 1024 / 1024:.0f}",
+                          limit=f"{max_upload_mb():g}"), duration=None, print_exception=False)
+    return path
+
+
+@shows_errors
+def upload_info(path: str | Path, lang: str = "en", validation_file: str | None = None, test_file: str | None = None,
+                **split: Any) -> DataInfo:
+    """What the Data tab does with an uploaded file (and the optional validation/test files): check it, then
+    analyse it. Every problem becomes a gr.Error with a message the user can act on."""
+    for extra in (validation_file, test_file):
+        if extra:
+            check_upload(extra, lang)
+    return analyse(check_upload(path, lang), validation_file=validation_file, test_file=test_file, **split)
 
 
 def summary_markdown(info: DataInfo, lang: str) -> str:
@@ -191,15 +224,18 @@ def build(form: ConfigForm, lang_box: gr.Textbox) -> DataTab:
     def load_upload(path: str | None, lang: str, *split):
         if not path:
             return (gr.skip(),) * len(outputs)
-        return render(analyse(path, **split_args(*split)), lang, notify=True)
+        return render(upload_info(path, lang, **split_args(*split)), lang, notify=True)
 
     @shows_errors
     def reanalyse(current: dict | None, text_col: str, label_col: str, lang: str, *split):
         if not current:
             return (gr.skip(),) * len(outputs)
         same_file = text_col in current["columns"] and label_col in current["columns"]
-        info = analyse(current["path"], text_col if same_file else None, label_col if same_file else None,
-                       sample=current.get("sample"), **split_args(*split))
+        columns = {"text_column": text_col if same_file else None, "label_column": label_col if same_file else None}
+        if current.get("sample"):
+            info = analyse(current["path"], **columns, sample=current["sample"], **split_args(*split))
+        else:
+            info = upload_info(current["path"], lang, **columns, **split_args(*split))
         return render(info, lang)
 
     # one data event at a time, in the order they came: the summary shown is the one of the latest settings

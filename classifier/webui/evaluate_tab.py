@@ -146,11 +146,13 @@ def build(lang_box: gr.Textbox) -> EvaluateTab:
                 report_table(metrics, lang), gr.Dropdown(choices=error_choices(wrong, lang), value=""),
                 filter_errors(wrong, "", lang), loss, validation)
 
+    @shows_errors
     def redraw_matrix(run_name: str | None, mode: str, lang: str):
         path = run_path(run_name)
         metrics = read_json(path / "metrics.json") if path else None
         return confusion_figure(metrics, mode, lang) if metrics else gr.skip()
 
+    @shows_errors
     def show_errors(run_name: str | None, pair: str | None, lang: str):
         path = run_path(run_name)
         return filter_errors(read_errors(path), pair, lang) if path else gr.skip()

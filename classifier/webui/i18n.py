@@ -273,6 +273,24 @@ TEXTS: dict[str, tuple[str, str]] = {
     "delete_cancel": ("Cancel", "取消"),
     "deleted": ("Deleted {name}.", "已删除 {name}。"),
     "delete_running": ("{name} is still training; stop it before deleting it.", "{name} 仍在训练；请先停止再删除。"),
+    # --- reliability and security
+    "stop_already": ("{name} is already stopping: it finishes the current step, saves the model and tests it. "
+                     "There is no need to press Stop again.",
+                     "{name} 已在停止中：完成当前一步后保存模型并测试。无需再次点击“停止”。"),
+    "upload_too_big": ("{name} is {size} MB; this app accepts files up to {limit} MB. Upload a smaller file (for "
+                       "example a sample of the rows), or ask whoever runs the app to raise CLASSIFIER_MAX_UPLOAD_MB.",
+                       "{name} 大小为 {size} MB；本应用只接受不超过 {limit} MB 的文件。"
+                       "请上传更小的文件（例如抽取部分行），或请应用管理员调高 CLASSIFIER_MAX_UPLOAD_MB。"),
+    "upload_bad_type": ("{name}: files of type “{ext}” are not accepted. Save the data as one of {types} and upload "
+                        "that.",
+                        "{name}：不接受“{ext}”类型的文件。请把数据另存为以下格式之一后再上传：{types}。"),
+    "upload_missing": ("The uploaded file is no longer on the server (it may have been cleaned up). Upload it again.",
+                       "服务器上已找不到上传的文件（可能已被清理）。请重新上传。"),
+    "demo_banner": ("**Demo mode**: this app is read-only. You can classify texts with the trained models and look at "
+                    "their results; training and deleting runs are switched off.",
+                    "**演示模式**：本应用只读。可以用已训练的模型分类文本、查看结果；训练和删除运行已关闭。"),
+    "demo_refused": ("This app runs in read-only demo mode (CLASSIFIER_DEMO): training and deleting are switched off.",
+                     "本应用运行在只读演示模式（CLASSIFIER_DEMO）：训练和删除已关闭。"),
 }
 
 

@@ -18,8 +18,9 @@ import pandas as pd
 
 from ..errors import RunError
 from ..runs import model_dir
+from ..security import safe_filename
 from .common import run_choices, run_path, runs_with, shows_errors
-from .data_tab import FILE_TYPES
+from .data_tab import FILE_TYPES, check_upload
 from .i18n import t, tr
 
 PREDICT_CONCURRENCY = 4  # typed predictions at once (small batches; torch uses the cores within each call)
@@ -90,9 +91,11 @@ def predict_file(path: str | None, run: str | None = None, lang: str = "en"):
 
     if not path:
         raise gr.Error(tr(lang, "batch_need_file"), print_exception=False)
+    path = check_upload(path, lang)
     run_dir = resolve_run(run)
     _EXPORTS.mkdir(parents=True, exist_ok=True)
-    output = _EXPORTS / f"{Path(path).stem}.{run_dir.name}.{time.strftime('%H%M%S')}.predictions.csv"
+    stem = Path(safe_filename(path.name, "texts")).stem  # the visitor's file name is never a path of ours
+    output = _EXPORTS / f"{stem}.{run_dir.name}.{time.strftime('%H%M%S')}.predictions.csv"
     count = engine_predict_file(run_dir, path, output)
     gr.Info(tr(lang, "batch_done", n=count))
     return str(output), pd.read_csv(output, nrows=20)

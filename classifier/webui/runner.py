@@ -29,11 +29,13 @@ from ..config import TrainConfig
 from ..errors import ClassifierError, RunError
 from ..events import last_status, tail_events
 from ..runs import new_run_dir, pid_alive, request_stop, runs_root, stop_requested
+from ..security import demo_mode, safe_filename
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ASSETS = PROJECT_ROOT / "assets"
 REQUEST_FILE = "request.json"
 LOG_FILE = "train.log"
+PID_FILE = "trainer.pid"
 ACTIVE = ("starting", "started", "running", "evaluating")
 FINAL = ("finished", "stopped", "failed", "interrupted")
 
@@ -122,6 +124,8 @@ class TrainingRunner:
 
     def start(self, config: TrainConfig) -> Path:
         """Write RUN/request.json and launch the training; returns the run folder without waiting."""
+        if demo_mode():
+            raise RunError("This app runs in read-only demo mode (CLASSIFIER_DEMO=1): training is switched off.")
         config.validate()
         with self._lock:
             busy = self.active_run()
@@ -137,16 +141,22 @@ class TrainingRunner:
                 proc = subprocess.Popen(self.command(run_dir), stdout=log, stderr=subprocess.STDOUT,
                                         stdin=subprocess.DEVNULL, cwd=PROJECT_ROOT, env=env, start_new_session=True)
             self._procs[run_dir] = proc
+            # the trainer's id before it writes any event, so an app restarted in that instant still sees it
+            (run_dir / PID_FILE).write_text(str(proc.pid), encoding="utf-8")
             # wait() in a thread reaps the child as soon as it exits, so a dead trainer is never a zombie that
             # still answers kill(pid, 0)
             threading.Thread(target=proc.wait, name=f"reap-{proc.pid}", daemon=True).start()
         return run_dir
 
-    def stop(self, run_dir: Path) -> None:
+    def stop(self, run_dir: Path) -> bool:
+        """Ask the run to stop; False when it was already asked (a second Stop changes nothing)."""
         run_dir = Path(run_dir)
         if not self.view(run_dir).active:
             raise RunError(f"Run {run_dir.name} is not training; there is nothing to stop.")
+        if stop_requested(run_dir):
+            return False
         request_stop(run_dir)
+        return True
 
     # ------------------------------------------------------------------ finding runs
     def app_runs(self) -> list[Path]:
@@ -208,6 +218,8 @@ class TrainingRunner:
         if event is None:
             if proc is not None and not exited:
                 return "starting", ""
+            if proc is None and pid_alive(_read_pid(run_dir)):
+                return "starting", ""  # started by an earlier instance of the app, not yet writing events
             if exited:
                 return "failed", _log_tail(run_dir) or f"The training process exited with code {proc.returncode}."
             return "unknown", ""
@@ -219,6 +231,18 @@ class TrainingRunner:
                 return "interrupted", "The training process ended without finishing (killed or crashed)." + (
                     f" Last lines of train.log: {tail}" if tail else "")
         return status, message
+
+
+def _read_pid(run_dir: Path, max_age: float = 300.0) -> int | None:
+    """The trainer's id from RUN/trainer.pid, if written in the last few minutes (a trainer writes its first
+    event within seconds; an old id may belong to another process by now)."""
+    try:
+        path = run_dir / PID_FILE
+        if time.time() - path.stat().st_mtime > max_age:
+            return None
+        return int(path.read_text(encoding="utf-8").strip())
+    except (FileNotFoundError, ValueError):
+        return None
 
 
 def _log_tail(run_dir: Path, chars: int = 600) -> str:
@@ -241,10 +265,11 @@ def _keep_inputs(config: TrainConfig, run_dir: Path) -> TrainConfig:
         source = Path(value).resolve()
         if not source.is_file() or ASSETS in source.parents:
             continue
-        target = run_dir / "inputs" / source.name
+        safe = safe_filename(source.name, name)  # the uploader's file name, reduced to a harmless file name
+        target = run_dir / "inputs" / safe
         target.parent.mkdir(exist_ok=True)
         if target.exists():
-            target = target.with_name(f"{name}-{source.name}")
+            target = target.with_name(f"{name}-{safe}")
         shutil.copy2(source, target)
         changes[name] = str(target)
     return config.replace(**changes) if changes else config

@@ -56,7 +56,8 @@ class RunsTab:
     outputs: list
 
 
-def build(lang_box: gr.Textbox, runner: TrainingRunner) -> RunsTab:
+def build(lang_box: gr.Textbox, runner: TrainingRunner | None, allow_delete: bool = True) -> RunsTab:
+    """The tab; `allow_delete=False` (demo mode) leaves out the delete button and its handlers altogether."""
     gr.Markdown(t("runs_intro"))
     table = gr.Dataframe(label=t("runs_table"), interactive=False, wrap=True, max_height=360, elem_id="runs-table",
                          column_widths=["29%", "10%", "14%", "11%", "7%", "13%", "8%", "8%"])
@@ -68,7 +69,7 @@ def build(lang_box: gr.Textbox, runner: TrainingRunner) -> RunsTab:
         open_predict = gr.Button(t("open_predict"), elem_id="open-predict")
         zip_button = gr.Button(t("zip"), elem_id="zip")
         download = gr.DownloadButton(t("zip_download"), visible=False, variant="primary", elem_id="zip-download")
-        delete_button = gr.Button(t("delete"), variant="stop", elem_id="delete")
+        delete_button = gr.Button(t("delete"), variant="stop", elem_id="delete", visible=allow_delete)
     with gr.Column(visible=False, elem_id="delete-confirm") as confirm:
         confirm_text = gr.Markdown()
         with gr.Row():
@@ -94,6 +95,7 @@ def build(lang_box: gr.Textbox, runner: TrainingRunner) -> RunsTab:
         gr.Info(tr(lang, "zip_ready", name=path.name, size=_size(target)))
         return gr.DownloadButton(value=str(target), visible=True)
 
+    @shows_errors
     def ask_delete(name: str | None, lang: str):
         path = run_path(name)
         if path is None:
@@ -117,8 +119,9 @@ def build(lang_box: gr.Textbox, runner: TrainingRunner) -> RunsTab:
     run.change(lambda: gr.DownloadButton(visible=False), None, [download], api_visibility="private")
     zip_button.click(make_zip, [run, lang_box], [download], concurrency_limit=1, concurrency_id="zip",
                      api_visibility="undocumented", api_name="download_model")
-    delete_button.click(ask_delete, [run, lang_box], [confirm, confirm_text], api_visibility="private")
-    no.click(lambda: gr.Column(visible=False), None, [confirm], api_visibility="private")
-    yes.click(really_delete, [run, lang_box], [confirm, download, *outputs], api_visibility="private")
+    if allow_delete:
+        delete_button.click(ask_delete, [run, lang_box], [confirm, confirm_text], api_visibility="private")
+        no.click(lambda: gr.Column(visible=False), None, [confirm], api_visibility="private")
+        yes.click(really_delete, [run, lang_box], [confirm, download, *outputs], api_visibility="private")
     return RunsTab(table=table, run=run, open_evaluate=open_evaluate, open_predict=open_predict, refresh=refresh,
                    outputs=outputs)

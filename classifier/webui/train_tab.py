@@ -236,8 +236,10 @@ def build(form: ConfigForm, lang_box: gr.Textbox, data_state: gr.State, runner: 
         if active is None:
             gr.Warning(tr(lang, "nothing_to_stop"))
             return gr.skip(), gr.skip()
-        runner.stop(active)
-        gr.Info(tr(lang, "stop_sent", name=active.name))
+        if runner.stop(active):
+            gr.Info(tr(lang, "stop_sent", name=active.name))
+        else:
+            gr.Info(tr(lang, "stop_already", name=active.name))
         view = runner.view(active)
         return status_markdown(view, lang), progress_html(view, lang)
 
