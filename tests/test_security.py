@@ -179,3 +179,38 @@ def test_a_restarted_app_sees_a_run_before_its_first_event(tmp_path):
     first._procs[run].kill()
     assert wait_until(lambda: first._procs[run].poll() is not None, 10)
     assert wait_until(lambda: restarted.active_run() is None, 10)
+
+
+def test_train_tab_handlers_say_what_happened_when_pressed_twice(tmp_path, monkeypatch):
+    """The Train tab's own Start and Stop handlers (as the page calls them): a second Start shows the run that is
+    going and says so; a second Stop says the run is already stopping."""
+    import gradio as gr
+
+    from classifier.webui import build_app, train_tab
+
+    monkeypatch.setenv("CLASSIFIER_HOME", str(tmp_path))
+    messages: list[tuple[str, str]] = []
+    monkeypatch.setattr(train_tab.gr, "Info", lambda text, **_: messages.append(("info", text)))
+    monkeypatch.setattr(train_tab.gr, "Warning", lambda text, **_: messages.append(("warning", text)))
+    runner = FakeRunner(root=tmp_path / "runs")
+    handlers = {fn.api_name: fn for fn in build_app(runner).fns.values()}
+    start, stop = handlers["start_training"], handlers["stop_training"]
+    values = {component: getattr(component, "value", None) for component in start.inputs}
+    for component in start.inputs:
+        if isinstance(component, gr.State):
+            values[component] = {"path": str(SMS), "name": "sms_spam.tsv", "sample": "sms"}
+        elif isinstance(component, gr.Textbox) and component.value == "en" and not component.visible:
+            values[component] = "en"
+    first = start.fn(values)
+    run = tmp_path / "runs" / first[0]
+    second = start.fn(values)
+    assert second[0] == first[0] and len(list((tmp_path / "runs").iterdir())) == 1
+    assert messages[0][0] == "info" and run.name in messages[0][1]
+    assert messages[1][0] == "warning" and "in progress" in messages[1][1] and run.name in messages[1][1]
+    assert wait_until(lambda: runner.view(run).train, 20)
+    stop.fn(run.name, "en")
+    stop.fn(run.name, "en")
+    assert messages[2][1].startswith(f"Stopping {run.name}") and "already stopping" in messages[3][1]
+    assert wait_until(lambda: runner.view(run).status == "stopped", 20)
+    stop.fn(run.name, "zh-CN")
+    assert messages[4] == ("warning", "当前没有正在进行的训练。")
