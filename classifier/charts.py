@@ -148,6 +148,36 @@ def confusion_matrix(labels: Sequence[str], matrix: Sequence[Sequence[int]], nor
     return _layout(fig, title, height=max(HEIGHT, 150 + 40 * n))
 
 
+def per_label_confusion(per_label: dict[str, dict[str, int]], normalize: bool = False,
+                        title: str = "Per-label confusion (test set)",
+                        columns: Sequence[str] = ("true positive", "false negative", "false positive", "true negative"),
+                        y_title: str = "Label") -> go.Figure:
+    """Multi-label runs: one row per label with its four counts (each label is a yes/no decision of its own).
+    `normalize` shows recall-style shares: TP and FN over the label's positives, FP and TN over its negatives."""
+    labels = [str(x) for x in per_label]
+    counts = [[c["tp"], c["fn"], c["fp"], c["tn"]] for c in per_label.values()]
+    if normalize:
+        values = []
+        for tp, fn, fp, tn in counts:
+            pos, neg = tp + fn, fp + tn
+            values.append([tp / pos if pos else 0.0, fn / pos if pos else 0.0, fp / neg if neg else 0.0,
+                           tn / neg if neg else 0.0])
+        text = [[f"{v:.0%}" for v in row] for row in values]
+    else:
+        values, text = counts, [[str(v) for v in row] for row in counts]
+    # good cells (TP, TN) in blue, mistakes (FN, FP) in red, via signs on a diverging scale
+    scaled = values if normalize else [[x / max(max(row), 1) for x in row] for row in counts]
+    signed = [[tp, -fn, -fp, tn] for tp, fn, fp, tn in scaled]
+    fig = go.Figure(go.Heatmap(
+        z=signed, x=list(columns), y=labels, text=text, texttemplate="%{text}", customdata=counts,
+        colorscale=[[0, "#d62728"], [0.5, "#ffffff"], [1, BLUE]], zmin=-1, zmax=1, showscale=False,
+        hovertemplate="%{y}<br>%{x}: %{customdata}<extra></extra>",
+    ))
+    fig.update_xaxes(type="category", side="top")
+    fig.update_yaxes(title=y_title, type="category", autorange="reversed")
+    return _layout(fig, title, height=max(HEIGHT, 150 + 34 * len(labels)))
+
+
 def model_vs_baseline(metrics: dict[str, Any], title: str = "Test set: fine-tuned model vs. TF-IDF baseline",
                       model_name: str = "fine-tuned", baseline_name: str = "TF-IDF baseline",
                       accuracy_name: str = "accuracy", f1_name: str = "macro-F1") -> go.Figure:

@@ -7,6 +7,8 @@ The way of a file:
   clean           drop empty texts and missing labels, collapse duplicate texts (so no text sits in two splits),
                   normalise label values (1.0 -> "1", "Spam " -> "Spam").
   split           stratified train/validation/test, seeded; classes too small to stratify stay in train.
+  multi-label     labels as JSON lists, `a|b` strings or one 0/1 column per label: detected, parsed into tuples
+                  of names (`label` then holds a list of ids), split stratified by each row's rarest label.
   summarize       counts, token-length percentiles in the chosen model's tokenizer, recommended max_length.
 
 Every problem is either fixed and reported in `warnings` (plain sentences) or raised as DataError.
@@ -69,6 +71,18 @@ class PreparedData:
     label_column: str
     warnings: list[str] = field(default_factory=list)
     stats: dict[str, Any] = field(default_factory=dict)
+    multi_label: bool = False
+    """When True, `label` holds a list of ids per row (possibly empty): a text may carry several labels."""
+
+    def label_matrix(self, frame: pd.DataFrame) -> np.ndarray:
+        """Multi-hot rows (texts x labels) of a split; one-hot for single-label data."""
+        return label_matrix(frame["label"], len(self.labels), self.multi_label)
+
+    def label_names_of(self, value) -> str:
+        """A row's label as the user reads it: `spam`, or `体育|财经` for several."""
+        if self.multi_label:
+            return "|".join(self.labels.names[i] for i in value)
+        return self.labels.names[int(value)]
 
     def to_dataset_dict(self):
         from datasets import Dataset, DatasetDict
@@ -181,8 +195,23 @@ def _read_excel(path: Path, sheet: str | int | None) -> pd.DataFrame:
         return sheets
     for frame in sheets.values():  # the first sheet that has data
         if not frame.dropna(how="all").empty:
-            return frame.dropna(how="all")
+            return _below_title_rows(frame.dropna(how="all"))
     raise DataError(f"Every sheet of {path.name} is empty.")
+
+
+def _below_title_rows(frame: pd.DataFrame) -> pd.DataFrame:
+    """A sheet that starts with a title (often merged cells) above the real header row: pandas then names most
+    columns 'Unnamed: n'. Use the first row with two or more text cells as the header instead."""
+    columns = [str(c) for c in frame.columns]
+    if sum(c.startswith("Unnamed:") for c in columns) * 2 < len(columns):
+        return frame
+    for i in range(min(10, len(frame))):
+        cells = frame.iloc[i]
+        if cells.notna().sum() >= 2 and all(isinstance(v, str) for v in cells.dropna()):
+            body = frame.iloc[i + 1:].reset_index(drop=True)
+            body.columns = [str(v).strip() if isinstance(v, str) else f"column_{j + 1}" for j, v in enumerate(cells)]
+            return body
+    return frame
 
 
 def _read_json(text: str, name: str) -> pd.DataFrame:
@@ -252,11 +281,18 @@ def _read_delimited(text: str, name: str) -> pd.DataFrame:
             fixed.append(row)
         rows = fixed
     else:
+        csv.field_size_limit(2**31 - 1)  # the default (128 KB) refuses a long document in one cell
         reader = csv.reader(io.StringIO(text), delimiter=delimiter)
         try:
             rows = [row for row in reader if any(cell.strip() for cell in row)]
         except csv.Error as exc:
             raise DataError(f"{name} could not be parsed as CSV: {exc}. Check for unbalanced quotes.") from None
+        if text.count('"') % 2 and any("\n" in cell for row in rows for cell in row):
+            line = _unclosed_quote_line(lines)
+            raise DataError(
+                f"{name}: line {line} opens a quote (\") that is never closed, so everything after it reads as one "
+                "text. Close or remove that quote (or re-save the file as CSV from a spreadsheet) and try again."
+            )
         if not rows:
             raise DataError(f"File {name} is empty.")
         width = Counter(len(r) for r in rows).most_common(1)[0][0]
@@ -281,6 +317,15 @@ def _read_delimited(text: str, name: str) -> pd.DataFrame:
     if bad_rows:
         frame.attrs["bad_lines"] = bad_rows
     return frame
+
+
+def _unclosed_quote_line(lines: list[str]) -> int | None:
+    """The line (from 1) whose quote is still open at the end of the file."""
+    opened = None
+    for number, line in enumerate(lines, start=1):
+        if line.count('"') % 2:
+            opened = None if opened else number
+    return opened
 
 
 def _unique_names(header: list[str]) -> list[str]:
@@ -406,6 +451,19 @@ def normalise_label(value: Any) -> str | None:
     return text
 
 
+def _warn_near_duplicate_labels(names: list[str], source: str, warnings: list[str]) -> None:
+    """'spam', 'Spam' and 'SPAM' are three classes to a model; say so, since a person usually means one."""
+    groups: dict[str, list[str]] = {}
+    for label in names:
+        groups.setdefault(" ".join(label.lower().split()), []).append(label)
+    clashes = [group for group in groups.values() if len(group) > 1]
+    if clashes:
+        shown = "; ".join(" / ".join(map(repr, group)) for group in clashes[:5])
+        warnings.append(f"{source}: some labels differ only in upper/lower case or spaces ({shown}). They are "
+                        "treated as different classes; if they mean the same class, write them the same way in the "
+                        "file.")
+
+
 def _sort_labels(names: set[str]) -> list[str]:
     if all(re.fullmatch(r"-?\d+", n) for n in names):
         return sorted(names, key=int)
@@ -457,6 +515,118 @@ def _dedupe(frame: pd.DataFrame, source: str, warnings: list[str]) -> pd.DataFra
 
 
 # ----------------------------------------------------------------------------------------------------------------
+# Multi-label
+# ----------------------------------------------------------------------------------------------------------------
+_BINARY_VALUES = {"0", "1", "0.0", "1.0", "true", "false", "yes", "no"}
+
+
+def label_matrix(labels, n_labels: int, multi_label: bool) -> np.ndarray:
+    out = np.zeros((len(labels), n_labels), dtype=np.float32)
+    for row, value in enumerate(labels):
+        out[row, list(value) if multi_label else int(value)] = 1.0
+    return out
+
+
+def parse_label_list(value: Any, delimiter: str = "|") -> tuple[str, ...] | None:
+    """Several labels of one row: a JSON list (`["体育", "财经"]`, as a list or as text) or `体育|财经`.
+
+    Returns the sorted distinct names, `()` for an explicitly empty list, None for a missing value.
+    """
+    if isinstance(value, (list, tuple, set, np.ndarray)):
+        items = list(value)
+    else:
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return None
+        text = str(value).strip()
+        if text.startswith("[") and text.endswith("]"):
+            try:
+                parsed = json.loads(text)
+            except json.JSONDecodeError:
+                parsed = None
+            if isinstance(parsed, list):
+                return parse_label_list(parsed, delimiter)
+        if text == "" or text.lower() in ("nan", "none", "null"):
+            return None
+        items = text.split(delimiter) if delimiter else [text]
+    names = {normalise_label(item) for item in items}
+    return tuple(sorted(n for n in names if n is not None))
+
+
+def looks_multi_label(values: pd.Series, delimiter: str = "|") -> bool:
+    """Labels that look like lists: Python/JSON lists, `[...]` strings, or the delimiter in some of them."""
+    sample = values.dropna().head(5000)
+    if sample.empty:
+        return False
+    if sample.map(lambda v: isinstance(v, (list, tuple, np.ndarray))).mean() > 0.5:
+        return True
+    text = sample.astype(str).str.strip()
+    if (text.str.startswith("[") & text.str.endswith("]")).mean() > 0.5:
+        return True
+    if delimiter:
+        with_delimiter = text.str.contains(delimiter, regex=False)
+        # a few rows with two labels or more, and parts that recur as labels of their own
+        if with_delimiter.sum() >= 2:
+            parts = Counter(p.strip() for v in text[with_delimiter] for p in v.split(delimiter))
+            singles = set(text[~with_delimiter])
+            return sum(1 for p in parts if p in singles) >= max(1, len(parts) // 2) or with_delimiter.mean() > 0.2
+    return False
+
+
+def binary_label_columns(frame: pd.DataFrame, text_column: str | None = None) -> list[str]:
+    """Columns holding only 0/1 (or true/false) values: one column per label of a multi-label file."""
+    found = []
+    for col in frame.columns:
+        if col == text_column:
+            continue
+        values = frame[col].dropna().astype(str).str.strip().str.lower()
+        values = values[values != ""]
+        if len(values) and set(values.unique()) <= _BINARY_VALUES:
+            found.append(col)
+    return found
+
+
+def clean_multilabel_frame(frame: pd.DataFrame, text_column: str, label_columns: list[str], delimiter: str,
+                           source: str, warnings: list[str]) -> pd.DataFrame:
+    """Columns `text`, `label_name` (a tuple of names): from one list-like column or several 0/1 columns."""
+    texts = frame[text_column].map(lambda v: "" if v is None or (isinstance(v, float) and math.isnan(v))
+                                   else str(v).strip())
+    if len(label_columns) == 1:
+        names = frame[label_columns[0]].map(lambda v: parse_label_list(v, delimiter))
+    else:
+        truthy = {"1", "1.0", "true", "yes"}
+        flags = {col: frame[col].map(lambda v: None if v is None or (isinstance(v, float) and math.isnan(v))
+                                     else str(v).strip().lower() in truthy) for col in label_columns}
+        rows = []
+        for i in range(len(frame)):
+            values = [flags[col].iat[i] for col in label_columns]
+            rows.append(None if all(v is None for v in values)
+                        else tuple(sorted(str(col) for col, v in zip(label_columns, values) if v)))
+        names = pd.Series(rows, index=frame.index, dtype=object)
+    out = pd.DataFrame({"text": texts, "label_name": names})
+    bad_lines = frame.attrs.get("bad_lines")
+    if bad_lines:
+        shown = ", ".join(map(str, bad_lines[:10])) + (" ..." if len(bad_lines) > 10 else "")
+        warnings.append(f"{source}: skipped {len(bad_lines)} malformed line(s) (line {shown}): wrong number of "
+                        "columns or broken JSON.")
+    empty = out["text"] == ""
+    if empty.any():
+        warnings.append(f"{source}: dropped {int(empty.sum())} row(s) with an empty text.")
+    missing = out["label_name"].isna() & ~empty
+    if missing.any():
+        warnings.append(f"{source}: dropped {int(missing.sum())} row(s) without labels (an empty list [] counts "
+                        "as 'none of the labels' and is kept; a missing value does not).")
+    return out[~empty & ~out["label_name"].isna()].reset_index(drop=True)
+
+
+def _rarest_label_keys(label_ids: pd.Series, n_labels: int) -> np.ndarray:
+    """One stratification key per row: its rarest label (rows without labels share a key of their own)."""
+    counts = np.zeros(n_labels + 1, dtype=int)
+    for ids in label_ids:
+        counts[list(ids) or [n_labels]] += 1
+    return np.array([min(ids, key=lambda i: counts[i]) if ids else n_labels for ids in label_ids])
+
+
+# ----------------------------------------------------------------------------------------------------------------
 # Splitting
 # ----------------------------------------------------------------------------------------------------------------
 def stratified_split(labels: np.ndarray, fractions: tuple[float, float], seed: int
@@ -501,12 +671,13 @@ def _downsample(frame: pd.DataFrame, seed: int) -> pd.DataFrame:
     return pd.concat(parts).sample(frac=1.0, random_state=seed).reset_index(drop=True)
 
 
-def _subsample(frame: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
+def _subsample(frame: pd.DataFrame, n: int, seed: int, keys: np.ndarray | None = None) -> pd.DataFrame:
     if len(frame) <= n:
         return frame
     share = n / len(frame)
+    keys = frame["label"].to_numpy() if keys is None else keys
     parts = [group.sample(n=max(1, round(len(group) * share)), random_state=seed)
-             for _, group in frame.groupby("label")]
+             for _, group in frame.groupby(keys)]
     return pd.concat(parts).sample(frac=1.0, random_state=seed).reset_index(drop=True)
 
 
@@ -531,11 +702,25 @@ def prepare_data(
     seed: int = 42,
     balance: bool = False,
     max_train_samples: int | None = None,
+    multi_label: str = "auto",
+    label_delimiter: str = "|",
+    label_columns: list[str] | None = None,
 ) -> PreparedData:
     warnings: list[str] = []
     name = Path(data).name
-    frame, text_col, label_col = load_frame(data, text_column, label_column)
-    main = _dedupe(clean_frame(frame, text_col, label_col, name, warnings), name, warnings)
+    frame = read_table(data)
+    multi, text_col, label_cols = resolve_label_layout(frame, text_column, label_column, label_columns, multi_label,
+                                                       label_delimiter, name, warnings)
+    label_col = label_cols[0] if len(label_cols) == 1 else ", ".join(label_cols)
+
+    def clean(table: pd.DataFrame, text: str, labels: list[str], source: str) -> pd.DataFrame:
+        if multi:
+            cleaned = clean_multilabel_frame(table, text, labels, label_delimiter, source, warnings)
+        else:
+            cleaned = clean_frame(table, text, labels[0], source, warnings)
+        return _dedupe(cleaned, source, warnings)
+
+    main = clean(frame, text_col, label_cols, name)
     if main.empty:
         raise DataError(f"{name} has no row with both a text and a label in columns '{text_col}' / '{label_col}'.")
 
@@ -543,11 +728,19 @@ def prepare_data(
         if not path:
             return None
         side = read_table(path)
+        if len(label_cols) > 1:
+            missing = [c for c in label_cols if c not in side.columns]
+            if missing:
+                raise DataError(f"{Path(path).name} lacks the label column(s) {', '.join(map(repr, missing))} that "
+                                f"{name} has; give it the same columns.")
+            t = text_col if text_col in side.columns else None
+            t, _ = detect_columns(side[[c for c in side.columns if c not in label_cols] + [label_cols[0]]], t,
+                                  label_cols[0])
+            return clean(side, t, label_cols, Path(path).name)
         t = text_col if text_col in side.columns else None
-        lab = label_col if label_col in side.columns else None
+        lab = label_cols[0] if label_cols[0] in side.columns else None
         t, lab = detect_columns(side, t, lab)
-        cleaned = clean_frame(side, t, lab, Path(path).name, warnings)
-        return _dedupe(cleaned, Path(path).name, warnings)
+        return clean(side, t, [lab], Path(path).name)
 
     val_given, test_given = side_file(validation_file), side_file(test_file)
     # Texts in a given validation/test file must not also be trained on.
@@ -565,7 +758,8 @@ def prepare_data(
     if main.empty:
         raise DataError(f"Every text of {name} also appears in the validation/test file, so nothing is left to "
                         "train on. Give a training file with other texts.")
-    names = _sort_labels(set(main["label_name"]))
+    names = _sort_labels({n for names in main["label_name"] for n in names} if multi else set(main["label_name"]))
+    _warn_near_duplicate_labels(names, name, warnings)
     if len(names) < 2:
         only = names[0] if names else "none"
         raise DataError(
@@ -574,11 +768,28 @@ def prepare_data(
         )
     label_space = LabelSpace(names)
     to_id = label_space.label2id
-    main["label"] = main["label_name"].map(to_id).astype(int)
+
+    def to_ids(series: pd.Series) -> pd.Series:
+        if multi:
+            return series.map(lambda names: [to_id[n] for n in names])
+        return series.map(to_id).astype(int)
+
+    main["label"] = to_ids(main["label_name"])
 
     def restrict(side: pd.DataFrame | None, role: str) -> pd.DataFrame | None:
         if side is None:
             return None
+        if multi:
+            unknown = sorted({n for row in side["label_name"] for n in row} - set(names))
+            if unknown:
+                warnings.append(f"The {role} file has label(s) never seen in training: "
+                                f"{', '.join(map(repr, unknown[:10]))}. They were removed from its rows (the model "
+                                "cannot predict a label it never saw); the rows' other labels are kept.")
+                side = side.copy()
+                side["label_name"] = side["label_name"].map(lambda row: tuple(n for n in row if n in to_id))
+            side = side.copy()
+            side["label"] = to_ids(side["label_name"])
+            return side
         unknown = sorted(set(side["label_name"]) - set(names))
         if unknown:
             dropped = int(side["label_name"].isin(unknown).sum())
@@ -597,9 +808,11 @@ def prepare_data(
     val_given, test_given = restrict(val_given, "validation"), restrict(test_given, "test")
     fractions = (0.0 if val_given is not None else validation_fraction,
                  0.0 if test_given is not None else test_fraction)
-    train_idx, val_idx, test_idx, too_small = stratified_split(main["label"].to_numpy(), fractions, seed)
+    keys = _rarest_label_keys(main["label"], len(names)) if multi else main["label"].to_numpy()
+    train_idx, val_idx, test_idx, too_small = stratified_split(keys, fractions, seed)
+    too_small = [i for i in too_small if i < len(names)]
     if too_small:
-        small = ", ".join(f"{names[i]!r} ({int((main['label'] == i).sum())})" for i in too_small)
+        small = ", ".join(f"{names[i]!r} ({int((keys == i).sum())})" for i in too_small)
         warnings.append(
             f"Class(es) {small} have too few examples to appear in training, validation and test; all of their "
             "rows are used for training, so they are not evaluated. Add at least 10 examples per class for a "
@@ -616,18 +829,28 @@ def prepare_data(
     if test.empty:
         raise DataError("The test split is empty. Set a test fraction above 0 or give a test file.")
 
-    counts_before = train["label"].value_counts().sort_index()
+    if balance and multi:
+        raise DataError("Balancing (downsampling every class to the smallest) is for single-label data: in "
+                        "multi-label data a text counts for several labels. Use class weights instead (--class-weights "
+                        "balanced weighs each label's positives by how rare they are).")
     if balance:
+        counts_before = train["label"].value_counts().sort_index()
         train = _downsample(train, seed)
         per_class = int(train["label"].value_counts().max())
         warnings.append(f"Balanced the training split: every class downsampled to {per_class} "
                         f"row(s) ({len(train)} rows left of {int(counts_before.sum())}). Validation and test keep "
                         "their natural class shares.")
     if max_train_samples and len(train) > max_train_samples:
-        train = _subsample(train, max_train_samples, seed)
+        train = _subsample(train, max_train_samples, seed,
+                           _rarest_label_keys(train["label"], len(names)) if multi else None)
         warnings.append(f"Using {len(train)} of the training rows (max_train_samples={max_train_samples}).")
 
-    counts = main["label_name"].value_counts()
+    if multi:
+        counts = pd.Series(Counter(n for row in main["label_name"] for n in row)).reindex(names).fillna(0)
+        counts = counts.astype(int).sort_values(ascending=False)
+        counts = counts[counts > 0]
+    else:
+        counts = main["label_name"].value_counts()
     ratio = counts.max() / counts.min()
     if ratio >= 3 and not balance:
         warnings.append(
@@ -640,10 +863,54 @@ def prepare_data(
         "rows_used": int(len(main)),
         "class_counts": {k: int(v) for k, v in counts.reindex(names).items()},
         "splits": {"train": len(train), "validation": len(validation), "test": len(test)},
+        "multi_label": multi,
     }
+    if multi:
+        per_row = main["label_name"].map(len)
+        stats["labels_per_text"] = {"mean": round(float(per_row.mean()), 3), "max": int(per_row.max()),
+                                    "none": int((per_row == 0).sum())}
     return PreparedData(train=train[["text", "label"]], validation=validation[["text", "label"]],
                         test=test[["text", "label"]], labels=label_space, text_column=text_col,
-                        label_column=label_col, warnings=warnings, stats=stats)
+                        label_column=label_col, warnings=warnings, stats=stats, multi_label=multi)
+
+
+def resolve_label_layout(frame: pd.DataFrame, text_column: str | None, label_column: str | None,
+                         label_columns: list[str] | None, multi_label: str, delimiter: str, source: str,
+                         warnings: list[str]) -> tuple[bool, str, list[str]]:
+    """(multi-label?, text column, label column(s)): one label column, or one 0/1 column per label."""
+    if multi_label not in ("auto", "yes", "no"):
+        raise DataError(f"multi_label is {multi_label!r}; use auto, yes or no.")
+    columns = list(frame.columns)
+    if label_columns:
+        missing = [c for c in label_columns if c not in columns]
+        if missing:
+            raise DataError(f"There is no column named {', '.join(map(repr, missing))} for the labels. The file's "
+                            f"columns are: {', '.join(map(repr, columns))}.")
+        if len(label_columns) == 1:
+            label_column, label_columns = label_columns[0], None
+    if not label_columns and label_column is None and multi_label != "no":
+        binary = binary_label_columns(frame, text_column)
+        named = [c for c in columns if c.lower() in LABEL_NAMES and c not in binary]
+        if len(binary) >= 2 and not named:
+            label_columns = binary
+            warnings.append(f"{source}: multi-label data: the 0/1 columns {', '.join(map(repr, binary))} are read "
+                            "as one label each, and a text may carry several. Name the label column(s) to change "
+                            "this.")
+    if label_columns:
+        rest = [c for c in columns if c not in label_columns]
+        if not rest:
+            raise DataError("Every column is a label column; the data needs a text column as well.")
+        text, _ = detect_columns(frame[rest + [label_columns[0]]], text_column, label_columns[0])
+        return True, text, list(label_columns)
+    text, label = detect_columns(frame, text_column, label_column)
+    if multi_label == "yes":
+        return True, text, [label]
+    if multi_label == "auto" and looks_multi_label(frame[label], delimiter):
+        warnings.append(f"{source}: multi-label data: the labels in column '{label}' look like lists (JSON lists or "
+                        f"'{delimiter}'-separated), so a text may carry several labels (sigmoid outputs, a threshold "
+                        "per label). Set multi-label to 'no' to treat each value as one class.")
+        return True, text, [label]
+    return False, text, [label]
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -682,6 +949,18 @@ def recommend_max_length(lengths: np.ndarray, model_limit: int, coverage: float 
     return int(max(16, min(value, model_limit)))
 
 
+def unreadable_texts(texts: list[str], tokenizer, sample: int = 500) -> tuple[float, str] | None:
+    """(share, an example) when over 10% of the texts are at least half unknown tokens; None otherwise."""
+    unk = getattr(tokenizer, "unk_token_id", None)
+    texts = [t for t in texts[:sample] if t.strip()]
+    if unk is None or not texts:
+        return None
+    encoded = tokenizer([t[:2000] for t in texts], add_special_tokens=False, truncation=False)["input_ids"]
+    bad = [t for t, ids in zip(texts, encoded) if not ids or sum(i == unk for i in ids) * 2 >= len(ids)]
+    share = len(bad) / len(texts)
+    return (share, bad[0]) if share > 0.1 else None
+
+
 def summarize(texts: list[str] | pd.Series, labels: list[str] | pd.Series, tokenizer=None,
               model_limit: int = 512) -> dict[str, Any]:
     """What the Data tab and `data.json` show: counts, lengths in tokens, recommended max_length."""
@@ -703,4 +982,11 @@ def summarize(texts: list[str] | pd.Series, labels: list[str] | pd.Series, token
         summary["over_limit"] = int((lengths > model_limit).sum())
         summary["over_limit_share"] = float((lengths > model_limit).mean())
         summary["recommended_max_length"] = recommend_max_length(lengths, model_limit)
+        unreadable = unreadable_texts(texts, tokenizer)
+        if unreadable:
+            summary["warnings"] = [
+                f"{unreadable[0]:.0%} of the texts are mostly unknown to the model's tokenizer (for example "
+                f"{unreadable[1][:40]!r}): the model cannot read their script, so it cannot learn from them. Choose "
+                "a model that knows this language (multilingual-e5-small covers about 100), or check that the file's "
+                "encoding was read correctly."]
     return summary

@@ -3,9 +3,16 @@
 Texts longer than `max_length` tokens are cut. `head` keeps the first tokens (what most fine-tuning recipes do);
 `head+tail` keeps the first quarter and the last three quarters of the budget, which Sun et al. (2019, "How to
 Fine-Tune BERT for Text Classification") found best for long reviews and news, where the conclusion matters.
+
+`chunk` reads all of a long text instead: `encode_chunks` cuts its tokens into windows of `max_length` (special
+tokens included) that overlap by `stride` tokens; the model classifies every window and the windows' logits are
+pooled (mean or max, `pool_logits`) into the text's logits, in training and in prediction alike.
 """
 
 from __future__ import annotations
+
+import numpy as np
+import torch
 
 
 def special_tokens_around(tokenizer) -> tuple[list[int], list[int]]:
@@ -33,3 +40,38 @@ def encode_texts(texts: list[str], tokenizer, max_length: int, truncation: str =
         ids_out.append(full)
         masks.append([1] * len(full))
     return {"input_ids": ids_out, "attention_mask": masks}
+
+
+def encode_chunks(texts: list[str], tokenizer, max_length: int, stride: int | None = None,
+                  max_chunks: int | None = None) -> dict[str, list]:
+    """Per text, a list of overlapping windows: `input_ids` and `attention_mask` are lists of lists of lists.
+
+    With `max_chunks`, a text longer than that many windows keeps windows spread evenly over it (first and last
+    included), so training sees the whole document at a bounded cost.
+    """
+    prefix, suffix = special_tokens_around(tokenizer)
+    budget = max(max_length - len(prefix) - len(suffix), 2)
+    stride = budget // 4 if stride is None else min(stride, budget // 2)
+    step = max(budget - stride, 1)
+    encoded = tokenizer(list(texts), truncation=False, add_special_tokens=False)["input_ids"]
+    all_ids, all_masks = [], []
+    for ids in encoded:
+        starts = list(range(0, max(len(ids) - stride, 1), step)) or [0]
+        if max_chunks and len(starts) > max_chunks:
+            picks = np.linspace(0, len(starts) - 1, max_chunks).round().astype(int)
+            starts = [starts[i] for i in sorted(set(picks.tolist()))]
+        windows = [prefix + ids[s:s + budget] + suffix for s in starts]
+        all_ids.append(windows)
+        all_masks.append([[1] * len(w) for w in windows])
+    return {"input_ids": all_ids, "attention_mask": all_masks}
+
+
+def pool_logits(logits: torch.Tensor, owner: torch.Tensor, n_texts: int, how: str = "mean") -> torch.Tensor:
+    """Windows' logits (windows x labels) to texts' logits (texts x labels); `owner[i]` is window i's text."""
+    out = torch.zeros(n_texts, logits.shape[-1], dtype=logits.dtype, device=logits.device)
+    index = owner.to(logits.device)
+    if how == "max":
+        return out.scatter_reduce_(0, index[:, None].expand_as(logits), logits, "amax", include_self=False)
+    out.index_add_(0, index, logits)
+    counts = torch.bincount(index, minlength=n_texts).clamp_min(1).to(logits.dtype)
+    return out / counts[:, None]

@@ -7,9 +7,17 @@ from typing import Any
 
 import pandas as pd
 
-from .data import clean_frame, decode_bytes, detect_columns, read_table, summarize
+from .data import (
+    clean_frame,
+    clean_multilabel_frame,
+    decode_bytes,
+    detect_columns,
+    read_table,
+    resolve_label_layout,
+    summarize,
+)
 from .errors import DataError
-from .metrics import classification_metrics
+from .metrics import classification_metrics, multilabel_metrics
 from .predict import Predictor
 from .runs import atomic_write_text, resolve_run_dir
 
@@ -19,6 +27,8 @@ def evaluate_file(run: str | Path, data: str | Path, text_column: str | None = N
     """Metrics of the run's model on a labelled file; rows whose label the model does not know are counted."""
     predictor = Predictor(resolve_run_dir(run))
     frame = read_table(data)
+    if predictor.multi_label:
+        return _evaluate_multilabel_file(predictor, frame, data, text_column, label_column)
     text_col, label_col = detect_columns(frame, text_column, label_column)
     warnings: list[str] = []
     cleaned = clean_frame(frame, text_col, label_col, Path(data).name, warnings)
@@ -39,14 +49,42 @@ def evaluate_file(run: str | Path, data: str | Path, text_column: str | None = N
     return result
 
 
+def _evaluate_multilabel_file(predictor: Predictor, frame: pd.DataFrame, data: str | Path, text_column: str | None,
+                              label_column: str | None) -> dict[str, Any]:
+    import numpy as np
+
+    warnings: list[str] = []
+    name = Path(data).name
+    _, text_col, label_cols = resolve_label_layout(frame, text_column, label_column, None, "yes", "|", name, warnings)
+    cleaned = clean_multilabel_frame(frame, text_col, label_cols, "|", name, warnings)
+    if cleaned.empty:
+        raise DataError(f"No row of {name} has both a text and labels.")
+    known = set(predictor.labels)
+    unknown = sorted({n for row in cleaned["label_name"] for n in row} - known)
+    if unknown:
+        warnings.append(f"Label(s) the model was not trained on were ignored: {', '.join(map(repr, unknown[:10]))}.")
+    gold = np.zeros((len(cleaned), len(predictor.labels)), dtype=int)
+    for i, row in enumerate(cleaned["label_name"]):
+        gold[i, [predictor.labels.index(n) for n in row if n in known]] = 1
+    predicted = predictor.decide(predictor.predict_proba(cleaned["text"].tolist())).astype(int)
+    result = multilabel_metrics(gold, predicted, predictor.labels)
+    result["thresholds"] = dict(zip(predictor.labels, predictor.thresholds))
+    result["warnings"] = warnings
+    result["data"] = str(data)
+    return result
+
+
 def predict_file(run: str | Path, data: str | Path, output: str | Path, text_column: str | None = None,
-                 batch_size: int = 32) -> int:
+                 batch_size: int = 32, int8: bool = False) -> int:
     """Label every text of a file; writes a CSV with the text, the label, its probability and every class's."""
-    predictor = Predictor(resolve_run_dir(run), batch_size=batch_size)
+    predictor = Predictor(resolve_run_dir(run), batch_size=batch_size, int8=int8)
     texts = read_texts(data, text_column)
     probs = predictor.predict_proba(texts)
-    table = pd.DataFrame({"text": texts, "label": [predictor.labels[i] for i in probs.argmax(-1)],
-                          "confidence": probs.max(-1).round(6)})
+    if predictor.multi_label:  # every label that reaches its threshold, joined by "|"
+        labels = ["|".join(predictor.labels[j] for j in row.nonzero()[0]) for row in predictor.decide(probs)]
+    else:
+        labels = [predictor.labels[i] for i in probs.argmax(-1)]
+    table = pd.DataFrame({"text": texts, "label": labels, "confidence": probs.max(-1).round(6)})
     for i, name in enumerate(predictor.labels):
         table[f"p_{name}"] = probs[:, i].round(6)
     atomic_write_text(Path(output), table.to_csv(index=False))
@@ -101,16 +139,28 @@ def inspect_file(data: str | Path, text_column: str | None = None, label_column:
     from .modeling import load_tokenizer, model_limit_of
 
     frame = read_table(data)
-    text_col, label_col = detect_columns(frame, text_column, label_column)
     warnings: list[str] = []
-    cleaned = clean_frame(frame, text_col, label_col, Path(data).name, warnings)
+    name = Path(data).name
+    multi, text_col, label_cols = resolve_label_layout(frame, text_column, label_column, None, "auto", "|", name,
+                                                       warnings)
+    label_col = ", ".join(label_cols)
+    if multi:  # each label counts once per text that carries it
+        cleaned = clean_multilabel_frame(frame, text_col, label_cols, "|", name, warnings)
+        labels = [label for names in cleaned["label_name"] for label in names]
+    else:
+        cleaned = clean_frame(frame, text_col, label_col, name, warnings)
+        labels = cleaned["label_name"].tolist()
     model = default_model_for(language_hint(cleaned["text"].tolist())) if model == "auto" else model
     path, _ = resolve_model(model)
     tokenizer = load_tokenizer(path)
     from transformers import AutoConfig
 
-    limit = model_limit_of(AutoConfig.from_pretrained(path), tokenizer)
-    summary = summarize(cleaned["text"].tolist(), cleaned["label_name"].tolist(), tokenizer, limit)
+    from .security import trust_remote_code
+
+    limit = model_limit_of(AutoConfig.from_pretrained(path, trust_remote_code=trust_remote_code()), tokenizer)
+    summary = summarize(cleaned["text"].tolist(), labels, tokenizer, limit)
+    summary["multi_label"] = multi
     summary.pop("token_lengths_sample", None)
+    warnings += summary.pop("warnings", [])
     return {"columns": list(map(str, frame.columns)), "text_column": text_col, "label_column": label_col,
             "model": model, "warnings": warnings, **summary}

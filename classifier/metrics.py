@@ -1,4 +1,9 @@
-"""Metrics for single-label classification, and the TF-IDF baseline that shows what fine-tuning bought.
+"""Metrics for single-label and multi-label classification, thresholds, and the TF-IDF baseline that shows what
+fine-tuning bought.
+
+Multi-label: every label is a yes/no decision on its own sigmoid probability. `accuracy` there is the subset
+accuracy (every label of a text right), the strict figure; micro-F1 (pooled over all decisions) and macro-F1
+(mean over labels) are the usual headline numbers, Hamming loss the share of wrong decisions.
 
 All numbers come from scikit-learn; this module only arranges them with the user's label names.
 """
@@ -13,6 +18,8 @@ from sklearn.metrics import (
     accuracy_score,
     confusion_matrix,
     f1_score,
+    hamming_loss,
+    multilabel_confusion_matrix,
     precision_recall_fscore_support,
 )
 
@@ -50,6 +57,60 @@ def eval_metrics(y_true, y_pred) -> dict[str, float]:
     }
 
 
+def multilabel_metrics(y_true: np.ndarray, y_pred: np.ndarray, label_names: list[str]) -> dict[str, Any]:
+    """Multi-hot gold and predictions (texts x labels): subset accuracy, Hamming loss, micro/macro/weighted
+    P/R/F1, per-label report and per-label confusion counts (tn, fp, fn, tp)."""
+    y_true, y_pred = np.asarray(y_true).astype(int), np.asarray(y_pred).astype(int)
+    subset = float(accuracy_score(y_true, y_pred)) if len(y_true) else 0.0
+    out: dict[str, Any] = {"multi_label": True, "subset_accuracy": subset, "accuracy": subset,
+                           "hamming_loss": float(hamming_loss(y_true, y_pred)) if len(y_true) else 0.0,
+                           "samples": int(len(y_true))}
+    for average in ("micro", "macro", "weighted", "samples"):
+        p, r, f, _ = precision_recall_fscore_support(y_true, y_pred, average=average, zero_division=0)
+        out[f"{average}_precision"], out[f"{average}_recall"], out[f"{average}_f1"] = float(p), float(r), float(f)
+    precision, recall, f1, support = precision_recall_fscore_support(y_true, y_pred, average=None, zero_division=0)
+    out["per_class"] = {
+        name: {"precision": float(precision[i]), "recall": float(recall[i]), "f1": float(f1[i]),
+               "support": int(support[i])}
+        for i, name in enumerate(label_names)
+    }
+    out["labels"] = list(label_names)
+    matrices = multilabel_confusion_matrix(y_true, y_pred, labels=list(range(len(label_names))))
+    out["per_label_confusion"] = {name: {"tn": int(m[0, 0]), "fp": int(m[0, 1]), "fn": int(m[1, 0]), "tp": int(m[1, 1])}
+                                  for name, m in zip(label_names, matrices)}
+    return out
+
+
+def multilabel_eval_metrics(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
+    """What the curves track for multi-label runs (Trainer prefixes `eval_`): `accuracy` is the subset accuracy."""
+    return {
+        "accuracy": float(accuracy_score(y_true, y_pred)),
+        "macro_f1": float(f1_score(y_true, y_pred, average="macro", zero_division=0)),
+        "micro_f1": float(f1_score(y_true, y_pred, average="micro", zero_division=0)),
+    }
+
+
+def tune_thresholds(y_true: np.ndarray, probs: np.ndarray, grid: np.ndarray | None = None) -> list[float]:
+    """Per label, the threshold on the validation probabilities with the best F1 (0.5 for a label with no
+    positive example, where any threshold scores the same); ties go to the threshold closest to 0.5."""
+    grid = np.round(np.arange(0.05, 0.951, 0.05), 2) if grid is None else grid
+    y_true = np.asarray(y_true).astype(int)
+    chosen = []
+    for j in range(y_true.shape[1]):
+        if y_true[:, j].sum() == 0:
+            chosen.append(0.5)
+            continue
+        scores = [f1_score(y_true[:, j], (probs[:, j] >= t).astype(int), zero_division=0) for t in grid]
+        best = max(scores)
+        candidates = [t for t, f in zip(grid, scores) if f >= best - 1e-12]
+        chosen.append(float(min(candidates, key=lambda t: abs(t - 0.5))))
+    return chosen
+
+
+def sigmoid(logits: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(logits, -60, 60)))
+
+
 def softmax(logits: np.ndarray) -> np.ndarray:
     shifted = logits - logits.max(axis=-1, keepdims=True)
     exp = np.exp(shifted)
@@ -80,13 +141,53 @@ def tfidf_baseline(train_texts, train_labels, test_texts, test_labels, label_nam
     return metrics
 
 
+def tfidf_multilabel_baseline(train_texts, train_matrix, test_texts, test_matrix, label_names: list[str],
+                              seed: int = 42) -> dict[str, Any]:
+    """The same TF-IDF features with one logistic regression per label (threshold 0.5)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.multiclass import OneVsRestClassifier
+    from sklearn.pipeline import make_pipeline, make_union
+
+    start = time.perf_counter()
+    features = make_union(
+        TfidfVectorizer(analyzer="word", ngram_range=(1, 2), min_df=1, sublinear_tf=True, max_features=200_000),
+        TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), min_df=2, sublinear_tf=True, max_features=300_000),
+    )
+    train_matrix = np.asarray(train_matrix).astype(int)
+    # a label with no positive (or no negative) training example cannot be fitted: predict its constant
+    constant = {j: int(train_matrix[0, j]) for j in range(train_matrix.shape[1])
+                if train_matrix[:, j].min() == train_matrix[:, j].max()}
+    fit_cols = [j for j in range(train_matrix.shape[1]) if j not in constant]
+    predicted = np.zeros((len(list(test_texts)), train_matrix.shape[1]), dtype=int)
+    if fit_cols:
+        model = make_pipeline(features, OneVsRestClassifier(LogisticRegression(max_iter=2000, C=10.0,
+                                                                                random_state=seed)))
+        model.fit(list(train_texts), train_matrix[:, fit_cols])
+        predicted[:, fit_cols] = model.predict(list(test_texts))
+    for j, value in constant.items():
+        predicted[:, j] = value
+    metrics = multilabel_metrics(test_matrix, predicted, label_names)
+    metrics["train_seconds"] = round(time.perf_counter() - start, 2)
+    metrics["method"] = "TF-IDF (word 1-2 + char 1-3 grams) + one logistic regression per label"
+    return metrics
+
+
 def format_report(metrics: dict[str, Any]) -> str:
     """The test report as text for the terminal: headline numbers, baseline, per-class table."""
-    lines = [f"Test accuracy {metrics['accuracy']:.4f}   macro-F1 {metrics['macro_f1']:.4f}   "
-             f"weighted-F1 {metrics['weighted_f1']:.4f}   ({metrics['samples']} texts)"]
     baseline = metrics.get("baseline")
-    if baseline:
-        lines.append(f"TF-IDF baseline: accuracy {baseline['accuracy']:.4f}   macro-F1 {baseline['macro_f1']:.4f}")
+    if metrics.get("multi_label"):
+        lines = [f"Test micro-F1 {metrics['micro_f1']:.4f}   macro-F1 {metrics['macro_f1']:.4f}   subset accuracy "
+                 f"{metrics['subset_accuracy']:.4f}   Hamming loss {metrics['hamming_loss']:.4f}   "
+                 f"({metrics['samples']} texts, multi-label)"]
+        if baseline:
+            lines.append(f"TF-IDF baseline: micro-F1 {baseline['micro_f1']:.4f}   macro-F1 {baseline['macro_f1']:.4f}"
+                         f"   subset accuracy {baseline['subset_accuracy']:.4f}")
+    else:
+        lines = [f"Test accuracy {metrics['accuracy']:.4f}   macro-F1 {metrics['macro_f1']:.4f}   "
+                 f"weighted-F1 {metrics['weighted_f1']:.4f}   ({metrics['samples']} texts)"]
+        if baseline:
+            lines.append(f"TF-IDF baseline: accuracy {baseline['accuracy']:.4f}   macro-F1 {baseline['macro_f1']:.4f}")
     width = max(8, *(len(name) for name in metrics["per_class"]))
     lines.append(f"{'class':{width}}  precision  recall     f1  support")
     for name, row in metrics["per_class"].items():
