@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ModelError
+from .security import pretrained_kwargs
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,10 @@ BUNDLED = {
         "multilingual-e5-small", "BERT, 12 layers x 384, 118M parameters (most in its 250k vocabulary)",
         "Chinese and ~100 languages", bundled=True, params="118M",
     ),
+    "SmolLM2-135M": Backbone(
+        "SmolLM2-135M", "SmolLM2-135M-Instruct, a GPT-style decoder (Llama, 30 layers x 576); last-token pooling",
+        "English", kind="decoder", bundled=True, params="135M",
+    ),
 }
 
 # Suggestions shown in the app; any other hub id works as well when the hub is reachable.
@@ -43,6 +48,8 @@ HUB_SUGGESTIONS = {
     "bert-base-uncased": Backbone("bert-base-uncased", "BERT base, English", "English", params="110M"),
     "distilbert-base-uncased": Backbone("distilbert-base-uncased", "DistilBERT, English", "English", params="66M"),
     "xlm-roberta-base": Backbone("xlm-roberta-base", "XLM-R base, 100 languages", "multilingual", params="278M"),
+    "gpt2": Backbone("gpt2", "GPT-2 small, a GPT-style decoder; last-token pooling", "English", kind="decoder",
+                     params="124M"),
 }
 
 ENGLISH_DEFAULT = "all-MiniLM-L6-v2"
@@ -70,6 +77,10 @@ def bundled_path(name: str) -> Path:
         from .e5 import ensure_e5_folder
 
         return ensure_e5_folder()
+    if name == "SmolLM2-135M":
+        from .decoders import ensure_smollm2_folder
+
+        return ensure_smollm2_folder()
     raise ModelError(f"{name!r} is not a bundled model; bundled: {', '.join(BUNDLED)}.")
 
 
@@ -95,7 +106,7 @@ def resolve_model(name: str) -> tuple[Path | str, str]:
     from transformers import AutoConfig
 
     try:
-        AutoConfig.from_pretrained(name)
+        AutoConfig.from_pretrained(name, **pretrained_kwargs())
     except Exception as exc:  # OSError offline, HTTP errors, unknown repo
         reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
         raise ModelError(

@@ -41,13 +41,29 @@ def build_parser() -> argparse.ArgumentParser:
     _add_data_args(train)
     train.add_argument("--model", help="bundled name (all-MiniLM-L6-v2, multilingual-e5-small), hub id or "
                        "local folder; default: chosen by the data's language")
-    train.add_argument("--strategy", choices=["auto", "full", "head", "last-n"])
+    train.add_argument("--strategy", choices=["auto", "full", "head", "last-n", "lora"])
     train.add_argument("--last-n-layers", type=int)
+    train.add_argument("--lora-r", type=int, help="LoRA rank (default 8)")
+    train.add_argument("--lora-alpha", type=int, help="LoRA scaling alpha (default 16)")
+    train.add_argument("--lora-dropout", type=float)
+    train.add_argument("--lora-target-modules", help="comma-separated module names (default: auto, attention q/v)")
+    train.add_argument("--no-lora-merge", dest="lora_merge", action="store_false", default=None,
+                       help="save best/ and last/ as LoRA adapters (+ head) instead of merged plain models")
     train.add_argument("--epochs", type=float)
     train.add_argument("--batch-size", type=int)
     train.add_argument("--learning-rate", type=float)
     train.add_argument("--max-length", type=int, help="tokens per text (default: covers 95%% of texts)")
-    train.add_argument("--truncation", choices=["head", "head+tail"])
+    train.add_argument("--truncation", choices=["head", "head+tail", "chunk"],
+                       help="long texts: keep the head, head+tail, or read every window (chunk) and pool")
+    train.add_argument("--chunk-stride", type=int, help="tokens shared by neighbouring windows (chunk)")
+    train.add_argument("--chunk-pooling", choices=["mean", "max"], help="how windows' logits are pooled (chunk)")
+    train.add_argument("--max-chunks", type=int, help="at most this many windows per text in training (chunk)")
+    train.add_argument("--multi-label", choices=["auto", "yes", "no"],
+                       help="a text may carry several labels (JSON lists, 'a|b', 0/1 columns); auto detects it")
+    train.add_argument("--label-delimiter", help="separator of several labels in one cell (default |)")
+    train.add_argument("--label-columns", help="multi-label: comma-separated 0/1 columns, one per label")
+    train.add_argument("--threshold", type=float,
+                       help="multi-label decision threshold for every label (default: tuned per label)")
     train.add_argument("--class-weights", choices=["none", "balanced"],
                        help="balanced: rare classes weigh more in the loss (keeps all data)")
     train.add_argument("--balance", action="store_true", default=None,
@@ -84,6 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--text-column")
     predict.add_argument("--output", help="CSV to write (with --input)")
     predict.add_argument("--batch-size", type=int, default=32)
+    predict.add_argument("--int8", action="store_true",
+                         help="CPU: quantize the model to int8 on loading (faster; a few labels in a thousand may "
+                              "differ; see bench/RESULTS.md)")
 
     runs = sub.add_parser("runs", help="list runs with model, data, status and headline metric")
     runs.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -147,10 +166,10 @@ def cmd_predict(args: argparse.Namespace) -> int:
     run = resolve_run_dir(args.run)
     if args.input:
         output = args.output or str(Path(args.input).with_suffix("")) + ".predictions.csv"
-        count = predict_file(run, args.input, output, args.text_column, args.batch_size)
+        count = predict_file(run, args.input, output, args.text_column, args.batch_size, int8=args.int8)
         print(f"Wrote {count} predictions to {output}")
         return 0
-    predictor = Predictor(run, batch_size=args.batch_size)
+    predictor = Predictor(run, batch_size=args.batch_size, int8=args.int8)
     for text, pred in zip(args.texts, predictor.predict(args.texts)):
         print(json.dumps({"text": text, "label": pred.label, "score": round(pred.score, 4),
                           "probabilities": {k: round(v, 4) for k, v in pred.probabilities.items()}},

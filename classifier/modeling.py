@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 from .errors import ModelError
+from .security import pretrained_kwargs
 
 
 @dataclass
@@ -33,12 +34,13 @@ def load_tokenizer(path):
     from transformers import AutoTokenizer
 
     try:
-        tokenizer = AutoTokenizer.from_pretrained(path)
+        tokenizer = AutoTokenizer.from_pretrained(path, **pretrained_kwargs())
     except Exception as exc:
         raise ModelError(f"Cannot load the tokenizer of {path}: {str(exc).splitlines()[0][:300]}") from None
-    if tokenizer.pad_token is None:
-        # GPT-style tokenizers have no pad token; the end-of-text token is the usual stand-in
-        tokenizer.pad_token = tokenizer.eos_token or tokenizer.unk_token
+    # GPT-style tokenizers have no pad token (or one that collides with eos): classifier.decoders picks a safe one
+    from .decoders import fix_padding
+
+    fix_padding(tokenizer)
     return tokenizer
 
 
@@ -52,24 +54,29 @@ def model_limit_of(config, tokenizer) -> int:
     return limit
 
 
-def load_model(path, id2label: dict[int, str], tokenizer=None) -> LoadedModel:
+def load_model(path, id2label: dict[int, str], tokenizer=None, multi_label: bool = False) -> LoadedModel:
     from transformers import AutoConfig, AutoModelForSequenceClassification
 
     tokenizer = tokenizer or load_tokenizer(path)
     try:
-        config = AutoConfig.from_pretrained(path)
+        config = AutoConfig.from_pretrained(path, **pretrained_kwargs())
     except Exception as exc:
         raise ModelError(f"Cannot read the model config of {path}: {str(exc).splitlines()[0][:300]}") from None
     config.num_labels = len(id2label)
     config.id2label = {int(k): v for k, v in id2label.items()}
     config.label2id = {v: int(k) for k, v in id2label.items()}
-    config.problem_type = "single_label_classification"
+    # multi-label: pipeline() and other loaders then apply a sigmoid per label instead of a softmax
+    config.problem_type = "multi_label_classification" if multi_label else "single_label_classification"
     if getattr(config, "pad_token_id", None) is None:
         config.pad_token_id = tokenizer.pad_token_id
     try:
-        model = AutoModelForSequenceClassification.from_pretrained(path, config=config, ignore_mismatched_sizes=True)
+        model = AutoModelForSequenceClassification.from_pretrained(path, config=config, ignore_mismatched_sizes=True,
+                                                                   **pretrained_kwargs(weights=True))
     except Exception as exc:
         raise ModelError(f"Cannot load {path} as a text classifier: {str(exc).splitlines()[0][:300]}") from None
+    from .decoders import match_padding
+
+    match_padding(model, tokenizer)
     return LoadedModel(model=model, tokenizer=tokenizer, head=find_head(model),
                        model_limit=model_limit_of(config, tokenizer))
 

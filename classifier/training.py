@@ -12,6 +12,7 @@ milliseconds instead of a forward pass over the data.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import math
 import os
@@ -39,14 +40,31 @@ from transformers.utils import logging as hf_logging
 from .backbones import BUNDLED, default_model_for, resolve_model
 from .config import TrainConfig, default_learning_rate
 from .data import PreparedData, language_hint, prepare_data, summarize
-from .encoding import encode_texts
+from .encoding import encode_chunks, encode_texts, pool_logits
 from .errors import ClassifierError, ConfigError
 from .events import EventWriter
-from .metrics import classification_metrics, eval_metrics, tfidf_baseline
+from .metrics import (
+    classification_metrics,
+    eval_metrics,
+    multilabel_eval_metrics,
+    multilabel_metrics,
+    sigmoid,
+    tfidf_baseline,
+    tfidf_multilabel_baseline,
+    tune_thresholds,
+)
 from .modeling import HeadOnlyModel, LoadedModel, apply_strategy, load_model, load_tokenizer, pooled_features
 from .runs import STOP_FILE, atomic_save_dir, atomic_write_json, atomic_write_text, new_run_dir, stop_requested
 
 MODEL_META_FILE = "classifier.json"  # beside config.json in best/ and last/: how to feed the model
+
+# transformers 5.23 renamed TrainingArguments' gradient_checkpointing to activation_checkpointing (the old name is a
+# deprecated alias until v6); 5.0-5.22 know only gradient_checkpointing.
+_CHECKPOINTING_ARG = ("activation_checkpointing" if "activation_checkpointing" in
+                      {f.name for f in dataclasses.fields(TrainingArguments)} else "gradient_checkpointing")
+# On a CPU a batch holds at most this many tokens; a larger batch is split into accumulated micro-batches (same
+# effective batch, same updates): batch 16 x 512 tokens took 5.7 GiB of RSS, 8 x 512 with accumulation 2 less.
+CPU_TOKENS_PER_MICRO_BATCH = 4096
 
 
 # Weight loading/saving bars from transformers say nothing a user needs; our own events and bar do.
@@ -77,22 +95,58 @@ class RunResult:
 # Trainer pieces
 # ----------------------------------------------------------------------------------------------------------------
 class ClassifierTrainer(Trainer):
-    """Trainer whose loss knows class weights and label smoothing (cross-entropy, mean over the batch)."""
+    """Trainer whose loss knows class weights and label smoothing: cross-entropy for single-label data, binary
+    cross-entropy with `pos_weight` per label for multi-label data (mean over the batch). With chunked long texts
+    a batch holds every window of its texts; the windows' logits are pooled per text before the loss."""
 
     loss_is_scaled_for_ga = False  # we return a per-batch mean; Trainer divides by the accumulation steps
 
-    def __init__(self, *args, class_weights: torch.Tensor | None = None, label_smoothing: float = 0.0, **kwargs):
+    def __init__(self, *args, class_weights: torch.Tensor | None = None, label_smoothing: float = 0.0,
+                 multi_label: bool = False, chunk_pooling: str = "mean", **kwargs):
         super().__init__(*args, **kwargs)
         self.class_weights = class_weights
         self.label_smoothing = label_smoothing
+        self.multi_label = multi_label
+        self.chunk_pooling = chunk_pooling
 
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+        from transformers.modeling_outputs import SequenceClassifierOutput
+
         labels = inputs.pop("labels")
+        owner = inputs.pop("window_owner", None)
         outputs = model(**inputs)
         logits = outputs["logits"] if isinstance(outputs, dict) else outputs[0]
+        if owner is not None:
+            logits = pool_logits(logits.float(), owner, labels.shape[0], self.chunk_pooling)
+            outputs = SequenceClassifierOutput(logits=logits)
         weight = self.class_weights.to(logits.device) if self.class_weights is not None else None
-        loss = F.cross_entropy(logits.float(), labels, weight=weight, label_smoothing=self.label_smoothing)
+        if self.multi_label:
+            targets = labels.float()
+            if self.label_smoothing:
+                targets = targets * (1 - self.label_smoothing) + 0.5 * self.label_smoothing
+            loss = F.binary_cross_entropy_with_logits(logits.float(), targets, pos_weight=weight)
+        else:
+            loss = F.cross_entropy(logits.float(), labels, weight=weight, label_smoothing=self.label_smoothing)
         return (loss, outputs) if return_outputs else loss
+
+
+class ChunkCollator:
+    """Texts of several windows each -> one padded batch of all their windows, `window_owner` (the text each
+    window belongs to) and one label row per text."""
+
+    def __init__(self, tokenizer, pad_to_multiple_of: int | None = None) -> None:
+        self.pad = DataCollatorWithPadding(tokenizer, pad_to_multiple_of=pad_to_multiple_of)
+
+    def __call__(self, features: list[dict]) -> dict[str, torch.Tensor]:
+        windows, owner = [], []
+        for i, feature in enumerate(features):
+            for ids, mask in zip(feature["input_ids"], feature["attention_mask"]):
+                windows.append({"input_ids": ids, "attention_mask": mask})
+                owner.append(i)
+        batch = self.pad(windows)
+        batch["window_owner"] = torch.tensor(owner)
+        batch["labels"] = torch.tensor([feature["labels"] for feature in features])
+        return batch
 
 
 class QuietProgressCallback(ProgressCallback):
@@ -181,6 +235,16 @@ def _compute_eval_metrics(eval_pred) -> dict[str, float]:
     return eval_metrics(labels, np.asarray(logits).argmax(-1))
 
 
+def _multilabel_eval_metrics(threshold: float):
+    def compute(eval_pred) -> dict[str, float]:
+        logits, labels = eval_pred
+        logits = logits[0] if isinstance(logits, tuple) else logits
+        predicted = (sigmoid(np.asarray(logits, dtype=np.float64)) >= threshold).astype(int)
+        return multilabel_eval_metrics(np.asarray(labels).astype(int), predicted)
+
+    return compute
+
+
 # ----------------------------------------------------------------------------------------------------------------
 # Decisions
 # ----------------------------------------------------------------------------------------------------------------
@@ -190,9 +254,13 @@ def choose_model(config: TrainConfig, data: PreparedData) -> str:
     return default_model_for(language_hint(data.train["text"].tolist()))
 
 
-def choose_strategy(config: TrainConfig, total_params: int) -> str:
+def choose_strategy(config: TrainConfig, total_params: int, decoder: bool = False) -> str:
     if config.strategy != "auto":
         return config.strategy
+    if decoder and not torch.cuda.is_available():
+        # GPT-style decoders on a CPU: the last 2 blocks + final norm + head, as in Raschka's GPT-2 spam
+        # classifier (LLMs-from-scratch ch06); measured in docs/results.md ("Decoders and LoRA").
+        return "last-n"
     # Full fine-tuning wins on accuracy and stays affordable on a CPU for the bundled small models; beyond
     # ~150M parameters a CPU run takes hours, so only the top blocks are trained there.
     if torch.cuda.is_available() or total_params < 150_000_000:
@@ -204,6 +272,14 @@ def class_weight_tensor(labels: np.ndarray, n_classes: int) -> torch.Tensor:
     counts = np.bincount(labels, minlength=n_classes).astype(np.float64)
     counts[counts == 0] = 1.0
     return torch.tensor(len(labels) / (n_classes * counts), dtype=torch.float32)
+
+
+def pos_weight_tensor(matrix: np.ndarray, cap: float = 50.0) -> torch.Tensor:
+    """Multi-label `pos_weight`: negatives / positives per label, so a rare label's few positives count as much as
+    its many negatives (capped: a label with 2 positives in 5,000 texts would otherwise dominate the loss)."""
+    positives = matrix.sum(0)
+    negatives = len(matrix) - positives
+    return torch.tensor(np.clip(negatives / np.maximum(positives, 1), 1.0, cap), dtype=torch.float32)
 
 
 def precision_flags(setting: str) -> dict[str, bool]:
@@ -302,33 +378,51 @@ def _train(config: TrainConfig, run_dir: Path, events: EventWriter, progress: bo
     data = prepare_data(
         config.data, config.text_column, config.label_column, config.validation_file, config.test_file,
         config.validation_fraction, config.test_fraction, config.seed, config.balance, config.max_train_samples,
+        multi_label=config.multi_label, label_delimiter=config.label_delimiter, label_columns=config.label_columns,
     )
+    multi = data.multi_label
     for warning in data.warnings:
         events.log(warning)
-    events.log(f"Data: {data.split_sizes()} rows (train/validation/test), {len(data.labels)} classes.")
+    events.log(f"Data: {data.split_sizes()} rows (train/validation/test), {len(data.labels)} "
+               f"{'labels (multi-label)' if multi else 'classes'}.")
 
     # --- model and length
     model_name = choose_model(config, data)
     path, display = resolve_model(model_name)
     events.log(f"Model: {display}{' (bundled, offline)' if model_name in BUNDLED else ''}.")
     tokenizer = load_tokenizer(path)
-    loaded: LoadedModel = load_model(path, data.labels.id2label, tokenizer)
-    summary = summarize(data.train["text"].tolist(), [data.labels.names[i] for i in data.train["label"]],
+    loaded: LoadedModel = load_model(path, data.labels.id2label, tokenizer, multi_label=multi)
+    summary = summarize(data.train["text"].tolist(), [data.label_names_of(v) for v in data.train["label"]],
                         tokenizer, loaded.model_limit)
     max_length = config.max_length or summary["recommended_max_length"]
     max_length = min(max_length, loaded.model_limit)
     total_params = sum(p.numel() for p in loaded.model.parameters())
-    strategy = choose_strategy(config, total_params)
+    from .decoders import is_decoder
+
+    strategy = choose_strategy(config, total_params, decoder=is_decoder(loaded.model))
     vocab = loaded.model.get_input_embeddings().weight.shape[0]
     freeze_embeddings = config.freeze_embeddings == "yes" or (
         config.freeze_embeddings == "auto" and strategy == "full" and vocab > 100_000)
-    counts = apply_strategy(loaded, strategy, config.last_n_layers, freeze_embeddings)
+    if strategy == "lora":  # classifier/lora.py wraps loaded.model in a peft model
+        from .lora import apply_lora
+
+        counts = apply_lora(loaded, config.lora_r, config.lora_alpha, config.lora_dropout, config.lora_target_modules)
+    else:
+        counts = apply_strategy(loaded, strategy, config.last_n_layers, freeze_embeddings)
     learning_rate = config.learning_rate or default_learning_rate(strategy)
 
+    chunked = config.truncation == "chunk"
+    if chunked and strategy == "head" and config.chunk_pooling == "max":
+        raise ConfigError("The head strategy averages the windows' features of a long text, so it pools by mean; "
+                          "choose chunk_pooling 'mean', or another strategy for 'max'.")
     resolved = config.replace(
         model=model_name, strategy=strategy, max_length=max_length, learning_rate=learning_rate,
         freeze_embeddings="yes" if freeze_embeddings else "no", output=str(run_dir),
-        text_column=data.text_column, label_column=data.label_column,
+        text_column=data.text_column,
+        label_column=None if multi and config.label_columns else data.label_column,
+        multi_label="yes" if multi else "no",
+        chunk_stride=(config.chunk_stride if config.chunk_stride is not None else max_length // 4)
+        if chunked else config.chunk_stride,
     )
     if main:
         resolved.to_json(run_dir / "config.json")
@@ -339,32 +433,48 @@ def _train(config: TrainConfig, run_dir: Path, events: EventWriter, progress: bo
     lengths = summary.get("token_lengths_sample", [])
     truncated = sum(1 for n in lengths if n > max_length)
     why = "chosen" if config.max_length else "automatic: holds 95% of the training texts whole"
+    fate = (f"are read in overlapping windows (stride {resolved.chunk_stride}, {config.chunk_pooling} of the "
+            "windows' logits)") if chunked else "get truncated"
     events.log(f"max_length {max_length} tokens ({why}; {truncated} of {len(lengths)} sampled texts are longer and "
-               f"get truncated). Strategy {strategy}: {counts['trainable_parameters']:,} of "
+               f"{fate}). Strategy {strategy}: {counts['trainable_parameters']:,} of "
                f"{counts['total_parameters']:,} parameters train.")
 
     # --- tokenize
-    def tokenize(frame: pd.DataFrame) -> dict[str, list]:
-        encoded = encode_texts(frame["text"].tolist(), tokenizer, max_length, config.truncation)
-        return {"input_ids": encoded["input_ids"], "attention_mask": encoded["attention_mask"],
-                "labels": frame["label"].astype(int).tolist()}
+    def tokenize(frame: pd.DataFrame, max_chunks: int | None) -> dict[str, list]:
+        texts = frame["text"].tolist()
+        if chunked:
+            encoded = encode_chunks(texts, tokenizer, max_length, resolved.chunk_stride, max_chunks)
+        else:
+            encoded = encode_texts(texts, tokenizer, max_length, config.truncation)
+        labels = data.label_matrix(frame).tolist() if multi else frame["label"].astype(int).tolist()
+        return {"input_ids": encoded["input_ids"], "attention_mask": encoded["attention_mask"], "labels": labels}
 
     from datasets import Dataset
 
-    splits = {name: Dataset.from_dict(tokenize(frame)) for name, frame in
-              (("train", data.train), ("validation", data.validation))}
-    collator = DataCollatorWithPadding(tokenizer, pad_to_multiple_of=8 if torch.cuda.is_available() else None)
+    # validation reads every window of a text, as prediction will; training caps the windows per text
+    splits = {name: Dataset.from_dict(tokenize(frame, config.max_chunks if name == "train" else None))
+              for name, frame in (("train", data.train), ("validation", data.validation))}
+    pad_multiple = 8 if torch.cuda.is_available() else None
+    collator = ChunkCollator(tokenizer, pad_multiple) if chunked else DataCollatorWithPadding(
+        tokenizer, pad_to_multiple_of=pad_multiple)
 
     head_only: HeadOnlyModel | None = None
 
     def save_model_folder(target: Path) -> None:
         def save(tmp: Path) -> None:
             with head_only.folded() if head_only is not None else contextlib.nullcontext():
-                loaded.model.save_pretrained(tmp, safe_serialization=True)
+                if strategy == "lora":
+                    from .lora import save_lora
+
+                    save_lora(loaded.model, tmp, merge=config.lora_merge)
+                else:
+                    loaded.model.save_pretrained(tmp, safe_serialization=True)
             tokenizer.save_pretrained(tmp)
             (tmp / MODEL_META_FILE).write_text(json.dumps({
                 "max_length": max_length, "truncation": config.truncation, "base_model": model_name,
-                "strategy": strategy, "labels": data.labels.names,
+                "strategy": strategy, "labels": data.labels.names, "multi_label": multi,
+                "thresholds": [config.threshold or 0.5] * len(data.labels) if multi else None,
+                "chunk_stride": resolved.chunk_stride, "chunk_pooling": config.chunk_pooling,
             }, ensure_ascii=False, indent=2), encoding="utf-8")
 
         atomic_save_dir(target, save)
@@ -374,11 +484,18 @@ def _train(config: TrainConfig, run_dir: Path, events: EventWriter, progress: bo
         device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
         loaded.model.to(device)
 
+        pad = DataCollatorWithPadding(tokenizer, pad_to_multiple_of=pad_multiple)
+
         def features_of(dataset: Dataset) -> torch.Tensor:
             ids, masks = dataset["input_ids"], dataset["attention_mask"]
+            owner = None
+            if chunked:  # every window of every text; a text's feature is the mean of its windows'
+                owner = torch.tensor([i for i, windows in enumerate(ids) for _ in windows])
+                ids = [w for windows in ids for w in windows]
+                masks = [m for windows in masks for m in windows]
             order = np.argsort([len(x) for x in ids], kind="stable")  # similar lengths batch together
             batches = (
-                {k: v.to(device) for k, v in collator(
+                {k: v.to(device) for k, v in pad(
                     [{"input_ids": ids[i], "attention_mask": masks[i]}
                      for i in order[s:s + config.eval_batch_size]]).items()}
                 for s in range(0, len(order), config.eval_batch_size)
@@ -386,6 +503,8 @@ def _train(config: TrainConfig, run_dir: Path, events: EventWriter, progress: bo
             sorted_feats = pooled_features(loaded.model, loaded.head, batches)
             feats = torch.empty_like(sorted_feats)
             feats[torch.as_tensor(order)] = sorted_feats
+            if owner is not None:
+                feats = pool_logits(feats.reshape(len(feats), -1), owner, len(dataset), "mean")
             return feats
 
         t0 = time.perf_counter()
@@ -402,22 +521,32 @@ def _train(config: TrainConfig, run_dir: Path, events: EventWriter, progress: bo
 
     world = int(os.environ.get("WORLD_SIZE", "1"))
     samples_per_step = config.batch_size * config.gradient_accumulation_steps * world
+    micro_batch, accumulation = config.batch_size, config.gradient_accumulation_steps
+    tokens_per_text = max_length * (config.max_chunks if chunked else 1)
+    if (not torch.cuda.is_available() and strategy != "head"
+            and micro_batch * tokens_per_text > CPU_TOKENS_PER_MICRO_BATCH):
+        micro_batch = max(1, CPU_TOKENS_PER_MICRO_BATCH // tokens_per_text)
+        while config.batch_size % micro_batch:  # keep the effective batch exactly as asked
+            micro_batch -= 1
+        accumulation *= config.batch_size // micro_batch
+        events.log(f"Batches of {config.batch_size} x {tokens_per_text} tokens are run as {accumulation} "
+                   f"micro-batches of {micro_batch} (same updates, less memory on a CPU).")
     steps_per_epoch = max(1, math.ceil(len(train_set) / samples_per_step))
     total_steps = max(1, math.ceil(steps_per_epoch * config.epochs))
     eval_steps = max(1, steps_per_epoch // config.evals_per_epoch)
     logging_steps = config.logging_steps or max(1, total_steps // 50)
     args = TrainingArguments(
         output_dir=str(run_dir / ".trainer"),
-        per_device_train_batch_size=config.batch_size,
+        per_device_train_batch_size=micro_batch,
         per_device_eval_batch_size=config.eval_batch_size,
         num_train_epochs=config.epochs,
         learning_rate=learning_rate,
         weight_decay=config.weight_decay,
         warmup_steps=config.warmup_ratio,
         lr_scheduler_type=config.lr_scheduler_type,
-        gradient_accumulation_steps=config.gradient_accumulation_steps,
+        gradient_accumulation_steps=accumulation,
         max_grad_norm=config.max_grad_norm,
-        activation_checkpointing=config.gradient_checkpointing and strategy != "head",
+        **{_CHECKPOINTING_ARG: config.gradient_checkpointing and strategy != "head"},
         eval_strategy="steps",
         eval_steps=eval_steps,
         logging_strategy="steps",
@@ -428,21 +557,26 @@ def _train(config: TrainConfig, run_dir: Path, events: EventWriter, progress: bo
         seed=config.seed,
         data_seed=config.seed,
         disable_tqdm=not (progress and main),
-        train_sampling_strategy="group_by_length" if strategy != "head" else "random",
+        train_sampling_strategy="group_by_length" if strategy != "head" and not chunked else "random",
         dataloader_num_workers=0,
         dataloader_pin_memory=torch.cuda.is_available(),
         use_cpu=not torch.cuda.is_available(),
         ddp_find_unused_parameters=strategy != "full",
+        remove_unused_columns=not chunked,
         **precision_flags(config.mixed_precision),
     )
     callback = RunCallback(stop, events, lambda: save_model_folder(run_dir / "best"),
                            config.metric_for_best_model, config.early_stopping_patience, samples_per_step)
-    weights = class_weight_tensor(data.train["label"].to_numpy(), len(data.labels)) \
-        if config.class_weights == "balanced" else None
+    weights = None
+    if config.class_weights == "balanced":
+        weights = pos_weight_tensor(data.label_matrix(data.train)) if multi else \
+            class_weight_tensor(data.train["label"].to_numpy(), len(data.labels))
     trainer = ClassifierTrainer(
         model=train_model, args=args, train_dataset=train_set, eval_dataset=eval_set,
-        data_collator=trainer_collator, compute_metrics=_compute_eval_metrics, callbacks=[callback],
-        class_weights=weights, label_smoothing=config.label_smoothing,
+        data_collator=trainer_collator, callbacks=[callback],
+        compute_metrics=_multilabel_eval_metrics(config.threshold or 0.5) if multi else _compute_eval_metrics,
+        class_weights=weights, label_smoothing=config.label_smoothing, multi_label=multi,
+        chunk_pooling=config.chunk_pooling,
     )
     # The events file is the record; a bar in the terminal is enough, without Trainer's dicts of logs.
     trainer.remove_callback(PrinterCallback)
@@ -467,7 +601,11 @@ def _train(config: TrainConfig, run_dir: Path, events: EventWriter, progress: bo
     if not main:
         return RunResult(run_dir, "stopped" if stopped else "finished", None)
 
-    # --- test
+    # --- thresholds (multi-label), then test
+    if multi and config.threshold is None:
+        thresholds = tune_thresholds_on_validation(run_dir, data, config)
+        events.log("Decision thresholds tuned on the validation split (best F1 per label): "
+                   + ", ".join(f"{name} {t:.2f}" for name, t in zip(data.labels.names, thresholds)) + ".")
     events.status("evaluating", "Evaluating the best checkpoint on the test set...")
     metrics = evaluate_on_test(run_dir, data, config, display)
     metrics.update({
@@ -476,18 +614,40 @@ def _train(config: TrainConfig, run_dir: Path, events: EventWriter, progress: bo
         "train_seconds": round(train_seconds, 1), "total_seconds": round(time.perf_counter() - started, 1),
         "train_samples_per_second": round(float(output.metrics.get("train_samples_per_second", 0.0)), 2),
         "best_step": callback.best_step, f"best_validation_{config.metric_for_best_model}": callback.best_value,
-        "steps_trained": trainer.state.global_step, "device": describe_device(),
+        "steps_trained": trainer.state.global_step, "device": describe_device(), "world_size": world,
     })
     atomic_write_json(run_dir / "metrics.json", metrics)
     baseline = metrics.get("baseline") or {}
     events.write("test", accuracy=metrics["accuracy"], macro_f1=metrics["macro_f1"],
-                 baseline_accuracy=baseline.get("accuracy"), baseline_macro_f1=baseline.get("macro_f1"))
+                 baseline_accuracy=baseline.get("accuracy"), baseline_macro_f1=baseline.get("macro_f1"),
+                 **({"micro_f1": metrics["micro_f1"], "baseline_micro_f1": baseline.get("micro_f1")} if multi else {}))
     status = "stopped" if stopped else "finished"
-    summary_line = (f"Test accuracy {metrics['accuracy']:.4f}, macro-F1 {metrics['macro_f1']:.4f}"
-                    + (f" (TF-IDF baseline {baseline['accuracy']:.4f} / {baseline['macro_f1']:.4f})" if baseline
-                       else "") + f"; {metrics['total_seconds']:.0f}s in all.")
+    if multi:
+        summary_line = (f"Test micro-F1 {metrics['micro_f1']:.4f}, macro-F1 {metrics['macro_f1']:.4f}, subset "
+                        f"accuracy {metrics['subset_accuracy']:.4f}"
+                        + (f" (TF-IDF baseline micro-F1 {baseline['micro_f1']:.4f})" if baseline else ""))
+    else:
+        summary_line = (f"Test accuracy {metrics['accuracy']:.4f}, macro-F1 {metrics['macro_f1']:.4f}"
+                        + (f" (TF-IDF baseline {baseline['accuracy']:.4f} / {baseline['macro_f1']:.4f})" if baseline
+                           else ""))
+    summary_line += f"; {metrics['total_seconds']:.0f}s in all."
     events.status(status, ("Stopped on request. " if stopped else "Finished. ") + summary_line)
     return RunResult(run_dir, status, metrics)
+
+
+def tune_thresholds_on_validation(run_dir: Path, data: PreparedData, config: TrainConfig) -> list[float]:
+    """Per-label thresholds with the best validation F1, written into best/ and last/ (classifier.json)."""
+    from .predict import Predictor
+
+    probs = Predictor(run_dir, batch_size=config.eval_batch_size).predict_proba(data.validation["text"].tolist())
+    thresholds = tune_thresholds(data.label_matrix(data.validation), probs)
+    for name in ("best", "last"):
+        meta_file = run_dir / name / MODEL_META_FILE
+        if meta_file.exists():
+            meta = json.loads(meta_file.read_text(encoding="utf-8"))
+            meta["thresholds"] = thresholds
+            atomic_write_text(meta_file, json.dumps(meta, ensure_ascii=False, indent=2))
+    return thresholds
 
 
 def evaluate_on_test(run_dir: Path, data: PreparedData, config: TrainConfig, display: str) -> dict[str, Any]:
@@ -496,6 +656,8 @@ def evaluate_on_test(run_dir: Path, data: PreparedData, config: TrainConfig, dis
 
     predictor = Predictor(run_dir, batch_size=config.eval_batch_size)
     texts = data.test["text"].tolist()
+    if data.multi_label:
+        return _evaluate_multilabel(run_dir, data, config, predictor, texts)
     gold = data.test["label"].to_numpy()
     probs = predictor.predict_proba(texts)
     predicted = probs.argmax(-1)
@@ -511,4 +673,29 @@ def evaluate_on_test(run_dir: Path, data: PreparedData, config: TrainConfig, dis
     if config.baseline:
         metrics["baseline"] = tfidf_baseline(data.train["text"], data.train["label"], texts, gold, names,
                                              seed=config.seed)
+    return metrics
+
+
+def _evaluate_multilabel(run_dir: Path, data: PreparedData, config: TrainConfig, predictor, texts: list[str]
+                         ) -> dict[str, Any]:
+    gold = data.label_matrix(data.test).astype(int)
+    probs = predictor.predict_proba(texts)
+    predicted = predictor.decide(probs).astype(int)
+    names = data.labels.names
+    metrics = multilabel_metrics(gold, predicted, names)
+    metrics["thresholds"] = dict(zip(names, predictor.thresholds))
+
+    def joined(row: np.ndarray) -> str:
+        return "|".join(names[j] for j in np.flatnonzero(row))
+
+    table = pd.DataFrame({
+        "text": texts, "gold": [joined(r) for r in gold], "predicted": [joined(r) for r in predicted],
+        "confidence": probs.max(-1).round(6), "correct": (gold == predicted).all(1),
+    })
+    for i, name in enumerate(names):
+        table[f"p_{name}"] = probs[:, i].round(6)
+    atomic_write_text(run_dir / "predictions.csv", table.to_csv(index=False))
+    if config.baseline:
+        metrics["baseline"] = tfidf_multilabel_baseline(data.train["text"], data.label_matrix(data.train), texts, gold,
+                                                        names, seed=config.seed)
     return metrics

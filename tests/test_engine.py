@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import torch
@@ -79,6 +80,18 @@ def test_pipeline_loads_best_and_agrees_with_predictor(sms_run):
     predictions = predictor.predict(texts)
     assert [p.label for p in predictions] == labels
     assert abs(sum(predictions[0].probabilities.values()) - 1) < 1e-5
+
+
+def test_int8_predictor_agrees_with_the_full_precision_model(sms_run):
+    table = pd.read_csv(sms_run.run_dir / "predictions.csv")
+    texts = table["text"].astype(str).tolist()
+    exact = Predictor(sms_run.run_dir).predict_proba(texts)
+    int8 = Predictor(sms_run.run_dir, int8=True)
+    assert any("quantized" in type(m).__module__ for m in int8.model.modules())  # the Linear layers really changed
+    quantized = int8.predict_proba(texts)
+    agreement = (quantized.argmax(-1) == exact.argmax(-1)).mean()
+    assert agreement >= 0.99, agreement
+    assert np.abs(quantized - exact).max() < 0.5
 
 
 def test_cli_evaluate_predict_and_runs(sms_run, tmp_path):

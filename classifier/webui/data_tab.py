@@ -51,6 +51,8 @@ class DataInfo:
     model_limit: int | None = None
     p50: int | None = None
     warnings: list[str] = field(default_factory=list)
+    over_limit: int = 0  # texts longer than the model's limit (of those sampled for lengths)
+    multi_label: bool = False
 
 
 @functools.lru_cache(maxsize=4)
@@ -76,7 +78,7 @@ def analyse(path: str | Path, text_column: str | None = None, label_column: str 
     language = language_hint(texts)
     model = default_model_for(language)
     tokenizer, limit = _tokenizer(model)
-    summary = summarize(texts, [prepared.labels.names[i] for i in everything["label"]], tokenizer, limit)
+    summary = summarize(texts, [prepared.label_names_of(v) for v in everything["label"]], tokenizer, limit)
     columns = list(map(str, read_table(path).columns))
     return DataInfo(
         path=str(path), name=Path(path).name, sample=sample, columns=columns, text_column=prepared.text_column,
@@ -86,6 +88,7 @@ def analyse(path: str | Path, text_column: str | None = None, label_column: str 
         lengths=summary.get("token_lengths_sample", []), recommended_max_length=summary.get("recommended_max_length"),
         model_limit=summary.get("model_limit"), p50=(summary.get("token_length") or {}).get("p50"),
         warnings=prepared.warnings + summary.get("warnings", []),
+        over_limit=int(summary.get("over_limit") or 0), multi_label=prepared.multi_label,
     )
 
 
@@ -124,7 +127,17 @@ def upload_info(path: str | Path, lang: str = "en", validation_file: str | None 
 def summary_markdown(info: DataInfo, lang: str) -> str:
     return tr(lang, "data_summary", rows_used=info.rows_used, rows_read=info.rows_read,
               classes=len(info.class_counts), language=tr(lang, f"lang_{info.language}"), model=info.model,
-              p50=info.p50, recommended=info.recommended_max_length, **info.splits)
+              p50=info.p50, recommended=info.recommended_max_length, **info.splits) + extra_markdown(info, lang)
+
+
+def extra_markdown(info: DataInfo, lang: str) -> str:
+    """Multi-label data and texts over the model's limit, said in words."""
+    text = ""
+    if info.multi_label:
+        text += "\n\n" + tr(lang, "data_multilabel")
+    if info.model_limit:
+        text += "\n\n" + tr(lang, "data_over_limit", n=info.over_limit, limit=info.model_limit)
+    return text
 
 
 def warnings_markdown(info: DataInfo, lang: str) -> str:

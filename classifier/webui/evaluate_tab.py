@@ -24,7 +24,7 @@ ERROR_ROWS = 500
 def report_table(metrics: dict, lang: str) -> pd.DataFrame:
     """Per-class precision/recall/F1/support, then the macro and weighted averages."""
     rows = [[name, v["precision"], v["recall"], v["f1"], v["support"]] for name, v in metrics["per_class"].items()]
-    for key in ("macro", "weighted"):
+    for key in (("micro", "macro", "weighted") if metrics.get("multi_label") else ("macro", "weighted")):
         rows.append([tr(lang, f"{key}_avg"), metrics[f"{key}_precision"], metrics[f"{key}_recall"],
                      metrics[f"{key}_f1"], metrics["samples"]])
     columns = [tr(lang, c) for c in ("col_class", "col_precision", "col_recall", "col_f1", "col_support")]
@@ -33,6 +33,14 @@ def report_table(metrics: dict, lang: str) -> pd.DataFrame:
 
 
 def headline(metrics: dict, lang: str) -> str:
+    if metrics.get("multi_label"):
+        text = tr(lang, "headline_ml", model=metrics.get("model", "?"), samples=metrics["samples"],
+                  micro_f1=metrics["micro_f1"], macro_f1=metrics["macro_f1"],
+                  subset_accuracy=metrics["subset_accuracy"], hamming_loss=metrics["hamming_loss"])
+        baseline = metrics.get("baseline")
+        if baseline:
+            text += tr(lang, "headline_ml_baseline", micro_f1=baseline["micro_f1"], macro_f1=baseline["macro_f1"])
+        return text
     text = tr(lang, "headline", model=metrics.get("model", "?"), samples=metrics["samples"],
               accuracy=metrics["accuracy"], macro_f1=metrics["macro_f1"], weighted_f1=metrics["weighted_f1"])
     baseline = metrics.get("baseline")
@@ -42,6 +50,10 @@ def headline(metrics: dict, lang: str) -> str:
 
 
 def confusion_figure(metrics: dict, mode: str, lang: str):
+    if metrics.get("multi_label"):
+        return charts.per_label_confusion(metrics["per_label_confusion"], normalize=mode == "normalized",
+                                          title=tr(lang, "cm_title_ml"),
+                                          columns=tr(lang, "cm_ml_columns").split("|"), y_title=tr(lang, "cm_ml_label"))
     return charts.confusion_matrix(metrics["labels"], metrics["confusion_matrix"], normalize=mode == "normalized",
                                    title=tr(lang, "cm_title"), x_title=tr(lang, "cm_predicted"),
                                    y_title=tr(lang, "cm_true"))

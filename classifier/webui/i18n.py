@@ -90,6 +90,17 @@ TEXTS: dict[str, tuple[str, str]] = {
         "语言：**{language}**，因此默认模型为 **{model}**。一半文本短于 **{p50}** 个词元；"
         "最大长度 **{recommended}** 可完整容纳 95% 的文本。",
     ),
+    "data_multilabel": (
+        "**Multi-label data:** a text may carry several labels; the model gives each label its own probability "
+        "and a threshold per label (tuned on validation).",
+        "**多标签数据：**一条文本可以有多个标签；模型为每个标签给出独立的概率，并为每个标签设定阈值（在验证集上调定）。",
+    ),
+    "data_over_limit": (
+        "**{n:,}** of the texts are longer than the model's limit of {limit} tokens: they are truncated, or read "
+        "whole in overlapping windows with *Long texts → chunk* (Train tab, advanced).",
+        "有 **{n:,}** 条文本超过模型上限 {limit} 个词元：它们会被截断；或在“训练”页高级设置中选择“长文本 → 分块”，"
+        "以重叠窗口完整读取。",
+    ),
     "lang_latin": ("English / Latin script", "英文 / 拉丁字母"),
     "lang_cjk": ("Chinese / Japanese / Korean", "中文 / 日文 / 韩文"),
     "lang_other": ("other", "其他"),
@@ -114,21 +125,25 @@ TEXTS: dict[str, tuple[str, str]] = {
     "strategy_full": ("full: every weight", "全量：所有权重"),
     "strategy_head": ("head: only the classifier on top", "仅分类头"),
     "strategy_last_n": ("last-N: the top N layers", "最后 N 层"),
+    "strategy_lora": ("LoRA: small low-rank adapters + head", "LoRA：低秩适配器 + 分类头"),
     "strategy_info": (
-        "full is the most accurate; head is the fastest (the model itself stays frozen); last-N is in between. "
-        "auto = full for small models.",
-        "全量最准确；仅分类头最快（模型本体冻结）；最后 N 层介于两者之间。自动 = 小模型用全量。",
+        "full is the most accurate; head is the fastest (the model itself stays frozen); last-N is in between; "
+        "LoRA trains small adapters beside the attention weights. auto = full for small encoders, last-N for "
+        "decoders on a CPU.",
+        "全量最准确；仅分类头最快（模型本体冻结）；最后 N 层介于两者之间；LoRA 在注意力权重旁训练小型适配器。"
+        "自动 = 小编码器用全量，CPU 上的解码器用最后 N 层。",
     ),
     "epochs": ("Epochs (passes over the training data)", "轮数（遍历训练数据的次数）"),
     "advanced": ("Advanced settings", "高级设置"),
     "max_train_samples": ("Use at most N training texts (0 = all)", "最多使用 N 条训练文本（0 = 全部）"),
     "batch_size": ("Batch size", "批大小"),
     "learning_rate": ("Learning rate (0 = automatic)", "学习率（0 = 自动）"),
-    "learning_rate_info": ("Automatic: {full:g} full, {last_n:g} last-N, {head:g} head.",
-                           "自动：全量 {full:g}，最后 N 层 {last_n:g}，仅分类头 {head:g}。"),
+    "learning_rate_info": ("Automatic: {full:g} full, {last_n:g} last-N, {head:g} head, {lora:g} LoRA.",
+                           "自动：全量 {full:g}，最后 N 层 {last_n:g}，仅分类头 {head:g}，LoRA {lora:g}。"),
     "max_length": ("Max length in tokens (0 = automatic)", "最大长度（词元，0 = 自动）"),
     "max_length_info": ("Automatic: holds 95% of the training texts whole.", "自动：可完整容纳 95% 的训练文本。"),
     "last_n_layers": ("N layers to train (last-N)", "训练的层数 N（最后 N 层）"),
+    "lora_r": ("LoRA rank r (LoRA)", "LoRA 秩 r（LoRA）"),
     "warmup_ratio": ("Warm-up share of steps", "预热步数比例"),
     "weight_decay": ("Weight decay", "权重衰减"),
     "lr_scheduler_type": ("Learning-rate schedule", "学习率调度"),
@@ -140,6 +155,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "truncation": ("Long texts keep", "长文本保留"),
     "truncation_head": ("the beginning", "开头"),
     "truncation_head_tail": ("beginning and end", "开头和结尾"),
+    "truncation_chunk": ("everything (overlapping windows, pooled)", "全部（重叠窗口，汇总）"),
     "mixed_precision": ("Mixed precision (GPU)", "混合精度（GPU）"),
     "baseline": ("Also train a TF-IDF baseline to compare with", "同时训练 TF-IDF 基线用于对比"),
     "start": ("Start training", "开始训练"),
@@ -202,6 +218,20 @@ TEXTS: dict[str, tuple[str, str]] = {
     "cm_counts": ("counts", "数量"),
     "cm_normalized": ("share of each true class", "占真实类别的比例"),
     "cm_title": ("Confusion matrix (test set)", "混淆矩阵（测试集）"),
+    "cm_title_ml": ("Per-label confusion (test set): each label is a yes/no decision",
+                    "逐标签混淆（测试集）：每个标签都是一次是/否判定"),
+    "cm_ml_columns": ("true positive|false negative|false positive|true negative", "真阳性|假阴性|假阳性|真阴性"),
+    "cm_ml_label": ("Label", "标签"),
+    "headline_ml": (
+        "**{model}** on {samples:,} test texts (multi-label): micro-F1 **{micro_f1:.3f}**, macro-F1 "
+        "**{macro_f1:.3f}**, subset accuracy {subset_accuracy:.3f} (every label right), Hamming loss "
+        "{hamming_loss:.3f}.",
+        "**{model}** 在 {samples:,} 条测试文本上（多标签）：微平均 F1 **{micro_f1:.3f}**，宏平均 F1 "
+        "**{macro_f1:.3f}**，子集准确率 {subset_accuracy:.3f}（所有标签全对），汉明损失 {hamming_loss:.3f}。",
+    ),
+    "headline_ml_baseline": (" The TF-IDF baseline gets micro-F1 {micro_f1:.3f}, macro-F1 {macro_f1:.3f}.",
+                             " TF-IDF 基线：微平均 F1 {micro_f1:.3f}，宏平均 F1 {macro_f1:.3f}。"),
+    "micro_avg": ("micro average", "微平均"),
     "cm_predicted": ("Predicted", "预测"),
     "cm_true": ("True", "真实"),
     "vs_title": ("Fine-tuned model vs. TF-IDF baseline (test set)", "微调模型与 TF-IDF 基线对比（测试集）"),
@@ -234,6 +264,13 @@ TEXTS: dict[str, tuple[str, str]] = {
     "text_placeholder": ("Type an SMS message or a news title…", "输入一条短信或新闻标题…"),
     "classify": ("Classify", "分类"),
     "prediction": ("Prediction (all classes with their probabilities)", "预测结果（各类别及其概率）"),
+    "ml_threshold": ("Decision threshold (multi-label runs; 0 = each label's own, tuned on validation)",
+                     "判定阈值（多标签模型；0 = 使用在验证集上为每个标签调好的阈值）"),
+    "ml_labels": ("**Labels:** {labels}  \n<small>A label is given when its probability reaches {rule}.</small>",
+                  "**标签：** {labels}  \n<small>概率达到{rule}即给出该标签。</small>"),
+    "ml_none": ("none (no label reaches its threshold)", "无（没有标签达到阈值）"),
+    "ml_rule_tuned": ("its own threshold (tuned on validation)", "该标签自己的阈值（在验证集上调定）"),
+    "ml_rule_global": ("{value:.2f}", "{value:.2f}"),
     "examples": ("Examples", "示例"),
     "batch": ("Classify a whole file", "批量分类文件"),
     "batch_info": (
@@ -299,15 +336,18 @@ from ..backbones import BUNDLED, HUB_SUGGESTIONS  # noqa: E402
 from ..config import default_learning_rate  # noqa: E402
 
 _rates = {"full": default_learning_rate("full"), "last_n": default_learning_rate("last-n"),
-          "head": default_learning_rate("head")}
+          "head": default_learning_rate("head"), "lora": default_learning_rate("lora")}
 TEXTS["learning_rate_info"] = tuple(text.format(**_rates) for text in TEXTS["learning_rate_info"])
 
+_KIND = {"decoder": (" · GPT-style decoder", " · GPT 式解码器"), "encoder": ("", "")}
 for _b in BUNDLED.values():
-    TEXTS[f"model:{_b.name}"] = (f"{_b.name} · {_b.languages} · {_b.params} · bundled, works offline",
-                                 f"{_b.name} · {_b.languages} · {_b.params} · 自带，离线可用")
+    _en, _zh = _KIND.get(_b.kind, ("", ""))
+    TEXTS[f"model:{_b.name}"] = (f"{_b.name} · {_b.languages} · {_b.params}{_en} · bundled, works offline",
+                                 f"{_b.name} · {_b.languages} · {_b.params}{_zh} · 自带，离线可用")
 for _b in HUB_SUGGESTIONS.values():
-    TEXTS[f"model:{_b.name}"] = (f"{_b.name} · {_b.languages} · {_b.params} · from the hub (internet)",
-                                 f"{_b.name} · {_b.languages} · {_b.params} · 从 Hub 下载（需联网）")
+    _en, _zh = _KIND.get(_b.kind, ("", ""))
+    TEXTS[f"model:{_b.name}"] = (f"{_b.name} · {_b.languages} · {_b.params}{_en} · from the hub (internet)",
+                                 f"{_b.name} · {_b.languages} · {_b.params}{_zh} · 从 Hub 下载（需联网）")
 TEXTS["model:auto"] = ("auto: chosen by the data's language", "自动：按数据的语言选择")
 
 

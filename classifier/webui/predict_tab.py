@@ -85,6 +85,21 @@ def predict(text: str, run: str | None = None) -> dict[str, float] | None:
 
 
 @shows_errors
+def predict_labels(text: str, run: str | None = None, threshold: float = 0.0, lang: str = "en") -> str:
+    """Multi-label runs: the labels whose probability reaches the threshold (0: each label's tuned one)."""
+    if not text or not text.strip():
+        return ""
+    predictor = PREDICTORS.get(resolve_run(run))
+    if not predictor.multi_label:
+        return ""
+    probs = predictor.predict_proba([text])
+    chosen = predictor.decide(probs, threshold if threshold and threshold > 0 else None)[0]
+    names = [predictor.labels[j] for j in chosen.nonzero()[0]]
+    rule = tr(lang, "ml_rule_global", value=threshold) if threshold and threshold > 0 else tr(lang, "ml_rule_tuned")
+    return tr(lang, "ml_labels", labels=", ".join(names) if names else tr(lang, "ml_none"), rule=rule)
+
+
+@shows_errors
 def predict_file(path: str | None, run: str | None = None, lang: str = "en"):
     """Label every text of a file; returns the path of a CSV of results and a preview of its first rows."""
     from ..evaluation import predict_file as engine_predict_file
@@ -120,6 +135,8 @@ def build(lang_box: gr.Textbox) -> PredictTab:
             gr.Examples([[e] for e in EXAMPLES], inputs=[text], label=t("examples"))
         with gr.Column(scale=2):
             label = gr.Label(label=t("prediction"), elem_id="prediction")
+            chosen = gr.Markdown(elem_id="prediction-labels")
+            threshold = gr.Slider(0, 0.95, value=0, step=0.05, label=t("ml_threshold"), elem_id="ml-threshold")
     with gr.Accordion(t("batch"), open=False):
         gr.Markdown(t("batch_info"))
         with gr.Row():
@@ -134,6 +151,9 @@ def build(lang_box: gr.Textbox) -> PredictTab:
     gr.on([text.change, button.click, run.change], predict, [text, run], [label], api_name="predict",
           trigger_mode="always_last", concurrency_limit=PREDICT_CONCURRENCY, concurrency_id="predict",
           show_progress="minimal")
+    gr.on([text.change, button.click, run.change, threshold.change], predict_labels, [text, run, threshold, lang_box],
+          [chosen], trigger_mode="always_last", concurrency_limit=PREDICT_CONCURRENCY, concurrency_id="predict",
+          show_progress="hidden", api_visibility="private")
     batch_button.click(predict_file, [batch_file, run, lang_box], [download, batch_preview], api_name="predict_file",
                        concurrency_limit=1, concurrency_id="predict_file")
 

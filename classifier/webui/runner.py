@@ -286,6 +286,8 @@ def _keep_inputs(config: TrainConfig, run_dir: Path) -> TrainConfig:
 CPU_SAMPLES_PER_SECOND = {
     ("all-MiniLM-L6-v2", "full"): 30.0, ("all-MiniLM-L6-v2", "last-n"): 60.0,
     ("multilingual-e5-small", "full"): 20.0, ("multilingual-e5-small", "last-n"): 40.0,
+    ("all-MiniLM-L6-v2", "lora"): 45.0,  # docs/results.md, "Decoders and LoRA"
+    ("SmolLM2-135M", "last-n"): 8.0, ("SmolLM2-135M", "lora"): 0.6, ("SmolLM2-135M", "full"): 0.5,
 }
 UNKNOWN_MODEL_SAMPLES_PER_SECOND = 4.0  # a base-size hub model on a CPU
 EVAL_SPEEDUP = 6.0

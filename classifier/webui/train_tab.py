@@ -135,7 +135,8 @@ def build(form: ConfigForm, lang_box: gr.Textbox, data_state: gr.State, runner: 
         epochs = form.bind(gr.Number(default("epochs"), minimum=0.1, step=1, label=t("epochs"), scale=1,
                                      elem_id="epochs"), "epochs")
     strategy = form.bind(gr.Radio([(t("strategy_auto"), "auto"), (t("strategy_full"), "full"),
-                                   (t("strategy_head"), "head"), (t("strategy_last_n"), "last-n")],
+                                   (t("strategy_head"), "head"), (t("strategy_last_n"), "last-n"),
+                                   (t("strategy_lora"), "lora")],
                                   value=default("strategy"), label=t("strategy"), info=t("strategy_info"),
                                   elem_id="strategy"), "strategy")
     with gr.Accordion(t("advanced"), open=False, elem_id="advanced"):
@@ -151,6 +152,7 @@ def build(form: ConfigForm, lang_box: gr.Textbox, data_state: gr.State, runner: 
         with gr.Row():
             form.bind(gr.Number(default("last_n_layers"), precision=0, minimum=1, label=t("last_n_layers")),
                       "last_n_layers")
+            form.bind(gr.Number(default("lora_r"), precision=0, minimum=1, label=t("lora_r")), "lora_r")
             form.bind(gr.Number(default("gradient_accumulation_steps"), precision=0, minimum=1,
                                 label=t("gradient_accumulation_steps")), "gradient_accumulation_steps")
             form.bind(gr.Number(default("evals_per_epoch"), precision=0, minimum=1, label=t("evals_per_epoch"),
@@ -169,8 +171,9 @@ def build(form: ConfigForm, lang_box: gr.Textbox, data_state: gr.State, runner: 
         with gr.Row():
             form.bind(gr.Dropdown(list(BEST_METRICS), value=default("metric_for_best_model"),
                                   label=t("metric_for_best_model")), "metric_for_best_model")
-            form.bind(gr.Radio([(t("truncation_head"), "head"), (t("truncation_head_tail"), "head+tail")],
-                               value=default("truncation"), label=t("truncation")), "truncation")
+            form.bind(gr.Radio([(t("truncation_head"), "head"), (t("truncation_head_tail"), "head+tail"),
+                                (t("truncation_chunk"), "chunk")],
+                               value=default("truncation"), label=t("truncation"), elem_id="truncation"), "truncation")
             form.bind(gr.Dropdown(list(PRECISIONS), value=default("mixed_precision"), label=t("mixed_precision")),
                       "mixed_precision")
             form.bind(gr.Checkbox(default("baseline"), label=t("baseline")), "baseline")
