@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import numpy as np
 import pandas as pd
@@ -89,9 +90,11 @@ def test_smollm2_folder_has_a_pad_token_and_a_lossless_tokenizer():
 def test_smollm2_last_n_learns_sms_spam(tmp_path):
     from classifier.training import train
 
-    result = train(TrainConfig(data=str(SMS), model="SmolLM2-135M", max_train_samples=300, epochs=1,
-                               batch_size=8, evals_per_epoch=1, baseline=False, output=str(tmp_path / "smol")),
-                   progress=False)
+    # 400 texts, 1 epoch; class weights because ~40 spam texts are too few for the head to notice otherwise
+    # (measured: without them, 300 texts stayed near the majority class). ~4-8 min on 2 shared cores.
+    result = train(TrainConfig(data=str(SMS), model="SmolLM2-135M", max_train_samples=400, epochs=1,
+                               batch_size=8, learning_rate=5e-4, class_weights="balanced", evals_per_epoch=1,
+                               baseline=False, output=str(tmp_path / "smol")), progress=False)
     metrics = result.metrics
     assert metrics["strategy"] == "last-n"  # the CPU default for a decoder
     table = pd.read_csv(result.run_dir / "predictions.csv")
@@ -148,14 +151,21 @@ def test_lora_learns_with_few_trainable_parameters_and_saves_a_plain_model(lora_
 
 
 @pytest.mark.slow
-def test_lora_adapter_folder_loads_in_predictor_with_the_same_predictions(lora_runs):
+def test_lora_adapter_folder_loads_in_predictor_with_the_same_predictions(lora_runs, tmp_path):
     adapter_run = lora_runs[False].run_dir
     best = adapter_run / "best"
     assert (best / "adapter_config.json").is_file() and not (best / "model.safetensors").exists()
     assert (best / "adapter_model.safetensors").stat().st_size < 5_000_000  # LoRA matrices, pooler and head only
     texts = pd.read_csv(adapter_run / "predictions.csv")["text"].astype(str).tolist()
-    from_adapter = Predictor(adapter_run).predict_proba(texts)
-    merged = Predictor(lora_runs[True].run_dir).predict_proba(texts)  # same seed and data: the same training
-    assert (from_adapter.argmax(-1) == merged.argmax(-1)).mean() >= 0.99
-    assert np.abs(from_adapter - merged).max() < 0.05
+    predictor = Predictor(adapter_run)
+    from_adapter = predictor.predict_proba(texts)
+    # the same adapter merged into a plain folder answers the same
+    merged_dir = tmp_path / "merged"
+    predictor.model.save_pretrained(merged_dir)
+    predictor.tokenizer.save_pretrained(merged_dir)
+    shutil.copy(best / "classifier.json", merged_dir / "classifier.json")
+    np.testing.assert_allclose(Predictor(merged_dir).predict_proba(texts), from_adapter, atol=1e-4)
+    # and the merged-on-save run (same seed and data; CPU kernels are not bit-exact between runs) agrees on labels
+    other = Predictor(lora_runs[True].run_dir).predict_proba(texts)
+    assert (from_adapter.argmax(-1) == other.argmax(-1)).mean() >= 0.97
     assert lora_runs[False].metrics["accuracy"] == pytest.approx(lora_runs[True].metrics["accuracy"], abs=0.01)
