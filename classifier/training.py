@@ -320,12 +320,37 @@ def train(config: TrainConfig, progress: bool = True) -> RunResult:
         events.status("failed", str(exc))
         raise
     except Exception as exc:
+        plain = resource_error(exc, config)
+        if plain is not None:  # out of memory, disk full: the user can act on these; best/ stays as it was
+            events.status("failed", str(plain))
+            raise plain from exc
         if main:
             atomic_write_text(run_dir / "error.log", traceback.format_exc())
         events.status("failed", f"{type(exc).__name__}: {exc}. Details in {run_dir / 'error.log'}.")
         raise
     finally:
         stop.restore(previous)
+
+
+def resource_error(exc: BaseException, config: TrainConfig) -> ClassifierError | None:
+    """Out of memory or out of disk space as a message a user can act on (None for anything else)."""
+    import errno
+
+    text = str(exc)
+    if isinstance(exc, torch.OutOfMemoryError) or (isinstance(exc, RuntimeError) and (
+            "out of memory" in text.lower() or "can't allocate memory" in text.lower())):
+        smaller = max(1, config.batch_size // 2)
+        return ClassifierError(
+            f"Out of memory with batch size {config.batch_size} x max length {config.max_length or 'auto'} "
+            f"tokens. Try batch size {smaller} with gradient accumulation "
+            f"{config.gradient_accumulation_steps * 2} (same effective batch), a smaller max length, gradient "
+            "checkpointing, or the head / LoRA strategy. What was saved before (best/) is kept.")
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return ClassifierError(
+            f"The disk is full ({getattr(exc, 'filename', None) or 'while saving'}). Free some space (old runs can "
+            "be deleted in the Runs tab or with rm -r runs/NAME) and train again. Files are written atomically: "
+            "best/ and metrics.json are whole or absent, never half-written.")
+    return None
 
 
 def _clear_previous_outputs(run_dir: Path) -> None:
