@@ -1,9 +1,14 @@
-"""Resource faults in the middle of a training: out of memory and a full disk end the run with a message a user
-can act on, a `failed` status in events.jsonl, and no half-written model folder."""
+"""Faults in the middle of a training: out of memory and a full disk end the run with a message a user can act
+on, a `failed` status in events.jsonl, and no half-written model folder; a SIGKILL at any moment leaves a run
+folder that says 'interrupted' and holds only whole files."""
 
 from __future__ import annotations
 
 import errno
+import json
+import subprocess
+import sys
+import time
 
 import pytest
 import torch
@@ -11,8 +16,10 @@ import torch
 from classifier.config import TrainConfig
 from classifier.errors import ClassifierError
 from classifier.events import last_status, read_events
+from classifier.predict import Predictor
+from classifier.runs import load_run_info
 
-from .conftest import SMS
+from .conftest import ROOT, SMS
 
 
 def _config(tmp_path, name: str) -> TrainConfig:
@@ -54,3 +61,44 @@ def test_disk_full_while_saving_leaves_no_half_written_model(tmp_path, monkeypat
     assert last_status(read_events(run / "events.jsonl"))["status"] == "failed"
     assert not (run / "best").exists() and not (run / "metrics.json").exists()
     assert not [p for p in run.iterdir() if p.name.startswith(".best")]  # the temporary folder was cleaned up
+
+
+def _wait_for(condition, process, seconds: float = 300.0) -> None:
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        if condition():
+            return
+        assert process.poll() is None, "the training ended before the moment to kill it"
+        time.sleep(0.05)
+    raise AssertionError("the moment to kill the training never came")
+
+
+@pytest.mark.slow
+def test_kill_9_at_any_moment_leaves_a_consistent_run(tmp_path):
+    """SIGKILL while the model loads, while best/ is being saved, and during the test evaluation: every time the
+    run folder says 'interrupted', best/ is whole (it loads and predicts) or absent, and metrics.json is valid JSON
+    or absent."""
+    moments = {
+        "loading": lambda run: (run / "events.jsonl").exists(),
+        "saving_best": lambda run: any(p.name.startswith(".best.") for p in run.iterdir()) or (run / "best").exists(),
+        "testing": lambda run: (last_status(read_events(run / "events.jsonl")) or {}).get("status") == "evaluating",
+    }
+    for moment, ready in moments.items():
+        run = tmp_path / moment
+        process = subprocess.Popen(
+            [sys.executable, "-m", "classifier", "train", "--data", str(SMS), "--max-train-samples", "200",
+             "--epochs", "1", "--evals-per-epoch", "2", "--no-baseline", "--quiet", "--output", str(run)],
+            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            _wait_for(lambda run=run, ready=ready: run.is_dir() and ready(run), process)
+        finally:
+            process.kill()
+            process.wait()
+        info = load_run_info(run)
+        assert info.status == "interrupted", (moment, info.status)
+        if (run / "best").exists():
+            assert Predictor(run).predict("WINNER! Claim your prize now")[0].label in ("ham", "spam"), moment
+        if (run / "metrics.json").exists():
+            json.loads((run / "metrics.json").read_text(encoding="utf-8"))
+        for line in (run / "events.jsonl").read_text(encoding="utf-8").splitlines():
+            json.loads(line)  # every line whole
