@@ -470,14 +470,14 @@ def _sort_labels(names: set[str]) -> list[str]:
     return sorted(names)
 
 
-def clean_frame(frame: pd.DataFrame, text_column: str, label_column: str, source: str,
-                warnings: list[str]) -> pd.DataFrame:
-    """Columns `text`, `label_name`; empty texts and missing labels dropped and counted."""
-    out = pd.DataFrame({
-        "text": frame[text_column].map(lambda v: "" if v is None or (isinstance(v, float) and math.isnan(v))
-                                       else str(v).strip()),
-        "label_name": frame[label_column].map(normalise_label),
-    })
+def _text_values(column: pd.Series) -> pd.Series:
+    return column.map(lambda v: "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v).strip())
+
+
+def _drop_unusable(frame: pd.DataFrame, out: pd.DataFrame, source: str, warnings: list[str],
+                   without_label: str) -> pd.DataFrame:
+    """Rows of `out` (`text`, `label_name`) minus empty texts and missing labels, each counted in `warnings`;
+    `without_label(n, rows)` words the missing-label warning."""
     bad_lines = frame.attrs.get("bad_lines")
     if bad_lines:
         shown = ", ".join(map(str, bad_lines[:10])) + (" ..." if len(bad_lines) > 10 else "")
@@ -489,10 +489,17 @@ def clean_frame(frame: pd.DataFrame, text_column: str, label_column: str, source
     missing = out["label_name"].isna() & ~empty
     if missing.any():
         rows = (np.flatnonzero(missing.to_numpy())[:5] + 2).tolist()
-        warnings.append(f"{source}: dropped {int(missing.sum())} row(s) without a label (e.g. data row(s) "
-                        f"{', '.join(map(str, rows))}).")
-    out = out[~empty & ~out["label_name"].isna()].reset_index(drop=True)
-    return out
+        warnings.append(f"{source}: " + without_label(int(missing.sum()), ", ".join(map(str, rows))))
+    return out[~empty & ~out["label_name"].isna()].reset_index(drop=True)
+
+
+def clean_frame(frame: pd.DataFrame, text_column: str, label_column: str, source: str,
+                warnings: list[str]) -> pd.DataFrame:
+    """Columns `text`, `label_name`; empty texts and missing labels dropped and counted."""
+    out = pd.DataFrame({"text": _text_values(frame[text_column]),
+                        "label_name": frame[label_column].map(normalise_label)})
+    return _drop_unusable(frame, out, source, warnings,
+                          lambda n, rows: f"dropped {n} row(s) without a label (e.g. data row(s) {rows}).")
 
 
 def _dedupe(frame: pd.DataFrame, source: str, warnings: list[str]) -> pd.DataFrame:
@@ -588,8 +595,7 @@ def binary_label_columns(frame: pd.DataFrame, text_column: str | None = None) ->
 def clean_multilabel_frame(frame: pd.DataFrame, text_column: str, label_columns: list[str], delimiter: str,
                            source: str, warnings: list[str]) -> pd.DataFrame:
     """Columns `text`, `label_name` (a tuple of names): from one list-like column or several 0/1 columns."""
-    texts = frame[text_column].map(lambda v: "" if v is None or (isinstance(v, float) and math.isnan(v))
-                                   else str(v).strip())
+    texts = _text_values(frame[text_column])
     if len(label_columns) == 1:
         names = frame[label_columns[0]].map(lambda v: parse_label_list(v, delimiter))
     else:
@@ -603,19 +609,9 @@ def clean_multilabel_frame(frame: pd.DataFrame, text_column: str, label_columns:
                         else tuple(sorted(str(col) for col, v in zip(label_columns, values) if v)))
         names = pd.Series(rows, index=frame.index, dtype=object)
     out = pd.DataFrame({"text": texts, "label_name": names})
-    bad_lines = frame.attrs.get("bad_lines")
-    if bad_lines:
-        shown = ", ".join(map(str, bad_lines[:10])) + (" ..." if len(bad_lines) > 10 else "")
-        warnings.append(f"{source}: skipped {len(bad_lines)} malformed line(s) (line {shown}): wrong number of "
-                        "columns or broken JSON.")
-    empty = out["text"] == ""
-    if empty.any():
-        warnings.append(f"{source}: dropped {int(empty.sum())} row(s) with an empty text.")
-    missing = out["label_name"].isna() & ~empty
-    if missing.any():
-        warnings.append(f"{source}: dropped {int(missing.sum())} row(s) without labels (an empty list [] counts "
-                        "as 'none of the labels' and is kept; a missing value does not).")
-    return out[~empty & ~out["label_name"].isna()].reset_index(drop=True)
+    return _drop_unusable(frame, out, source, warnings,
+                          lambda n, _rows: f"dropped {n} row(s) without labels (an empty list [] counts as 'none of "
+                                           "the labels' and is kept; a missing value does not).")
 
 
 def _rarest_label_keys(label_ids: pd.Series, n_labels: int) -> np.ndarray:
