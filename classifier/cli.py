@@ -1,4 +1,4 @@
-"""`python -m classifier train | evaluate | predict | runs | stop | inspect`: the engine's command line.
+"""`python -m classifier train | resume | evaluate | predict | runs | stop | inspect`: the engine's command line.
 
 A contract other tools call (the web app starts `train` as a subprocess): exit 0 on success, 2 on bad input with a
 one-paragraph message on stderr (never a traceback), 1 on an unexpected failure (traceback in RUN/error.log).
@@ -81,11 +81,19 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--early-stopping-patience", type=int, help="evaluations without improvement; 0 = off")
     train.add_argument("--metric-for-best-model", choices=["macro_f1", "accuracy", "loss"])
     train.add_argument("--evals-per-epoch", type=int)
+    train.add_argument("--no-checkpoints", dest="save_checkpoints", action="store_false", default=None,
+                       help="keep no resumable checkpoint in RUN/checkpoints/ (saves disk; `resume` then starts over)")
     train.add_argument("--no-baseline", dest="baseline", action="store_false", default=None,
                        help="skip the TF-IDF baseline")
     train.add_argument("--seed", type=int)
     train.add_argument("--output", help="run folder (default: $CLASSIFIER_HOME/runs/<time>-<data>-<model>)")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    resume = sub.add_parser("resume", help="continue an interrupted or stopped run from its last checkpoint",
+                            description="Continue RUN from its newest checkpoint (weights, optimizer, schedule and "
+                            "data order as they were), with the settings and data it started with.")
+    resume.add_argument("--run", required=True, help="run folder or run name")
+    resume.add_argument("--quiet", action="store_true", help="no progress bar")
 
     evaluate = sub.add_parser("evaluate", help="score a trained run on a labelled file (prints JSON)")
     evaluate.add_argument("--run", required=True, help="run folder or run name")
@@ -133,7 +141,10 @@ def cmd_train(args: argparse.Namespace) -> int:
     from .training import train
 
     config = _train_config(args)
-    result = train(config, progress=not args.quiet)
+    return _report(train(config, progress=not args.quiet))
+
+
+def _report(result) -> int:
     metrics = result.metrics or {}
     print(f"\nRun folder: {result.run_dir}  ({result.status})")
     if metrics:
@@ -141,6 +152,12 @@ def cmd_train(args: argparse.Namespace) -> int:
 
         print(format_report(metrics))
     return 0
+
+
+def cmd_resume(args: argparse.Namespace) -> int:
+    from .training import resume_run
+
+    return _report(resume_run(args.run, progress=not args.quiet))
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
@@ -213,8 +230,8 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMANDS = {"train": cmd_train, "evaluate": cmd_evaluate, "predict": cmd_predict, "runs": cmd_runs,
-            "stop": cmd_stop, "inspect": cmd_inspect}
+COMMANDS = {"train": cmd_train, "resume": cmd_resume, "evaluate": cmd_evaluate, "predict": cmd_predict,
+            "runs": cmd_runs, "stop": cmd_stop, "inspect": cmd_inspect}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -108,6 +108,10 @@ class TrainConfig:
     early_stopping_patience: int = 3
     """Stop after this many evaluations without improvement; 0 turns early stopping off."""
     metric_for_best_model: str = "macro_f1"
+    save_checkpoints: bool = True
+    """Keep one resumable checkpoint (weights, optimizer, schedule, random state) in RUN/checkpoints/, renewed at
+    each evaluation and on Stop, so `python -m classifier resume` can continue an interrupted or stopped run; it is
+    deleted when the run finishes. False saves disk and a few seconds per evaluation, but a run cannot resume."""
     logging_steps: int | None = None
     """`None`: about 50 points on the loss curve."""
     seed: int = 42

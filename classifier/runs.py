@@ -7,6 +7,8 @@ Layout (documented in docs/run-folder.md):
     RUN/data.json        dataset summary, label names, split sizes, warnings
     RUN/best/            save_pretrained folder of the best validation checkpoint (+ tokenizer, id2label)
     RUN/last/            the same for the last step trained
+    RUN/checkpoints/     checkpoint-STEP/: Trainer checkpoint (weights, optimizer, scheduler, random state) of the
+                         latest evaluation, for `python -m classifier resume`; removed when the run finishes
     RUN/metrics.json     test-set metrics of best/ (and of the TF-IDF baseline)
     RUN/predictions.csv  test texts with gold, predicted label and every class probability
     RUN/STOP             created by `classifier.runs.request_stop` to ask a running training to stop
@@ -31,6 +33,8 @@ from typing import Any
 from .errors import RunError
 
 STOP_FILE = "STOP"
+CHECKPOINTS_DIR = "checkpoints"
+TRAINER_STATE = "trainer_state.json"  # Trainer writes it last into a checkpoint: its presence marks one complete
 
 
 def classifier_home() -> Path:
@@ -116,6 +120,39 @@ def stop_requested(run_dir: Path) -> bool:
     return (Path(run_dir) / STOP_FILE).exists()
 
 
+def checkpoint_step(checkpoint: Path) -> int | None:
+    """The step of a *complete* checkpoint folder (None for a partial one).
+
+    Trainer writes weights, optimizer, scheduler and random state first and trainer_state.json last, so a
+    checkpoint whose trainer_state.json parses holds everything; a process killed while saving leaves a folder
+    without it (or with a torn one)."""
+    state = _read_json(Path(checkpoint) / TRAINER_STATE)
+    if not isinstance(state, dict) or "global_step" not in state:
+        return None
+    return int(state["global_step"])
+
+
+def latest_checkpoint(run_dir: Path) -> Path | None:
+    """The newest complete checkpoint of a run, or None."""
+    folder = Path(run_dir) / CHECKPOINTS_DIR
+    if not folder.is_dir():
+        return None
+    complete = [(step, path) for path in folder.glob("checkpoint-*")
+                if path.is_dir() and (step := checkpoint_step(path)) is not None]
+    return max(complete)[1] if complete else None
+
+
+def remove_partial_checkpoints(run_dir: Path) -> list[str]:
+    """Delete checkpoint folders that a kill or a full disk left half-written; returns their names."""
+    folder = Path(run_dir) / CHECKPOINTS_DIR
+    removed = []
+    for path in sorted(folder.glob("checkpoint-*")) if folder.is_dir() else []:
+        if path.is_dir() and checkpoint_step(path) is None:
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path.name)
+    return removed
+
+
 @dataclass
 class RunInfo:
     """What a list of runs shows about one run, read from its files without loading a model."""
@@ -130,6 +167,8 @@ class RunInfo:
     accuracy: float | None
     macro_f1: float | None
     message: str
+    checkpoint_step: int | None = None
+    """Step of the newest complete checkpoint (`resume` continues from it); None when there is none."""
 
     def to_dict(self) -> dict[str, Any]:
         return {**self.__dict__, "path": str(self.path)}
@@ -168,6 +207,7 @@ def load_run_info(run_dir: Path) -> RunInfo:
         accuracy=metrics.get("accuracy"),
         macro_f1=metrics.get("macro_f1"),
         message=(status_event or {}).get("message", ""),
+        checkpoint_step=checkpoint_step(checkpoint) if (checkpoint := latest_checkpoint(run_dir)) else None,
     )
 
 

@@ -35,6 +35,7 @@ from transformers import (
     set_seed,
 )
 from transformers.trainer_callback import PrinterCallback, ProgressCallback
+from transformers.trainer_pt_utils import LengthGroupedSampler
 from transformers.utils import logging as hf_logging
 
 from .backbones import BUNDLED, default_model_for, resolve_model
@@ -54,7 +55,19 @@ from .metrics import (
     tune_thresholds,
 )
 from .modeling import HeadOnlyModel, LoadedModel, apply_strategy, load_model, load_tokenizer, pooled_features
-from .runs import STOP_FILE, atomic_save_dir, atomic_write_json, atomic_write_text, new_run_dir, stop_requested
+from .runs import (
+    CHECKPOINTS_DIR,
+    STOP_FILE,
+    TRAINER_STATE,
+    atomic_save_dir,
+    atomic_write_json,
+    atomic_write_text,
+    checkpoint_step,
+    latest_checkpoint,
+    new_run_dir,
+    remove_partial_checkpoints,
+    stop_requested,
+)
 
 MODEL_META_FILE = "classifier.json"  # beside config.json in best/ and last/: how to feed the model
 
@@ -109,6 +122,13 @@ class ClassifierTrainer(Trainer):
         self.multi_label = multi_label
         self.chunk_pooling = chunk_pooling
 
+    def _get_train_sampler(self, train_dataset=None):
+        sampler = super()._get_train_sampler(train_dataset)
+        if isinstance(sampler, LengthGroupedSampler):
+            seed = self.args.data_seed if self.args.data_seed is not None else self.args.seed
+            return EpochSeededLengthGroupedSampler(sampler.batch_size, lengths=sampler.lengths, seed=seed)
+        return sampler
+
     def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
         from transformers.modeling_outputs import SequenceClassifierOutput
 
@@ -128,6 +148,26 @@ class ClassifierTrainer(Trainer):
         else:
             loss = F.cross_entropy(logits.float(), labels, weight=weight, label_smoothing=self.label_smoothing)
         return (loss, outputs) if return_outputs else loss
+
+
+class EpochSeededLengthGroupedSampler(LengthGroupedSampler):
+    """Length-grouped batches whose shuffle is seeded by seed + epoch.
+
+    transformers' LengthGroupedSampler shuffles with the global random state, which a resumed run cannot replay:
+    Trainer restores that state only after the epoch's order was drawn, so a resumed epoch saw other batches than the
+    uninterrupted run would have. Trainer calls `set_epoch` before each epoch (through accelerate's data loader)."""
+
+    def __init__(self, batch_size: int, lengths: list[int], seed: int) -> None:
+        super().__init__(batch_size, lengths=lengths)
+        self.seed = seed
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __iter__(self):
+        self.generator = torch.Generator().manual_seed(self.seed + self.epoch)
+        return super().__iter__()
 
 
 class ChunkCollator:
@@ -172,9 +212,15 @@ class RunCallback(TrainerCallback):
         self.bad_evals = 0
         self.stop_reason: str | None = None
         self.start = time.perf_counter()
+        self.start_step = 0
+
+    def restore(self, best_value: float | None, best_step: int | None, bad_evals: int) -> None:
+        """Continue a resumed run's early stopping and best/ bookkeeping where the interrupted one left it."""
+        self.best_value, self.best_step, self.bad_evals = best_value, best_step, bad_evals
 
     def on_train_begin(self, args, state, control, **kwargs):
         self.start = time.perf_counter()
+        self.start_step = state.global_step  # > 0 when resumed from a checkpoint
 
     def on_step_end(self, args, state, control, **kwargs):
         requested = self.stop.requested()
@@ -187,14 +233,15 @@ class RunCallback(TrainerCallback):
             self.stop_reason = "stop requested"
             control.should_training_stop = True
             control.should_evaluate = False  # stop now, not after one more evaluation
+            # a checkpoint of this very step, so that `resume` continues exactly where the user stopped
+            control.should_save = args.save_strategy != "no"
 
     def on_log(self, args, state, control, logs=None, **kwargs):
         logs = logs or {}
         if "loss" not in logs or not state.is_world_process_zero:
             return
         elapsed = time.perf_counter() - self.start
-        step = max(state.global_step, 1)
-        per_step = elapsed / step
+        per_step = elapsed / max(state.global_step - self.start_step, 1)
         self.events.write(
             "train", step=state.global_step, total_steps=state.max_steps, epoch=round(state.epoch or 0, 4),
             loss=float(logs["loss"]), learning_rate=float(logs.get("learning_rate", 0.0)),
@@ -293,26 +340,44 @@ def precision_flags(setting: str) -> dict[str, bool]:
 # ----------------------------------------------------------------------------------------------------------------
 # The run
 # ----------------------------------------------------------------------------------------------------------------
-def train(config: TrainConfig, progress: bool = True) -> RunResult:
-    """Train as `config` says; returns when the run is finished or stopped. Raises ClassifierError on bad input."""
+def train(config: TrainConfig, progress: bool = True, resume: bool = False) -> RunResult:
+    """Train as `config` says; returns when the run is finished or stopped. Raises ClassifierError on bad input.
+
+    `resume=True` (see `resume_run`) continues the run in `config.output` from its newest complete checkpoint
+    (from step 0 when it has none), appending to its events and keeping best/ unless a better model comes."""
     config.validate()
     main = is_main_process()
+    if resume and not config.output:
+        raise ConfigError("Resuming needs the run folder (--run).")
     if config.output:
         run_dir = Path(config.output).expanduser().resolve()
         if main:
             run_dir.mkdir(parents=True, exist_ok=True)
-            _clear_previous_outputs(run_dir)
+            if resume:
+                _clear_for_resume(run_dir)
+            else:
+                _clear_previous_outputs(run_dir)
     elif int(os.environ.get("WORLD_SIZE", "1")) > 1:
         raise ConfigError("With several processes (torchrun / accelerate launch) give the run folder with --output, "
                           "so that every process writes to the same one.")
     else:
         run_dir = new_run_dir(f"{Path(config.data).stem}-{config.model if config.model != 'auto' else 'model'}")
     events = EventWriter(run_dir / "events.jsonl", enabled=main)
-    events.status("started", f"Training started on {describe_device()}.", device=describe_device())
+    checkpoint = latest_checkpoint(run_dir) if resume else None
+    if not resume:
+        events.status("started", f"Training started on {describe_device()}.", device=describe_device())
+    elif checkpoint is not None:
+        events.status("started", f"Resuming on {describe_device()} from step {checkpoint_step(checkpoint)} (the "
+                      "newest checkpoint); best/ so far is kept.", device=describe_device(),
+                      resumed_from_step=checkpoint_step(checkpoint))
+    else:
+        events.status("started", f"Resuming on {describe_device()}: the run ended before its first checkpoint, so "
+                      "training starts again from step 0 in the same folder.", device=describe_device(),
+                      resumed_from_step=0)
     stop = StopFlag(run_dir)
     previous = stop.install()
     try:
-        return _train(config, run_dir, events, progress, stop)
+        return _train(config, run_dir, events, progress, stop, resume=resume, checkpoint=checkpoint)
     except KeyboardInterrupt:
         events.status("stopped", "Interrupted; only what was saved before (best/, last/) is kept.")
         raise
@@ -359,8 +424,88 @@ def _clear_previous_outputs(run_dir: Path) -> None:
 
     for name in ("events.jsonl", "metrics.json", "predictions.csv", "data.json", "error.log", STOP_FILE):
         (run_dir / name).unlink(missing_ok=True)
-    for name in ("best", "last"):
+    for name in ("best", "last", CHECKPOINTS_DIR):
         shutil.rmtree(run_dir / name, ignore_errors=True)
+
+
+def _clear_for_resume(run_dir: Path) -> None:
+    """Before resuming: test results of the interrupted part go (best/ may still change), a STOP request from
+    before is forgotten, and half-written checkpoints are removed; events, best/ and last/ stay."""
+    for name in ("metrics.json", "predictions.csv", "error.log", STOP_FILE):
+        (run_dir / name).unlink(missing_ok=True)
+    remove_partial_checkpoints(run_dir)
+
+
+def resume_run(run: str | Path, progress: bool = True) -> RunResult:
+    """Continue an interrupted, stopped or failed run from its newest checkpoint, with the settings and data it
+    started with (RUN/config.json; the data files must be unchanged)."""
+    from .errors import RunError
+    from .runs import load_run_info, resolve_run_dir
+
+    run_dir = resolve_run_dir(run)
+    info = load_run_info(run_dir)
+    if info.status in ("started", "running", "evaluating") and int(os.environ.get("WORLD_SIZE", "1")) == 1:
+        raise RunError(f"Run {run_dir.name} is still training; there is nothing to resume. Stop it first "
+                       f"(python -m classifier stop --run {run_dir.name}) or wait for it.")
+    if info.status == "finished":
+        raise RunError(f"Run {run_dir.name} finished; there is nothing to resume. To train longer, start a new run "
+                       f"with more epochs: python -m classifier train --config {run_dir / 'config.json'} --epochs N")
+    settings = run_dir / "config.json"
+    if not settings.is_file():
+        settings = run_dir / "request.json"  # written by the web app before the trainer started
+    if not settings.is_file():
+        raise RunError(f"Run {run_dir.name} has no config.json: it ended before its settings were saved, so it "
+                       "cannot be resumed. Start a new training instead.")
+    config = TrainConfig.from_json(settings).replace(output=str(run_dir))
+    return train(config, progress=progress, resume=True)
+
+
+def data_fingerprints(config: TrainConfig) -> dict[str, str]:
+    """sha256 of each data file of the run, so that a resumed run can tell it trains on the very same data."""
+    import hashlib
+
+    prints = {}
+    for name in ("data", "validation_file", "test_file"):
+        value = getattr(config, name)
+        if value and Path(value).is_file():
+            digest = hashlib.sha256()
+            with open(value, "rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(block)
+            prints[name] = digest.hexdigest()
+    return prints
+
+
+def _check_same_data(run_dir: Path, fingerprints: dict[str, str], labels: list[str]) -> None:
+    before = json.loads((run_dir / "data.json").read_text(encoding="utf-8")) if (run_dir / "data.json").is_file() \
+        else {}
+    changed = [name for name, digest in (before.get("fingerprints") or {}).items() if fingerprints.get(name) != digest]
+    if changed:
+        raise ConfigError(f"The data ({', '.join(changed)}) changed since run {run_dir.name} started, so its "
+                          "checkpoint no longer matches it. Put the original file back, or start a new training.")
+    if before.get("labels") and before["labels"] != labels:
+        raise ConfigError(f"The labels of the data ({', '.join(labels)}) differ from those run {run_dir.name} "
+                          f"started with ({', '.join(before['labels'])}); start a new training instead.")
+
+
+def best_state_at(checkpoint: Path, best_meta: dict[str, Any] | None, metric: str
+                  ) -> tuple[float | None, int | None, int]:
+    """(best value, its step, evaluations since without improvement) for a run resumed from `checkpoint`.
+
+    best/ is what exists on disk, so its recorded score is the one to beat; the evaluations in the checkpoint's
+    log after best/'s step count towards early stopping (none when best/ is newer than the checkpoint)."""
+    state = json.loads((checkpoint / TRAINER_STATE).read_text(encoding="utf-8"))
+    key = "eval_loss" if metric == "loss" else f"eval_{metric}"
+    evals = [(int(e["step"]), float(e[key])) for e in state.get("log_history", []) if key in e]
+    best_value = best_step = None
+    if best_meta and best_meta.get("best_value") is not None:
+        best_value, best_step = float(best_meta["best_value"]), int(best_meta.get("step") or 0)
+    else:  # no best/ with a score: replay the evaluations with the same rule as RunCallback
+        for step, value in evals:
+            if best_value is None or (value < best_value if metric == "loss" else value > best_value):
+                best_value, best_step = value, step
+    bad_evals = sum(1 for step, _ in evals if best_step is not None and step > best_step)
+    return best_value, best_step, bad_evals
 
 
 class StopFlag:
@@ -394,7 +539,8 @@ class StopFlag:
         return self.signalled or stop_requested(self.run_dir)
 
 
-def _train(config: TrainConfig, run_dir: Path, events: EventWriter, progress: bool, stop: StopFlag) -> RunResult:
+def _train(config: TrainConfig, run_dir: Path, events: EventWriter, progress: bool, stop: StopFlag,
+           resume: bool = False, checkpoint: Path | None = None) -> RunResult:
     started = time.perf_counter()
     main = is_main_process()
     set_seed(config.seed)
@@ -410,6 +556,10 @@ def _train(config: TrainConfig, run_dir: Path, events: EventWriter, progress: bo
         events.log(warning)
     events.log(f"Data: {data.split_sizes()} rows (train/validation/test), {len(data.labels)} "
                f"{'labels (multi-label)' if multi else 'classes'}.")
+    resumed_from = (checkpoint_step(checkpoint) or 0) if checkpoint is not None else 0  # before rotation removes it
+    fingerprints = data_fingerprints(config)
+    if resume:
+        _check_same_data(run_dir, fingerprints, data.labels.names)
 
     # --- model and length
     model_name = choose_model(config, data)
@@ -452,7 +602,7 @@ def _train(config: TrainConfig, run_dir: Path, events: EventWriter, progress: bo
     if main:
         resolved.to_json(run_dir / "config.json")
         atomic_write_json(run_dir / "data.json", {
-            **data.stats, "labels": data.labels.names, "warnings": data.warnings,
+            **data.stats, "labels": data.labels.names, "warnings": data.warnings, "fingerprints": fingerprints,
             "summary": {k: v for k, v in summary.items() if k != "token_lengths_sample"},
         })
     lengths = summary.get("token_lengths_sample", [])
@@ -485,7 +635,7 @@ def _train(config: TrainConfig, run_dir: Path, events: EventWriter, progress: bo
 
     head_only: HeadOnlyModel | None = None
 
-    def save_model_folder(target: Path) -> None:
+    def save_model_folder(target: Path, step: int | None = None, best_value: float | None = None) -> None:
         def save(tmp: Path) -> None:
             with head_only.folded() if head_only is not None else contextlib.nullcontext():
                 if strategy == "lora":
@@ -500,6 +650,7 @@ def _train(config: TrainConfig, run_dir: Path, events: EventWriter, progress: bo
                 "strategy": strategy, "labels": data.labels.names, "multi_label": multi,
                 "thresholds": [config.threshold or 0.5] * len(data.labels) if multi else None,
                 "chunk_stride": resolved.chunk_stride, "chunk_pooling": config.chunk_pooling,
+                "step": step, "metric_for_best_model": config.metric_for_best_model, "best_value": best_value,
             }, ensure_ascii=False, indent=2), encoding="utf-8")
 
         atomic_save_dir(target, save)
@@ -561,7 +712,7 @@ def _train(config: TrainConfig, run_dir: Path, events: EventWriter, progress: bo
     eval_steps = max(1, steps_per_epoch // config.evals_per_epoch)
     logging_steps = config.logging_steps or max(1, total_steps // 50)
     args = TrainingArguments(
-        output_dir=str(run_dir / ".trainer"),
+        output_dir=str(run_dir / CHECKPOINTS_DIR),
         per_device_train_batch_size=micro_batch,
         per_device_eval_batch_size=config.eval_batch_size,
         num_train_epochs=config.epochs,
@@ -577,7 +728,12 @@ def _train(config: TrainConfig, run_dir: Path, events: EventWriter, progress: bo
         logging_strategy="steps",
         logging_steps=logging_steps,
         logging_first_step=True,
-        save_strategy="no",  # best/ and last/ are written by us, atomically, without optimizer state
+        # best/ and last/ are written by us, atomically, as plain models. For `resume`, Trainer keeps one checkpoint
+        # with optimizer, scheduler and random state, written at each evaluation (after best/), on a stop request
+        # and at the end; save_total_limit=1 deletes the older one only once the newer one is complete.
+        save_strategy="steps" if config.save_checkpoints else "no",
+        save_steps=eval_steps,
+        save_total_limit=1,
         report_to="none",
         seed=config.seed,
         data_seed=config.seed,
@@ -590,8 +746,15 @@ def _train(config: TrainConfig, run_dir: Path, events: EventWriter, progress: bo
         remove_unused_columns=not chunked,
         **precision_flags(config.mixed_precision),
     )
-    callback = RunCallback(stop, events, lambda: save_model_folder(run_dir / "best"),
+    callback = RunCallback(stop, events, lambda: save_model_folder(run_dir / "best", callback.best_step,
+                                                                   callback.best_value),
                            config.metric_for_best_model, config.early_stopping_patience, samples_per_step)
+    if checkpoint is not None:
+        best_meta = _read_meta(run_dir / "best")
+        callback.restore(*best_state_at(checkpoint, best_meta, config.metric_for_best_model))
+        events.log(f"Resuming from {checkpoint.name}: weights, optimizer, schedule and data order as they were"
+                   + (f"; best so far {config.metric_for_best_model} {callback.best_value:.4f} at step "
+                      f"{callback.best_step}." if callback.best_value is not None else "."))
     weights = None
     if config.class_weights == "balanced":
         weights = pos_weight_tensor(data.label_matrix(data.train)) if multi else \
@@ -613,16 +776,16 @@ def _train(config: TrainConfig, run_dir: Path, events: EventWriter, progress: bo
                   trainable_parameters=counts["trainable_parameters"])
     train_start = time.perf_counter()
     stop.training = True
-    output = trainer.train()
+    output = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint is not None else None)
     train_seconds = time.perf_counter() - train_start
     stopped = callback.stop_reason == "stop requested"
     if callback.stop_reason:
         events.log(f"Training ended early: {callback.stop_reason}.")
     if main and callback.best_value is None:
         # stopped before the first evaluation: the model as it is is the best we have
-        save_model_folder(run_dir / "best")
+        save_model_folder(run_dir / "best", trainer.state.global_step)
     if main:
-        save_model_folder(run_dir / "last")
+        save_model_folder(run_dir / "last", trainer.state.global_step)
     if not main:
         return RunResult(run_dir, "stopped" if stopped else "finished", None)
 
@@ -640,6 +803,7 @@ def _train(config: TrainConfig, run_dir: Path, events: EventWriter, progress: bo
         "train_samples_per_second": round(float(output.metrics.get("train_samples_per_second", 0.0)), 2),
         "best_step": callback.best_step, f"best_validation_{config.metric_for_best_model}": callback.best_value,
         "steps_trained": trainer.state.global_step, "device": describe_device(), "world_size": world,
+        "resumed_from_step": resumed_from if resume else None,
     })
     atomic_write_json(run_dir / "metrics.json", metrics)
     baseline = metrics.get("baseline") or {}
@@ -647,6 +811,10 @@ def _train(config: TrainConfig, run_dir: Path, events: EventWriter, progress: bo
                  baseline_accuracy=baseline.get("accuracy"), baseline_macro_f1=baseline.get("macro_f1"),
                  **({"micro_f1": metrics["micro_f1"], "baseline_micro_f1": baseline.get("micro_f1")} if multi else {}))
     status = "stopped" if stopped else "finished"
+    if status == "finished":  # nothing left to resume: the checkpoint (weights + optimizer state) is only disk
+        import shutil
+
+        shutil.rmtree(run_dir / CHECKPOINTS_DIR, ignore_errors=True)
     if multi:
         summary_line = (f"Test micro-F1 {metrics['micro_f1']:.4f}, macro-F1 {metrics['macro_f1']:.4f}, subset "
                         f"accuracy {metrics['subset_accuracy']:.4f}"
@@ -658,6 +826,13 @@ def _train(config: TrainConfig, run_dir: Path, events: EventWriter, progress: bo
     summary_line += f"; {metrics['total_seconds']:.0f}s in all."
     events.status(status, ("Stopped on request. " if stopped else "Finished. ") + summary_line)
     return RunResult(run_dir, status, metrics)
+
+
+def _read_meta(model_folder: Path) -> dict[str, Any] | None:
+    try:
+        return json.loads((model_folder / MODEL_META_FILE).read_text(encoding="utf-8"))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None
 
 
 def tune_thresholds_on_validation(run_dir: Path, data: PreparedData, config: TrainConfig) -> list[float]:
