@@ -111,9 +111,23 @@ def new_run_dir(name_hint: str, root: Path | None = None) -> Path:
     return path
 
 
-def request_stop(run_dir: Path) -> None:
-    """Ask a running training to stop: it finishes the current step, saves last/, keeps best/."""
-    (Path(run_dir) / STOP_FILE).write_text(time.strftime("%Y-%m-%dT%H:%M:%S"), encoding="utf-8")
+def request_stop(run_dir: Path, pid: int | None = None) -> None:
+    """Ask a running training to stop: it finishes the current step, saves last/, keeps best/.
+
+    `pid`: the trainer it is meant for, when known. A trainer removes a STOP file left from before it started (a
+    stopped run being resumed) but keeps one that names it: a Stop pressed while it was still starting up."""
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S")
+    (Path(run_dir) / STOP_FILE).write_text(f"{stamp} pid {pid}" if pid else stamp, encoding="utf-8")
+
+
+def clear_stale_stop(run_dir: Path) -> None:
+    """Remove RUN/STOP unless it was written for this very process (see request_stop)."""
+    path = Path(run_dir) / STOP_FILE
+    try:
+        if not path.read_text(encoding="utf-8").endswith(f" pid {os.getpid()}"):
+            path.unlink(missing_ok=True)
+    except FileNotFoundError:
+        pass
 
 
 def stop_requested(run_dir: Path) -> bool:

@@ -57,12 +57,12 @@ from .metrics import (
 from .modeling import HeadOnlyModel, LoadedModel, apply_strategy, load_model, load_tokenizer, pooled_features
 from .runs import (
     CHECKPOINTS_DIR,
-    STOP_FILE,
     TRAINER_STATE,
     atomic_save_dir,
     atomic_write_json,
     atomic_write_text,
     checkpoint_step,
+    clear_stale_stop,
     latest_checkpoint,
     new_run_dir,
     remove_partial_checkpoints,
@@ -422,8 +422,9 @@ def _clear_previous_outputs(run_dir: Path) -> None:
     """A reused --output folder must not show the old run's results while the new one trains."""
     import shutil
 
-    for name in ("events.jsonl", "metrics.json", "predictions.csv", "data.json", "error.log", STOP_FILE):
+    for name in ("events.jsonl", "metrics.json", "predictions.csv", "data.json", "error.log"):
         (run_dir / name).unlink(missing_ok=True)
+    clear_stale_stop(run_dir)
     for name in ("best", "last", CHECKPOINTS_DIR):
         shutil.rmtree(run_dir / name, ignore_errors=True)
 
@@ -431,8 +432,9 @@ def _clear_previous_outputs(run_dir: Path) -> None:
 def _clear_for_resume(run_dir: Path) -> None:
     """Before resuming: test results of the interrupted part go (best/ may still change), a STOP request from
     before is forgotten, and half-written checkpoints are removed; events, best/ and last/ stay."""
-    for name in ("metrics.json", "predictions.csv", "error.log", STOP_FILE):
+    for name in ("metrics.json", "predictions.csv", "error.log"):
         (run_dir / name).unlink(missing_ok=True)
+    clear_stale_stop(run_dir)
     remove_partial_checkpoints(run_dir)
 
 

@@ -8,7 +8,9 @@ the timings). They run in file order on one page and one app, each step building
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
 import string
 import subprocess
 import sys
@@ -364,7 +366,28 @@ def test_a_second_run_is_stopped_midway(page, studio):
     run = studio.runs[-1]
     assert run.name == second
     assert (run / "best" / "config.json").is_file() and (run / "last" / "config.json").is_file()
-    assert json.loads((run / "metrics.json").read_text())["steps_trained"] < 100
+    stopped_at = json.loads((run / "metrics.json").read_text())["steps_trained"]
+    assert stopped_at < 100
+
+    # Resume continues from the checkpoint saved at the stop; a kill -9 shows as interrupted, with Resume again
+    expect(page.locator("#train-status")).to_contain_text(f"continue from step {stopped_at}")
+    page.locator("#resume").click()
+    expect(page.locator("#train-log textarea")).to_have_value(re.compile(f"Resuming from checkpoint-{stopped_at}"),
+                                                              timeout=120_000)
+    expect(page.locator("#resume")).to_be_hidden()
+    trainer = int((run / "trainer.pid").read_text())
+    os.kill(trainer, signal.SIGKILL)
+    expect(page.locator("#train-status")).to_contain_text("interrupted", timeout=30_000)
+    expect(page.locator("#resume")).to_be_visible()
+    screenshot(page, "train-interrupted")
+    page.locator("#resume").click()
+    assert wait_until(lambda: (run / "trainer.pid").read_text() != str(trainer), 10)
+    expect(page.locator("#train-status")).to_contain_text(re.compile("— training"), timeout=120_000)
+    page.locator("#stop").click()
+    expect(page.locator("#train-status")).to_contain_text("stopped", timeout=180_000)
+    resumed = [e["resumed_from_step"] for e in map(json.loads, (run / "events.jsonl").read_text().splitlines())
+               if e.get("resumed_from_step") is not None]
+    assert resumed[0] == stopped_at and len(resumed) == 2 and resumed[1] >= stopped_at
 
 
 @pytest.mark.browser

@@ -109,6 +109,9 @@ def build_app(runner: TrainingRunner | None = None) -> gr.Blocks:
         runs.open_evaluate.click(lambda name: open_in("metrics", name), [runs.run],
                                  [tabs, evaluate.run, evaluate.newest_state], **private)
         runs.open_predict.click(lambda name: open_in("model", name)[:2], [runs.run], [tabs, predict.run], **private)
+        # a run in the Train tab: its curves and log, and Resume when it was interrupted or stopped
+        runs.open_train.click(lambda name, lang: (gr.Tabs(selected="train"), *train.show(name, lang)),
+                              [runs.run, lang_box], [tabs, *train.view_outputs], **private)
 
     demo.queue(default_concurrency_limit=DEFAULT_CONCURRENCY, max_size=QUEUE_SIZE)
     return demo

@@ -6,9 +6,11 @@ No gradio in here, so it is unit-testable and usable from a notebook:
     run_dir = runner.start(TrainConfig(data="assets/sms_spam.tsv", epochs=1))   # returns at once
     runner.view(run_dir)      # RunView: status, train/eval events for the curves, progress, log lines
     runner.stop(run_dir)      # RUN/STOP: the trainer finishes the step, saves last/, keeps best/, tests
+    runner.resume(run_dir)    # an interrupted, stopped or failed run continues from its newest checkpoint
 
-The process is `python -m classifier train --config RUN/request.json --output RUN --quiet`, with stdout and
-stderr in RUN/train.log, in a session of its own: closing the browser or restarting the app does not stop it.
+The process is `python -m classifier train --config RUN/request.json --output RUN --quiet` (or `python -m
+classifier resume --run RUN --quiet`), with stdout and stderr in RUN/train.log, in a session of its own: closing the
+browser or restarting the app does not stop it.
 One training at a time per app: `start` refuses while a run it (or an earlier instance of the app on the same
 runs folder) started is still going, and names that run.
 """
@@ -28,7 +30,7 @@ from typing import Any
 from ..config import TrainConfig
 from ..errors import ClassifierError, RunError
 from ..events import last_status, tail_events
-from ..runs import new_run_dir, pid_alive, request_stop, runs_root, stop_requested
+from ..runs import checkpoint_step, latest_checkpoint, new_run_dir, pid_alive, request_stop, runs_root, stop_requested
 from ..security import demo_mode, safe_filename
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -36,8 +38,10 @@ ASSETS = PROJECT_ROOT / "assets"
 REQUEST_FILE = "request.json"
 LOG_FILE = "train.log"
 PID_FILE = "trainer.pid"
+LOG_SEPARATOR = "=== "  # train.log: a line starting so begins each trainer's output (the first run, each resume)
 ACTIVE = ("starting", "started", "running", "evaluating")
 FINAL = ("finished", "stopped", "failed", "interrupted")
+RESUMABLE = ("stopped", "failed", "interrupted")
 
 
 class RunInProgress(ClassifierError):
@@ -70,6 +74,18 @@ class RunView:
     @property
     def active(self) -> bool:
         return self.status in ACTIVE
+
+    @property
+    def resumable(self) -> bool:
+        """A run that ended before finishing, with its settings on disk, can continue (`TrainingRunner.resume`)."""
+        return self.status in RESUMABLE and any(
+            (self.run_dir / name).is_file() for name in ("config.json", REQUEST_FILE))
+
+    @property
+    def checkpoint_step(self) -> int | None:
+        """The step a resume would continue from (None: from the start)."""
+        checkpoint = latest_checkpoint(self.run_dir) if self.resumable else None
+        return checkpoint_step(checkpoint) if checkpoint is not None else None
 
     @property
     def progress(self) -> float:
@@ -112,6 +128,7 @@ class TrainingRunner:
         self._lock = threading.Lock()
         self._procs: dict[Path, subprocess.Popen] = {}
         self._logs: dict[Path, EventLog] = {}
+        self._launched: dict[Path, int] = {}  # run -> events it had when this app last launched a trainer for it
 
     @property
     def root(self) -> Path:
@@ -122,10 +139,12 @@ class TrainingRunner:
         return [self.python, "-m", "classifier", "train", "--config", str(run_dir / REQUEST_FILE),
                 "--output", str(run_dir), "--quiet"]
 
+    def resume_command(self, run_dir: Path) -> list[str]:
+        return [self.python, "-m", "classifier", "resume", "--run", str(run_dir), "--quiet"]
+
     def start(self, config: TrainConfig) -> Path:
         """Write RUN/request.json and launch the training; returns the run folder without waiting."""
-        if demo_mode():
-            raise RunError("This app runs in read-only demo mode (CLASSIFIER_DEMO=1): training is switched off.")
+        _refuse_in_demo_mode()
         config.validate()
         with self._lock:
             busy = self.active_run()
@@ -135,18 +154,39 @@ class TrainingRunner:
             run_dir = new_run_dir(hint, self.root).resolve()
             config = _keep_inputs(config, run_dir).replace(output=str(run_dir))
             config.to_json(run_dir / REQUEST_FILE)
-            env = {**os.environ, "PYTHONUNBUFFERED": "1", "TOKENIZERS_PARALLELISM": "false",
-                   "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")]))}
-            with open(run_dir / LOG_FILE, "ab") as log:
-                proc = subprocess.Popen(self.command(run_dir), stdout=log, stderr=subprocess.STDOUT,
-                                        stdin=subprocess.DEVNULL, cwd=PROJECT_ROOT, env=env, start_new_session=True)
-            self._procs[run_dir] = proc
-            # the trainer's id before it writes any event, so an app restarted in that instant still sees it
-            (run_dir / PID_FILE).write_text(str(proc.pid), encoding="utf-8")
-            # wait() in a thread reaps the child as soon as it exits, so a dead trainer is never a zombie that
-            # still answers kill(pid, 0)
-            threading.Thread(target=proc.wait, name=f"reap-{proc.pid}", daemon=True).start()
+            self._launch(run_dir, self.command(run_dir))
         return run_dir
+
+    def resume(self, run_dir: Path) -> Path:
+        """Continue an interrupted, stopped or failed run from its newest checkpoint; returns at once."""
+        _refuse_in_demo_mode()
+        run_dir = Path(run_dir).resolve()
+        with self._lock:
+            busy = self.active_run()
+            if busy is not None:
+                raise RunInProgress(busy)
+            view = self.view(run_dir)
+            if not view.resumable:
+                raise RunError(f"Run {run_dir.name} is {view.status}: only an interrupted, stopped or failed run can "
+                               "be resumed.")
+            self._launch(run_dir, self.resume_command(run_dir))
+        return run_dir
+
+    def _launch(self, run_dir: Path, command: list[str]) -> None:
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", "TOKENIZERS_PARALLELISM": "false",
+               "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")]))}
+        with open(run_dir / LOG_FILE, "ab") as log:
+            log.write(f"{LOG_SEPARATOR}trainer started {time.strftime('%Y-%m-%d %H:%M:%S')}\n".encode())
+            log.flush()
+            proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                    cwd=PROJECT_ROOT, env=env, start_new_session=True)
+        self._procs[run_dir] = proc
+        self._launched[run_dir] = len(self._log(run_dir).refresh())
+        # the trainer's id before it writes any event, so an app restarted in that instant still sees it
+        (run_dir / PID_FILE).write_text(str(proc.pid), encoding="utf-8")
+        # wait() in a thread reaps the child as soon as it exits, so a dead trainer is never a zombie that
+        # still answers kill(pid, 0)
+        threading.Thread(target=proc.wait, name=f"reap-{proc.pid}", daemon=True).start()
 
     def stop(self, run_dir: Path) -> bool:
         """Ask the run to stop; False when it was already asked (a second Stop changes nothing)."""
@@ -155,7 +195,8 @@ class TrainingRunner:
             raise RunError(f"Run {run_dir.name} is not training; there is nothing to stop.")
         if stop_requested(run_dir):
             return False
-        request_stop(run_dir)
+        proc = self._procs.get(run_dir.resolve())
+        request_stop(run_dir, proc.pid if proc is not None and proc.poll() is None else _read_pid(run_dir))
         return True
 
     # ------------------------------------------------------------------ finding runs
@@ -190,13 +231,16 @@ class TrainingRunner:
     # ------------------------------------------------------------------ watching
     def view(self, run_dir: Path) -> RunView:
         run_dir = Path(run_dir).resolve()
-        log = self._logs.get(run_dir)
-        if log is None:
-            log = self._logs.setdefault(run_dir, EventLog(run_dir / "events.jsonl"))
-        events = log.refresh()
+        events = self._log(run_dir).refresh()
         view = RunView(run_dir=run_dir, status="unknown", message="", events_seen=len(events))
         for event in events:
             kind = event.get("type")
+            if kind == "status" and event.get("resumed_from_step") is not None:
+                # a resumed run repeats the steps after its checkpoint: drop what the interrupted part logged there
+                resumed = int(event["resumed_from_step"])
+                view.train = [e for e in view.train if int(e.get("step") or 0) <= resumed]
+                view.evals = [e for e in view.evals if int(e.get("step") or 0) <= resumed]
+                view.test = None
             if kind == "train":
                 view.train.append(event)
                 view.total_steps = event.get("total_steps") or view.total_steps
@@ -209,8 +253,25 @@ class TrainingRunner:
             if kind in ("log", "status") and event.get("message"):
                 view.logs.append(f"{str(event.get('time', ''))[11:19]}  {event['message']}")
         view.status, view.message = self._status(run_dir, last_status(events))
+        if events and self._relaunched(run_dir, events):
+            # resumed: the new trainer has not written its status yet; the last one is the earlier trainer's
+            view.status, view.message = "starting", ""
         view.stopping = view.active and stop_requested(run_dir)
         return view
+
+    def _log(self, run_dir: Path) -> EventLog:
+        log = self._logs.get(run_dir)
+        return log if log is not None else self._logs.setdefault(run_dir, EventLog(run_dir / "events.jsonl"))
+
+    def _relaunched(self, run_dir: Path, events: list[dict[str, Any]]) -> bool:
+        """Whether a trainer launched after the last status event (a resume) is alive and yet to report."""
+        proc = self._procs.get(run_dir)
+        if proc is not None:
+            launched = self._launched.get(run_dir, len(events))
+            return proc.poll() is None and last_status(events[launched:]) is None
+        pid = _read_pid(run_dir)  # launched by an earlier instance of the app
+        event = last_status(events) or {}
+        return bool(pid) and pid != event.get("pid") and pid_alive(pid)
 
     def _status(self, run_dir: Path, event: dict[str, Any] | None) -> tuple[str, str]:
         proc = self._procs.get(run_dir)
@@ -233,6 +294,11 @@ class TrainingRunner:
         return status, message
 
 
+def _refuse_in_demo_mode() -> None:
+    if demo_mode():
+        raise RunError("This app runs in read-only demo mode (CLASSIFIER_DEMO=1): training is switched off.")
+
+
 def _read_pid(run_dir: Path, max_age: float = 300.0) -> int | None:
     """The trainer's id from RUN/trainer.pid, if written in the last few minutes (a trainer writes its first
     event within seconds; an old id may belong to another process by now)."""
@@ -250,7 +316,9 @@ def _log_tail(run_dir: Path, chars: int = 600) -> str:
         text = (run_dir / LOG_FILE).read_text(encoding="utf-8", errors="replace")
     except FileNotFoundError:
         return ""
-    lines = [line for line in text.splitlines() if line.strip() and "\r" not in line]
+    text = text[text.rfind("\n" + LOG_SEPARATOR) + 1:]  # the newest trainer's output only
+    lines = [line for line in text.splitlines()
+             if line.strip() and "\r" not in line and not line.startswith(LOG_SEPARATOR)]
     return " ".join(lines[-6:])[-chars:]
 
 

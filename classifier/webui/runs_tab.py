@@ -52,12 +52,14 @@ class RunsTab:
     run: gr.Dropdown
     open_evaluate: gr.Button
     open_predict: gr.Button
+    open_train: gr.Button
     refresh: object  # fn(current, lang) -> table, run dropdown
     outputs: list
 
 
 def build(lang_box: gr.Textbox, runner: TrainingRunner | None, allow_delete: bool = True) -> RunsTab:
-    """The tab; `allow_delete=False` (demo mode) leaves out the delete button and its handlers altogether."""
+    """The tab; `allow_delete=False` (demo mode) leaves out the delete and open-in-Train buttons and the delete
+    handlers altogether."""
     gr.Markdown(t("runs_intro"))
     table = gr.Dataframe(label=t("runs_table"), interactive=False, wrap=True, max_height=360, elem_id="runs-table",
                          column_widths=["29%", "10%", "14%", "11%", "7%", "13%", "8%", "8%"])
@@ -67,6 +69,7 @@ def build(lang_box: gr.Textbox, runner: TrainingRunner | None, allow_delete: boo
     with gr.Row():
         open_evaluate = gr.Button(t("open_evaluate"), elem_id="open-evaluate")
         open_predict = gr.Button(t("open_predict"), elem_id="open-predict")
+        open_train = gr.Button(t("open_train"), elem_id="open-train", visible=allow_delete)
         zip_button = gr.Button(t("zip"), elem_id="zip")
         download = gr.DownloadButton(t("zip_download"), visible=False, variant="primary", elem_id="zip-download")
         delete_button = gr.Button(t("delete"), variant="stop", elem_id="delete", visible=allow_delete)
@@ -123,5 +126,6 @@ def build(lang_box: gr.Textbox, runner: TrainingRunner | None, allow_delete: boo
         delete_button.click(ask_delete, [run, lang_box], [confirm, confirm_text], api_visibility="private")
         no.click(lambda: gr.Column(visible=False), None, [confirm], api_visibility="private")
         yes.click(really_delete, [run, lang_box], [confirm, download, *outputs], api_visibility="private")
-    return RunsTab(table=table, run=run, open_evaluate=open_evaluate, open_predict=open_predict, refresh=refresh,
+    return RunsTab(table=table, run=run, open_evaluate=open_evaluate, open_predict=open_predict,
+                   open_train=open_train, refresh=refresh,
                    outputs=outputs)

@@ -63,6 +63,9 @@ def status_markdown(view: RunView, lang: str) -> str:
         line += "  \n" + tr(lang, "test_result", accuracy=view.test["accuracy"], macro_f1=view.test["macro_f1"])
     elif view.message and view.status in ("failed", "interrupted"):
         line += "  \n⚠ " + view.message
+    if view.resumable:
+        step = view.checkpoint_step
+        line += "  \n" + (tr(lang, "resume_from", step=step) if step else tr(lang, "resume_from_start"))
     return line
 
 
@@ -100,6 +103,12 @@ def signature(view: RunView) -> list:
     return [view.name, view.events_seen, view.status, view.stopping]
 
 
+def can_resume(view: RunView | None) -> bool:
+    from ..security import demo_mode
+
+    return view is not None and view.resumable and not demo_mode()
+
+
 @dataclass
 class TrainTab:
     run_state: gr.State
@@ -114,6 +123,7 @@ class TrainTab:
     estimate: gr.Markdown
     start: gr.Button
     stop: gr.Button
+    resume: gr.Button
     status: gr.Markdown
     progress: gr.HTML
     loss_plot: gr.Plot
@@ -122,6 +132,7 @@ class TrainTab:
     view_outputs: list[Any]
     estimate_inputs: list[Any]
     restore: Any  # fn(lang) -> values for view_outputs: the run training now, else the latest one
+    show: Any  # fn(run name, lang) -> values for view_outputs: that run (from the Runs tab)
     on_data: Any  # fn(*estimate_inputs) -> data_note, model, estimate
     show_device: Any  # fn(lang) -> device markdown
 
@@ -183,6 +194,7 @@ def build(form: ConfigForm, lang_box: gr.Textbox, data_state: gr.State, runner: 
     with gr.Row():
         start = gr.Button(t("start"), variant="primary", elem_id="start", scale=3)
         stop = gr.Button(t("stop"), variant="stop", elem_id="stop", scale=1)
+        resume = gr.Button(t("resume"), variant="secondary", elem_id="resume", scale=1, visible=False)
     status = gr.Markdown(t("no_run_yet"), elem_id="train-status")
     progress = gr.HTML("", elem_id="train-progress", js_on_load=None)
     with gr.Row():
@@ -193,19 +205,25 @@ def build(form: ConfigForm, lang_box: gr.Textbox, data_state: gr.State, runner: 
     seen_state = gr.State(None)  # what was last drawn of it (to skip unchanged redraws)
     timer = gr.Timer(POLL_SECONDS, active=False)
 
-    view_outputs = [run_state, seen_state, status, progress, loss_plot, validation_plot, log, timer]
+    view_outputs = [run_state, seen_state, status, progress, loss_plot, validation_plot, log, resume, timer]
 
     def render(view: RunView | None, lang: str) -> tuple:
         if view is None:
             return (None, None, tr(lang, "no_run_yet"), "", loss_figure(None, lang), validation_figure(None, lang),
-                    "", gr.Timer(active=False))
+                    "", gr.Button(visible=False), gr.Timer(active=False))
         return (view.name, signature(view), status_markdown(view, lang), progress_html(view, lang),
                 loss_figure(view, lang), validation_figure(view, lang), "\n".join(view.logs[-200:]),
-                gr.Timer(active=view.active))
+                gr.Button(visible=can_resume(view)), gr.Timer(active=view.active))
 
     def restore(lang: str):
         latest = runner.latest_run()
         return render(runner.view(latest) if latest else None, lang)
+
+    def show(run_name: str | None, lang: str):
+        path = run_path(run_name)
+        if path is None:
+            raise gr.Error(tr(lang, "pick_run"), print_exception=False)
+        return render(runner.view(path), lang)
 
     def tick(run_name: str | None, seen: list | None, lang: str):
         path = run_path(run_name)
@@ -246,6 +264,21 @@ def build(form: ConfigForm, lang_box: gr.Textbox, data_state: gr.State, runner: 
         view = runner.view(active)
         return status_markdown(view, lang), progress_html(view, lang)
 
+    def resume_run(run_name: str | None, lang: str):
+        path = run_path(run_name)
+        if path is None:
+            raise gr.Error(tr(lang, "no_run_yet"), print_exception=False)
+        try:
+            runner.resume(path)
+        except RunInProgress as busy:
+            gr.Warning(tr(lang, "in_progress", name=busy.run_dir.name))
+            path = busy.run_dir
+        except ClassifierError as exc:
+            raise gr.Error(str(exc), duration=None, print_exception=False) from None
+        else:
+            gr.Info(tr(lang, "resumed_run", name=path.name))
+        return render(runner.view(path), lang)
+
     def on_data(info: dict | None, model_value: str, strategy_value: str, epochs_value, max_rows, lang: str):
         if not info:
             return gr.skip(), gr.skip(), gr.skip()
@@ -265,6 +298,8 @@ def build(form: ConfigForm, lang_box: gr.Textbox, data_state: gr.State, runner: 
                 concurrency_limit=1, api_visibility="undocumented", api_name="start_training")
     stop.click(stop_run, [run_state, lang_box], [status, progress], concurrency_id="train", concurrency_limit=1,
                api_visibility="undocumented", api_name="stop_training")
+    resume.click(resume_run, [run_state, lang_box], view_outputs, concurrency_id="train", concurrency_limit=1,
+                 api_visibility="undocumented", api_name="resume_training")
     timer.tick(tick, [run_state, seen_state, lang_box], view_outputs, concurrency_limit=None, show_progress="hidden",
                api_visibility="private")
     estimate_inputs = [data_state, model, strategy, epochs, max_train_samples, lang_box]
@@ -274,9 +309,10 @@ def build(form: ConfigForm, lang_box: gr.Textbox, data_state: gr.State, runner: 
 
     tab = TrainTab(run_state=run_state, seen_state=seen_state, timer=timer, data_note=data_note, model=model,
                    strategy=strategy, epochs=epochs, max_train_samples=max_train_samples, device=device,
-                   estimate=estimate, start=start, stop=stop, status=status, progress=progress, loss_plot=loss_plot,
-                   validation_plot=validation_plot, log=log, view_outputs=view_outputs, estimate_inputs=estimate_inputs,
-                   restore=restore, on_data=on_data, show_device=show_device)
+                   estimate=estimate, start=start, stop=stop, resume=resume, status=status, progress=progress,
+                   loss_plot=loss_plot, validation_plot=validation_plot, log=log, view_outputs=view_outputs,
+                   estimate_inputs=estimate_inputs, restore=restore, show=show, on_data=on_data,
+                   show_device=show_device)
     return tab
 
 
