@@ -159,7 +159,9 @@ class HeadOnlyModel(nn.Module):
     def __init__(self, head: nn.Module, mean: torch.Tensor | None = None, std: torch.Tensor | None = None) -> None:
         super().__init__()
         self.head = head
-        self.first_linear = next((m for m in head.modules() if isinstance(m, nn.Linear)), None)
+        # a plain attribute, not a registered submodule: its weights belong to `head` once, so a Trainer checkpoint
+        # (safetensors refuses tensors that appear under two names) holds them once
+        object.__setattr__(self, "first_linear", next((m for m in head.modules() if isinstance(m, nn.Linear)), None))
         dim = self.first_linear.in_features if self.first_linear is not None else 0
         if mean is None or std is None or self.first_linear is None:
             mean, std = torch.zeros(dim), torch.ones(dim)
