@@ -83,6 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--evals-per-epoch", type=int)
     train.add_argument("--no-checkpoints", dest="save_checkpoints", action="store_false", default=None,
                        help="keep no resumable checkpoint in RUN/checkpoints/ (saves disk; `resume` then starts over)")
+    train.add_argument("--checkpoint-every-seconds", type=float,
+                       help="at most one checkpoint per this many seconds of training (default 60; 0 = at every "
+                       "evaluation)")
     train.add_argument("--no-baseline", dest="baseline", action="store_false", default=None,
                        help="skip the TF-IDF baseline")
     train.add_argument("--seed", type=int)

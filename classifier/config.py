@@ -112,6 +112,10 @@ class TrainConfig:
     """Keep one resumable checkpoint (weights, optimizer, schedule, random state) in RUN/checkpoints/, renewed at
     each evaluation and on Stop, so `python -m classifier resume` can continue an interrupted or stopped run; it is
     deleted when the run finishes. False saves disk and a few seconds per evaluation, but a run cannot resume."""
+    checkpoint_every_seconds: float = 60.0
+    """At most one checkpoint per this many seconds of training: an evaluation (or the end of training) that comes
+    sooner after the last checkpoint writes none, so a kill loses at most about this much training. 0: one at every
+    evaluation. A Stop always writes one."""
     logging_steps: int | None = None
     """`None`: about 50 points on the loss curve."""
     seed: int = 42
@@ -169,7 +173,7 @@ class TrainConfig:
         for name in ("epochs", "batch_size", "eval_batch_size", "gradient_accumulation_steps", "evals_per_epoch",
                      "learning_rate", "max_grad_norm", "last_n_layers", "logging_steps", "max_train_samples"):
             positive(name)
-        for name in ("weight_decay", "early_stopping_patience"):
+        for name in ("weight_decay", "early_stopping_patience", "checkpoint_every_seconds"):
             positive(name, allow_zero=True)
         if self.max_length is not None and not 8 <= self.max_length <= 8192:
             raise ConfigError(f"Setting 'max_length' is {self.max_length}; use a value between 8 and 8192 tokens.")

@@ -200,8 +200,10 @@ class RunCallback(TrainerCallback):
     """Writes progress and evaluation events, keeps best/, stops early or on request."""
 
     def __init__(self, stop: StopFlag, events: EventWriter, save_best, metric: str, patience: int,
-                 samples_per_step: int) -> None:
+                 samples_per_step: int, checkpoint_every_seconds: float = 0.0) -> None:
         self.stop = stop
+        self.checkpoint_every_seconds = checkpoint_every_seconds
+        self.last_checkpoint = time.perf_counter()
         self.events = events
         self.save_best = save_best
         self.metric = metric
@@ -219,7 +221,7 @@ class RunCallback(TrainerCallback):
         self.best_value, self.best_step, self.bad_evals = best_value, best_step, bad_evals
 
     def on_train_begin(self, args, state, control, **kwargs):
-        self.start = time.perf_counter()
+        self.start = self.last_checkpoint = time.perf_counter()
         self.start_step = state.global_step  # > 0 when resumed from a checkpoint
 
     def on_step_end(self, args, state, control, **kwargs):
@@ -235,6 +237,15 @@ class RunCallback(TrainerCallback):
             control.should_evaluate = False  # stop now, not after one more evaluation
             # a checkpoint of this very step, so that `resume` continues exactly where the user stopped
             control.should_save = args.save_strategy != "no"
+        elif (control.should_save and self.checkpoint_every_seconds and args.world_size == 1
+              and time.perf_counter() - self.last_checkpoint < self.checkpoint_every_seconds):
+            # Trainer asks for a checkpoint at every evaluation and at the end; writing one takes 0.4-1.7 s (bench/
+            # RESULTS.md), too much for short runs: at most one per checkpoint_every_seconds of training. (With
+            # several processes every one must take the same decision, so there each evaluation writes one.)
+            control.should_save = False
+
+    def on_save(self, args, state, control, **kwargs):
+        self.last_checkpoint = time.perf_counter()
 
     def on_log(self, args, state, control, logs=None, **kwargs):
         logs = logs or {}
@@ -731,8 +742,9 @@ def _train(config: TrainConfig, run_dir: Path, events: EventWriter, progress: bo
         logging_steps=logging_steps,
         logging_first_step=True,
         # best/ and last/ are written by us, atomically, as plain models. For `resume`, Trainer keeps one checkpoint
-        # with optimizer, scheduler and random state, written at each evaluation (after best/), on a stop request
-        # and at the end; save_total_limit=1 deletes the older one only once the newer one is complete.
+        # with optimizer, scheduler and random state, written at evaluations (after best/) and at the end, at most
+        # one a minute (RunCallback), and on a stop request; save_total_limit=1 deletes the older one only once the
+        # newer one is complete.
         save_strategy="steps" if config.save_checkpoints else "no",
         save_steps=eval_steps,
         save_total_limit=1,
@@ -750,7 +762,8 @@ def _train(config: TrainConfig, run_dir: Path, events: EventWriter, progress: bo
     )
     callback = RunCallback(stop, events, lambda: save_model_folder(run_dir / "best", callback.best_step,
                                                                    callback.best_value),
-                           config.metric_for_best_model, config.early_stopping_patience, samples_per_step)
+                           config.metric_for_best_model, config.early_stopping_patience, samples_per_step,
+                           config.checkpoint_every_seconds)
     if checkpoint is not None:
         best_meta = _read_meta(run_dir / "best")
         callback.restore(*best_state_at(checkpoint, best_meta, config.metric_for_best_model))

@@ -82,7 +82,7 @@ def test_disk_full_while_writing_a_checkpoint_then_resume(tmp_path, monkeypatch)
     monkeypatch.setattr(torch, "save", save)
     run = tmp_path / "ckpt"  # 120 texts in batches of 8: 15 steps, an evaluation and a checkpoint at 7, 14, 15
     with pytest.raises(ClassifierError, match="disk is full"):
-        training.train(_config(tmp_path, "ckpt"), progress=False)
+        training.train(_config(tmp_path, "ckpt").replace(checkpoint_every_seconds=0), progress=False)
     monkeypatch.undo()
     assert last_status(read_events(run / "events.jsonl"))["status"] == "failed"
     assert latest_checkpoint(run).name == "checkpoint-7" and (run / "best" / "model.safetensors").is_file()

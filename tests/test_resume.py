@@ -30,10 +30,10 @@ from classifier.training import best_state_at, resume_run
 from .conftest import ROOT, SMS
 
 # 300 SMS texts, 2 epochs of 19 steps (38 in all), an evaluation and a checkpoint every 9 steps and at the end (9, 18,
-# 27, 36, 38); small validation and test splits: about 30 s a run on 2 cores.
+# 27, 36, 38: not at most one a minute as by default); small validation and test splits: about 30 s a run on 2 cores.
 TRAIN_ARGS = ["--data", str(SMS), "--max-train-samples", "300", "--epochs", "2", "--evals-per-epoch", "2",
               "--batch-size", "16", "--validation-fraction", "0.05", "--test-fraction", "0.05", "--no-baseline",
-              "--quiet"]
+              "--checkpoint-every-seconds", "0", "--quiet"]
 TOTAL_STEPS = 38
 
 
@@ -366,3 +366,30 @@ def test_the_app_shows_a_resumed_run_as_starting_until_its_trainer_reports(tmp_p
         events.write(json.dumps({"type": "status", "status": "running", "pid": os.getpid(),
                                  "resumed_from_step": 2}) + "\n")
     assert [e["step"] for e in TrainingRunner(root=run.parent).view(run).train] == [1, 2]
+
+
+def test_checkpoints_are_written_at_most_once_a_minute_but_always_on_stop(tmp_path):
+    from types import SimpleNamespace
+
+    from classifier.training import RunCallback, StopFlag
+
+    callback = RunCallback(StopFlag(tmp_path), None, None, "macro_f1", 3, 16, checkpoint_every_seconds=60)
+    args = SimpleNamespace(world_size=1, save_strategy="steps")
+    state = SimpleNamespace(global_step=9)
+    callback.on_train_begin(args, state, None)
+
+    def asked(control_save: bool) -> bool:
+        control = SimpleNamespace(should_save=control_save, should_training_stop=False, should_evaluate=True)
+        callback.on_step_end(args, state, control)
+        return control.should_save
+
+    assert asked(True) is False  # an evaluation 0 s into training: no checkpoint yet
+    callback.last_checkpoint -= 61
+    assert asked(True) is True  # a minute since the last one
+    callback.on_save(args, state, None)
+    assert asked(True) is False and asked(False) is False
+    (tmp_path / "STOP").write_text("now")
+    assert asked(False) is True  # a stop always leaves a checkpoint of its step
+    callback.checkpoint_every_seconds = 0
+    (tmp_path / "STOP").unlink()
+    assert asked(True) is True
