@@ -1,7 +1,8 @@
 """What resumability costs: the same training with and without the resumable checkpoint (`save_checkpoints`).
 
 For each workload it trains twice, one right after the other (same data, seed and settings), and reports the
-training time of both, the time spent writing checkpoints (each Trainer `_save_checkpoint` call, timed), and the
+training time of both (with a checkpoint at every evaluation: the most writes a run can make), the time spent
+writing checkpoints (each Trainer `_save_checkpoint` call, timed), and the
 size of one checkpoint on disk. The last stdout line is the summary JSON; `--output` also writes it to a file.
 
     python bench/checkpoint_cost.py --output bench/results/cpu-2core-2026-11-23-checkpoints.json
@@ -53,7 +54,8 @@ def measure(name: str, settings: dict, save_checkpoints: bool, workdir: Path) ->
     ClassifierTrainer._save_checkpoint = timed
     try:
         config = TrainConfig(**{**settings, "data": str(ROOT / settings["data"])}, baseline=False,
-                             save_checkpoints=save_checkpoints, output=str(workdir / name))
+                             save_checkpoints=save_checkpoints, checkpoint_every_seconds=0,
+                             output=str(workdir / name))
         result = train(config, progress=False)
     finally:
         ClassifierTrainer._save_checkpoint = real
