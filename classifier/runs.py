@@ -139,9 +139,13 @@ def checkpoint_step(checkpoint: Path) -> int | None:
 
     Trainer writes weights, optimizer, scheduler and random state first and trainer_state.json last, so a
     checkpoint whose trainer_state.json parses holds everything; a process killed while saving leaves a folder
-    without it (or with a torn one)."""
-    state = _read_json(Path(checkpoint) / TRAINER_STATE)
+    without it (or with a torn one). A folder someone half-deleted (no weights or no optimizer state) does not count
+    either."""
+    checkpoint = Path(checkpoint)
+    state = _read_json(checkpoint / TRAINER_STATE)
     if not isinstance(state, dict) or "global_step" not in state:
+        return None
+    if not (checkpoint / "optimizer.pt").is_file() or not any(checkpoint.glob("*.safetensors")):
         return None
     return int(state["global_step"])
 

@@ -470,6 +470,11 @@ def resume_run(run: str | Path, progress: bool = True) -> RunResult:
         raise RunError(f"Run {run_dir.name} has no config.json: it ended before its settings were saved, so it "
                        "cannot be resumed. Start a new training instead.")
     config = TrainConfig.from_json(settings).replace(output=str(run_dir))
+    for name in ("data", "validation_file", "test_file"):
+        value = getattr(config, name)
+        if value and not Path(value).is_file():
+            raise RunError(f"Run {run_dir.name} trained on {value}, which is no longer there. Resuming needs the "
+                           "very same file: put it back at that path, or start a new training.")
     return train(config, progress=progress, resume=True)
 
 

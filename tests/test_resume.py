@@ -265,6 +265,10 @@ def test_resume_refuses_a_finished_or_running_run(tmp_path):
         resume_run(running)
     with pytest.raises(RunError, match="No run folder"):
         resume_run(tmp_path / "nowhere")
+    gone = _fake_run(tmp_path / "c", "stopped")
+    (gone / "inputs" / "sms.tsv").unlink()
+    with pytest.raises(RunError, match="no longer there.*put it back"):
+        resume_run(gone)
 
 
 def test_resume_refuses_changed_data_and_loses_nothing(tmp_path):
@@ -288,15 +292,18 @@ def test_cli_resume_errors_exit_2_without_a_traceback(tmp_path):
 
 def test_partial_checkpoints_are_told_apart_and_removed(tmp_path):
     run = tmp_path / "run"
-    for step, state in ((4, {"global_step": 4}), (9, None), (14, "torn")):
+    for step, state in ((4, {"global_step": 4}), (9, None), (14, "torn"), (19, "no weights")):
         folder = run / "checkpoints" / f"checkpoint-{step}"
         folder.mkdir(parents=True)
         if state == "torn":
             (folder / TRAINER_STATE).write_text('{"global_step": 1')
         elif state:
-            (folder / TRAINER_STATE).write_text(json.dumps(state))
+            (folder / TRAINER_STATE).write_text(json.dumps({"global_step": step}))
+        (folder / "optimizer.pt").write_bytes(b"x")
+        if state != "no weights":  # a half-deleted folder
+            (folder / "model.safetensors").write_bytes(b"x")
     assert latest_checkpoint(run).name == "checkpoint-4"
-    assert remove_partial_checkpoints(run) == ["checkpoint-14", "checkpoint-9"]
+    assert remove_partial_checkpoints(run) == ["checkpoint-14", "checkpoint-19", "checkpoint-9"]
     assert [p.name for p in (run / "checkpoints").iterdir()] == ["checkpoint-4"]
     assert latest_checkpoint(tmp_path / "none") is None
 
