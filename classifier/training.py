@@ -212,13 +212,19 @@ class RunCallback(TrainerCallback):
         self.best_value: float | None = None
         self.best_step: int | None = None
         self.bad_evals = 0
+        self.replay_until: int | None = None  # resumed: evaluations up to this step were made before (see restore)
         self.stop_reason: str | None = None
         self.start = time.perf_counter()
         self.start_step = 0
 
-    def restore(self, best_value: float | None, best_step: int | None, bad_evals: int) -> None:
-        """Continue a resumed run's early stopping and best/ bookkeeping where the interrupted one left it."""
+    def restore(self, best_value: float | None, best_step: int | None, bad_evals: int,
+                replay_until: int | None = None) -> None:
+        """Continue a resumed run's early stopping and best/ bookkeeping where the interrupted one left it.
+
+        `replay_until`: best/ was saved after the checkpoint, at this step. The resumed run evaluates again the steps
+        up to it; they cannot beat best/ (at best they tie it), so they are not counted as misses."""
         self.best_value, self.best_step, self.bad_evals = best_value, best_step, bad_evals
+        self.replay_until = replay_until
 
     def on_train_begin(self, args, state, control, **kwargs):
         self.start = self.last_checkpoint = time.perf_counter()
@@ -234,7 +240,8 @@ class RunCallback(TrainerCallback):
         if requested:
             self.stop_reason = "stop requested"
             control.should_training_stop = True
-            control.should_evaluate = False  # stop now, not after one more evaluation
+            # no extra evaluation for the stop; one due at this very step still runs, so that a resumed run has
+            # every evaluation an uninterrupted one has
             # a checkpoint of this very step, so that `resume` continues exactly where the user stopped
             control.should_save = args.save_strategy != "no"
         elif (control.should_save and self.checkpoint_every_seconds and args.world_size == 1
@@ -272,7 +279,7 @@ class RunCallback(TrainerCallback):
             if better:
                 improved = True
                 self.best_value, self.best_step, self.bad_evals = float(value), state.global_step, 0
-            else:
+            elif self.replay_until is None or state.global_step > self.replay_until:
                 self.bad_evals += 1
         if state.is_world_process_zero:
             if improved:
@@ -441,10 +448,8 @@ def _clear_previous_outputs(run_dir: Path) -> None:
 
 
 def _clear_for_resume(run_dir: Path) -> None:
-    """Before resuming: test results of the interrupted part go (best/ may still change), a STOP request from
-    before is forgotten, and half-written checkpoints are removed; events, best/ and last/ stay."""
-    for name in ("metrics.json", "predictions.csv", "error.log"):
-        (run_dir / name).unlink(missing_ok=True)
+    """Before resuming: a STOP request from before is forgotten and half-written checkpoints are removed; events,
+    best/, last/ and the test results stay (the results go once the data is known to match: `_train`)."""
     clear_stale_stop(run_dir)
     remove_partial_checkpoints(run_dir)
 
@@ -506,13 +511,15 @@ def _check_same_data(run_dir: Path, fingerprints: dict[str, str], labels: list[s
                           f"started with ({', '.join(before['labels'])}); start a new training instead.")
 
 
-def best_state_at(checkpoint: Path, best_meta: dict[str, Any] | None, metric: str
-                  ) -> tuple[float | None, int | None, int]:
-    """(best value, its step, evaluations since without improvement) for a run resumed from `checkpoint`.
+def best_state_at(checkpoint: Path | None, best_meta: dict[str, Any] | None, metric: str
+                  ) -> tuple[float | None, int | None, int, int | None]:
+    """(best value, its step, evaluations since without improvement, replay_until) for a run resumed from
+    `checkpoint` (None: from step 0).
 
     best/ is what exists on disk, so its recorded score is the one to beat; the evaluations in the checkpoint's
-    log after best/'s step count towards early stopping (none when best/ is newer than the checkpoint)."""
-    state = json.loads((checkpoint / TRAINER_STATE).read_text(encoding="utf-8"))
+    log after best/'s step count towards early stopping (none when best/ is newer than the checkpoint, and then the
+    resumed run's evaluations up to best/'s step are a replay, not misses: `replay_until`)."""
+    state = json.loads((checkpoint / TRAINER_STATE).read_text(encoding="utf-8")) if checkpoint is not None else {}
     key = "eval_loss" if metric == "loss" else f"eval_{metric}"
     evals = [(int(e["step"]), float(e[key])) for e in state.get("log_history", []) if key in e]
     best_value = best_step = None
@@ -523,7 +530,8 @@ def best_state_at(checkpoint: Path, best_meta: dict[str, Any] | None, metric: st
             if best_value is None or (value < best_value if metric == "loss" else value > best_value):
                 best_value, best_step = value, step
     bad_evals = sum(1 for step, _ in evals if best_step is not None and step > best_step)
-    return best_value, best_step, bad_evals
+    replay_until = best_step if best_step is not None and best_step > int(state.get("global_step", 0)) else None
+    return best_value, best_step, bad_evals, replay_until
 
 
 class StopFlag:
@@ -578,6 +586,9 @@ def _train(config: TrainConfig, run_dir: Path, events: EventWriter, progress: bo
     fingerprints = data_fingerprints(config)
     if resume:
         _check_same_data(run_dir, fingerprints, data.labels.names)
+        if main:  # the interrupted part's test results: best/ may still change
+            for name in ("metrics.json", "predictions.csv", "error.log"):
+                (run_dir / name).unlink(missing_ok=True)
 
     # --- model and length
     model_name = choose_model(config, data)
@@ -769,10 +780,10 @@ def _train(config: TrainConfig, run_dir: Path, events: EventWriter, progress: bo
                                                                    callback.best_value),
                            config.metric_for_best_model, config.early_stopping_patience, samples_per_step,
                            config.checkpoint_every_seconds)
-    if checkpoint is not None:
-        best_meta = _read_meta(run_dir / "best")
-        callback.restore(*best_state_at(checkpoint, best_meta, config.metric_for_best_model))
-        events.log(f"Resuming from {checkpoint.name}: weights, optimizer, schedule and data order as they were"
+    if resume:  # best/ from before stays unless beaten, with or without a checkpoint to continue from
+        callback.restore(*best_state_at(checkpoint, _read_meta(run_dir / "best"), config.metric_for_best_model))
+        events.log((f"Resuming from {checkpoint.name}: weights, optimizer, schedule and data order as they were"
+                    if checkpoint is not None else "No checkpoint: training again from step 0")
                    + (f"; best so far {config.metric_for_best_model} {callback.best_value:.4f} at step "
                       f"{callback.best_step}." if callback.best_value is not None else "."))
     weights = None

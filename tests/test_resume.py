@@ -310,18 +310,42 @@ def test_partial_checkpoints_are_told_apart_and_removed(tmp_path):
 
 @pytest.mark.parametrize(("metric", "best_meta", "expected"), [
     # best/ holds step 9's model (0.8): evaluations after it (14) count towards early stopping
-    ("macro_f1", {"step": 9, "best_value": 0.8}, (0.8, 9, 1)),
-    # best/ is newer than the checkpoint (saved after it, before the kill): nothing after it yet
-    ("macro_f1", {"step": 18, "best_value": 0.9}, (0.9, 18, 0)),
+    ("macro_f1", {"step": 9, "best_value": 0.8}, (0.8, 9, 1, None)),
+    # best/ is newer than the checkpoint (saved after it, before the kill): nothing after it yet, and the resumed
+    # run's evaluations up to step 18 are a replay
+    ("macro_f1", {"step": 18, "best_value": 0.9}, (0.9, 18, 0, 18)),
     # no best/ with a score: replay the checkpoint's evaluations
-    ("macro_f1", None, (0.8, 9, 1)),
-    ("loss", None, (0.3, 14, 0)),
+    ("macro_f1", None, (0.8, 9, 1, None)),
+    ("loss", None, (0.3, 14, 0, None)),
 ])
 def test_best_state_at_a_checkpoint(tmp_path, metric, best_meta, expected):
     (tmp_path / TRAINER_STATE).write_text(json.dumps({"global_step": 14, "log_history": [
         {"step": 4, "eval_macro_f1": 0.5, "eval_loss": 0.6}, {"step": 5, "loss": 0.7},
         {"step": 9, "eval_macro_f1": 0.8, "eval_loss": 0.4}, {"step": 14, "eval_macro_f1": 0.7, "eval_loss": 0.3}]}))
     assert best_state_at(tmp_path, best_meta, metric) == expected
+    # no checkpoint (resumed from step 0): best/ still is the one to beat
+    assert best_state_at(None, {"step": 30, "best_value": 0.9}, "macro_f1") == (0.9, 30, 0, 30)
+
+
+def test_replayed_evaluations_do_not_count_towards_early_stopping(tmp_path):
+    """Checkpoint at step 9, best/ from step 18 (0.9), patience 2: the resumed run evaluates 18 again (a tie at
+    best) without stopping; only evaluations after 18 that do not beat 0.9 count."""
+    from types import SimpleNamespace
+
+    from classifier.events import EventWriter
+    from classifier.training import RunCallback, StopFlag
+
+    callback = RunCallback(StopFlag(tmp_path), EventWriter(tmp_path / "events.jsonl"), lambda: None, "macro_f1", 2, 16)
+    callback.restore(0.9, 18, 0, replay_until=18)
+    control = SimpleNamespace(should_training_stop=False)
+
+    def evaluate(step: int, value: float) -> int:
+        callback.on_evaluate(None, SimpleNamespace(global_step=step, epoch=1.0, is_world_process_zero=True), control,
+                             metrics={"eval_macro_f1": value})
+        return callback.bad_evals
+
+    assert evaluate(18, 0.9) == 0 and not control.should_training_stop
+    assert evaluate(27, 0.85) == 1 and evaluate(36, 0.88) == 2 and control.should_training_stop
 
 
 def test_no_checkpoints_option(tmp_path):

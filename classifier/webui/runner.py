@@ -30,7 +30,16 @@ from typing import Any
 from ..config import TrainConfig
 from ..errors import ClassifierError, RunError
 from ..events import last_status, tail_events
-from ..runs import checkpoint_step, latest_checkpoint, new_run_dir, pid_alive, request_stop, runs_root, stop_requested
+from ..runs import (
+    STOP_FILE,
+    checkpoint_step,
+    latest_checkpoint,
+    new_run_dir,
+    pid_alive,
+    request_stop,
+    runs_root,
+    stop_requested,
+)
 from ..security import demo_mode, safe_filename
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -169,19 +178,21 @@ class TrainingRunner:
             if not view.resumable:
                 raise RunError(f"Run {run_dir.name} is {view.status}: only an interrupted, stopped or failed run can "
                                "be resumed.")
+            # the earlier stop goes now, so that a Stop pressed while the trainer starts up can reach it
+            (run_dir / STOP_FILE).unlink(missing_ok=True)
             self._launch(run_dir, self.resume_command(run_dir))
         return run_dir
 
     def _launch(self, run_dir: Path, command: list[str]) -> None:
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "TOKENIZERS_PARALLELISM": "false",
                "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")]))}
+        self._launched[run_dir] = len(self._log(run_dir).refresh())  # before _procs: a view never sees one alone
         with open(run_dir / LOG_FILE, "ab") as log:
             log.write(f"{LOG_SEPARATOR}trainer started {time.strftime('%Y-%m-%d %H:%M:%S')}\n".encode())
             log.flush()
             proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                     cwd=PROJECT_ROOT, env=env, start_new_session=True)
         self._procs[run_dir] = proc
-        self._launched[run_dir] = len(self._log(run_dir).refresh())
         # the trainer's id before it writes any event, so an app restarted in that instant still sees it
         (run_dir / PID_FILE).write_text(str(proc.pid), encoding="utf-8")
         # wait() in a thread reaps the child as soon as it exits, so a dead trainer is never a zombie that
