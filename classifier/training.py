@@ -842,10 +842,6 @@ def _train(config: TrainConfig, run_dir: Path, events: EventWriter, progress: bo
                  baseline_accuracy=baseline.get("accuracy"), baseline_macro_f1=baseline.get("macro_f1"),
                  **({"micro_f1": metrics["micro_f1"], "baseline_micro_f1": baseline.get("micro_f1")} if multi else {}))
     status = "stopped" if stopped else "finished"
-    if status == "finished":  # nothing left to resume: the checkpoint (weights + optimizer state) is only disk
-        import shutil
-
-        shutil.rmtree(run_dir / CHECKPOINTS_DIR, ignore_errors=True)
     if multi:
         summary_line = (f"Test micro-F1 {metrics['micro_f1']:.4f}, macro-F1 {metrics['macro_f1']:.4f}, subset "
                         f"accuracy {metrics['subset_accuracy']:.4f}"
@@ -856,6 +852,13 @@ def _train(config: TrainConfig, run_dir: Path, events: EventWriter, progress: bo
                            else ""))
     summary_line += f"; {metrics['total_seconds']:.0f}s in all."
     events.status(status, ("Stopped on request. " if stopped else "Finished. ") + summary_line)
+    if status == "finished":
+        # nothing left to resume: the checkpoint (weights + optimizer state) is only disk. Deleted after the status
+        # is written, so a kill in the middle leaves a finished run with some leftovers, never an interrupted run
+        # whose checkpoint is half gone.
+        import shutil
+
+        shutil.rmtree(run_dir / CHECKPOINTS_DIR, ignore_errors=True)
     return RunResult(run_dir, status, metrics)
 
 
