@@ -26,6 +26,7 @@ BEST_METRICS = ("macro_f1", "accuracy", "loss")
 TRUNCATION = ("head", "head+tail", "chunk")
 MULTI_LABEL = ("auto", "yes", "no")
 CHUNK_POOLING = ("mean", "max")
+DATA_FILES = ("data", "validation_file", "test_file")  # the settings that name a data file of the run
 
 
 @dataclass

@@ -142,7 +142,7 @@ def checkpoint_step(checkpoint: Path) -> int | None:
     without it (or with a torn one). A folder someone half-deleted (no weights or no optimizer state) does not count
     either."""
     checkpoint = Path(checkpoint)
-    state = _read_json(checkpoint / TRAINER_STATE)
+    state = read_json(checkpoint / TRAINER_STATE)
     if not isinstance(state, dict) or "global_step" not in state:
         return None
     if not (checkpoint / "optimizer.pt").is_file() or not any(checkpoint.glob("*.safetensors")):
@@ -192,7 +192,8 @@ class RunInfo:
         return {**self.__dict__, "path": str(self.path)}
 
 
-def _read_json(path: Path) -> Any:
+def read_json(path: Path) -> Any:
+    """A JSON file's value, or None when it is missing or not whole (being written, torn by a kill)."""
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (FileNotFoundError, json.JSONDecodeError):
@@ -205,8 +206,8 @@ def load_run_info(run_dir: Path) -> RunInfo:
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
         raise RunError(f"Run folder {run_dir} does not exist.")
-    config = _read_json(run_dir / "config.json") or {}
-    metrics = _read_json(run_dir / "metrics.json") or {}
+    config = read_json(run_dir / "config.json") or {}
+    metrics = read_json(run_dir / "metrics.json") or {}
     events = read_events(run_dir / "events.jsonl")
     status_event = last_status(events)
     status = status_event.get("status", "unknown") if status_event else "unknown"

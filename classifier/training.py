@@ -39,7 +39,7 @@ from transformers.trainer_pt_utils import LengthGroupedSampler
 from transformers.utils import logging as hf_logging
 
 from .backbones import BUNDLED, default_model_for, resolve_model
-from .config import TrainConfig, default_learning_rate
+from .config import DATA_FILES, TrainConfig, default_learning_rate
 from .data import PreparedData, language_hint, prepare_data, summarize
 from .encoding import encode_chunks, encode_texts, pool_logits
 from .errors import ClassifierError, ConfigError
@@ -65,6 +65,7 @@ from .runs import (
     clear_stale_stop,
     latest_checkpoint,
     new_run_dir,
+    read_json,
     remove_partial_checkpoints,
     stop_requested,
 )
@@ -475,7 +476,7 @@ def resume_run(run: str | Path, progress: bool = True) -> RunResult:
         raise RunError(f"Run {run_dir.name} has no config.json: it ended before its settings were saved, so it "
                        "cannot be resumed. Start a new training instead.")
     config = TrainConfig.from_json(settings).replace(output=str(run_dir))
-    for name in ("data", "validation_file", "test_file"):
+    for name in DATA_FILES:
         value = getattr(config, name)
         if value and not Path(value).is_file():
             raise RunError(f"Run {run_dir.name} trained on {value}, which is no longer there. Resuming needs the "
@@ -488,7 +489,7 @@ def data_fingerprints(config: TrainConfig) -> dict[str, str]:
     import hashlib
 
     prints = {}
-    for name in ("data", "validation_file", "test_file"):
+    for name in DATA_FILES:
         value = getattr(config, name)
         if value and Path(value).is_file():
             digest = hashlib.sha256()
@@ -781,7 +782,8 @@ def _train(config: TrainConfig, run_dir: Path, events: EventWriter, progress: bo
                            config.metric_for_best_model, config.early_stopping_patience, samples_per_step,
                            config.checkpoint_every_seconds)
     if resume:  # best/ from before stays unless beaten, with or without a checkpoint to continue from
-        callback.restore(*best_state_at(checkpoint, _read_meta(run_dir / "best"), config.metric_for_best_model))
+        best_meta = read_json(run_dir / "best" / MODEL_META_FILE)
+        callback.restore(*best_state_at(checkpoint, best_meta, config.metric_for_best_model))
         events.log((f"Resuming from {checkpoint.name}: weights, optimizer, schedule and data order as they were"
                     if checkpoint is not None else "No checkpoint: training again from step 0")
                    + (f"; best so far {config.metric_for_best_model} {callback.best_value:.4f} at step "
@@ -860,13 +862,6 @@ def _train(config: TrainConfig, run_dir: Path, events: EventWriter, progress: bo
 
         shutil.rmtree(run_dir / CHECKPOINTS_DIR, ignore_errors=True)
     return RunResult(run_dir, status, metrics)
-
-
-def _read_meta(model_folder: Path) -> dict[str, Any] | None:
-    try:
-        return json.loads((model_folder / MODEL_META_FILE).read_text(encoding="utf-8"))
-    except (FileNotFoundError, json.JSONDecodeError):
-        return None
 
 
 def tune_thresholds_on_validation(run_dir: Path, data: PreparedData, config: TrainConfig) -> list[float]:

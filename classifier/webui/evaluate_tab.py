@@ -14,8 +14,8 @@ import pandas as pd
 
 from .. import charts
 from ..events import read_events
-from ..runs import load_run_info
-from .common import read_json, run_choices, run_path, shows_errors
+from ..runs import load_run_info, read_json
+from .common import run_choices, run_path, shows_errors
 from .i18n import status_word, t, tr
 
 ERROR_ROWS = 500

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..config import TrainConfig
+from ..config import DATA_FILES, TrainConfig
 from ..errors import ClassifierError, RunError
 from ..events import last_status, tail_events
 from ..runs import (
@@ -337,7 +337,7 @@ def _keep_inputs(config: TrainConfig, run_dir: Path) -> TrainConfig:
     """Copy uploaded files (they live in a temporary upload folder) into RUN/inputs/, so the run's config keeps
     pointing at its data after the upload cache is cleaned. The bundled samples are referenced where they are."""
     changes = {}
-    for name in ("data", "validation_file", "test_file"):
+    for name in DATA_FILES:
         value = getattr(config, name)
         if not value:
             continue

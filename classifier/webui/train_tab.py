@@ -21,7 +21,8 @@ from .. import charts
 from ..backbones import BUNDLED, HUB_SUGGESTIONS
 from ..config import BEST_METRICS, PRECISIONS, SCHEDULERS
 from ..errors import ClassifierError
-from .common import ConfigForm, default, read_json, run_path, shows_errors
+from ..runs import read_json
+from .common import ConfigForm, default, run_path, shows_errors
 from .i18n import duration, status_word, t, tr
 from .runner import RunInProgress, RunView, TrainingRunner, estimate_seconds
 
