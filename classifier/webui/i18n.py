@@ -165,7 +165,7 @@ TEXTS: dict[str, tuple[str, str]] = {
                     "可从第 {step} 步（最近的检查点）继续：点击**继续训练**。"),
     "resume_from_start": ("It ended before its first checkpoint: **Resume** trains it again from the start.",
                           "它在第一个检查点之前就结束了：**继续训练**会从头重新训练。"),
-    "open_train": ("Open in Train (curves, resume)", "在“训练”页打开（曲线、继续训练）"),
+    "open_train": ("Open in Train", "在“训练”页打开"),
     "resumed_run": ("Resuming {name} from its last checkpoint.", "正在从最近的检查点继续 {name}。"),
     "device": ("Device: **{device}**", "设备：**{device}**"),
     "estimate": ("Estimated time: **{time}** ({rows:,} training texts × {epochs:g} epochs; a rough guess).",
@@ -293,8 +293,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     "no_model_runs": ("No trained model yet. Train one in the Train tab.", "还没有训练好的模型。请先在“训练”页训练。"),
     "pick_run": ("Pick a run first.", "请先选择一个运行。"),
     # --- runs tab
-    "runs_intro": ("Every training run, newest first. Pick one to open, download or delete.",
-                   "所有训练运行，最新的在前。选择一个可打开、下载或删除。"),
+    "runs_intro": ("Every training run, newest first. Pick one to open, download or delete; a stopped or "
+                   "interrupted run can be resumed from the Train tab.",
+                   "所有训练运行，最新的在前。选择一个可打开、下载或删除；已停止或中断的运行可在“训练”页继续训练。"),
     "runs_table": ("Runs", "运行记录"),
     "col_run": ("run", "运行"),
     "col_status": ("status", "状态"),
