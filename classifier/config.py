@@ -145,7 +145,8 @@ class TrainConfig:
             if value is None:
                 return
             if value < 0 or (value == 0 and not allow_zero):
-                raise ConfigError(f"Setting '{name}' is {value!r}; it must be greater than 0.")
+                raise ConfigError(f"Setting '{name}' is {value!r}; it must be "
+                                  f"{'0 or more' if allow_zero else 'greater than 0'}.")
 
         if not self.data:
             raise ConfigError("No training data given: pass a file with --data (CSV, TSV, JSONL, XLSX or TXT).")
