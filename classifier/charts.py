@@ -180,19 +180,24 @@ def per_label_confusion(per_label: dict[str, dict[str, int]], normalize: bool = 
 
 def model_vs_baseline(metrics: dict[str, Any], title: str = "Test set: fine-tuned model vs. TF-IDF baseline",
                       model_name: str = "fine-tuned", baseline_name: str = "TF-IDF baseline",
-                      accuracy_name: str = "accuracy", f1_name: str = "macro-F1") -> go.Figure:
-    """Grouped bars of accuracy and macro-F1 for the model and, when present, the baseline."""
+                      accuracy_name: str = "accuracy", f1_name: str = "macro-F1",
+                      answered_name: str = "what predictions use") -> go.Figure:
+    """Grouped bars of accuracy and macro-F1 for the fine-tuned model alone, the TF-IDF baseline when present, and
+    what the run answers with when that is their validated mix (classifier/ensemble.py)."""
     names = [accuracy_name, f1_name]
     fig = go.Figure()
-    model_values = [metrics.get("accuracy"), metrics.get("macro_f1")]
-    fig.add_trace(go.Bar(x=names, y=model_values, name=model_name, marker_color=BLUE,
-                         text=[f"{v:.3f}" if v is not None else "" for v in model_values], textposition="outside",
-                         cliponaxis=False))
+    alone = metrics.get("model_only") or metrics
+    bars = [(model_name, [alone.get("accuracy"), alone.get("macro_f1")], BLUE)]
     baseline = metrics.get("baseline") or {}
     if baseline:
-        base_values = [baseline.get("accuracy"), baseline.get("macro_f1")]
-        fig.add_trace(go.Bar(x=names, y=base_values, name=baseline_name, marker_color=GREY,
-                             text=[f"{v:.3f}" if v is not None else "" for v in base_values],
-                             textposition="outside", cliponaxis=False))
+        bars.append((baseline_name, [baseline.get("accuracy"), baseline.get("macro_f1")], GREY))
+    if metrics.get("decision") == "ensemble":
+        weight = float((metrics.get("ensemble") or {}).get("weight", 1.0))
+        bars.append((f"{answered_name} ({weight:.1f} : {1 - weight:.1f})",
+                     [metrics.get("accuracy"), metrics.get("macro_f1")], GREEN))
+    for name, values, color in bars:
+        fig.add_trace(go.Bar(x=names, y=values, name=name, marker_color=color,
+                             text=[f"{v:.3f}" if v is not None else "" for v in values], textposition="outside",
+                             cliponaxis=False))
     fig.update_yaxes(range=[0, 1.1])
     return _layout(fig, title, barmode="group")

@@ -87,7 +87,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="at most one checkpoint per this many seconds of training (default 60; 0 = at every "
                        "evaluation)")
     train.add_argument("--no-baseline", dest="baseline", action="store_false", default=None,
-                       help="skip the TF-IDF baseline")
+                       help="skip the TF-IDF baseline (and so the ensemble)")
+    train.add_argument("--no-ensemble", dest="ensemble", action="store_false", default=None,
+                       help="always answer with the fine-tuned model alone, even where validation prefers its mix "
+                       "with the TF-IDF model")
     train.add_argument("--seed", type=int)
     train.add_argument("--output", help="run folder (default: $CLASSIFIER_HOME/runs/<time>-<data>-<model>)")
     train.add_argument("--quiet", action="store_true", help="no progress bar")

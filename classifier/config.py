@@ -126,7 +126,10 @@ class TrainConfig:
     """Run folder; `None` makes `$CLASSIFIER_HOME/runs/<time>-<data>-<model>` (or `./runs/...`)."""
     name: str | None = None
     baseline: bool = True
-    """Also train a TF-IDF + logistic-regression baseline on the same split and report it."""
+    """Also train a TF-IDF + logistic-regression model on the same split and report it beside the fine-tuned one."""
+    ensemble: bool = True
+    """Let the validation split choose what the run answers with: the fine-tuned model, the TF-IDF model, or a mix
+    of their probabilities (classifier/ensemble.py). False: always the fine-tuned model alone. Needs `baseline`."""
 
     extra: dict[str, Any] = field(default_factory=dict)
     """Free-form notes kept with the run (e.g. which sample the web app loaded)."""

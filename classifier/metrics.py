@@ -10,7 +10,6 @@ All numbers come from scikit-learn; this module only arranges them with the user
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import numpy as np
@@ -117,62 +116,6 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     return exp / exp.sum(axis=-1, keepdims=True)
 
 
-def tfidf_baseline(train_texts, train_labels, test_texts, test_labels, label_names: list[str],
-                   seed: int = 42) -> dict[str, Any]:
-    """TF-IDF on word 1-2-grams and character 1-3-grams + logistic regression.
-
-    Character n-grams make it work for Chinese (no spaces between words) as well as for English.
-    """
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline, make_union
-
-    start = time.perf_counter()
-    features = make_union(
-        TfidfVectorizer(analyzer="word", ngram_range=(1, 2), min_df=1, sublinear_tf=True, max_features=200_000),
-        TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), min_df=2, sublinear_tf=True, max_features=300_000),
-    )
-    model = make_pipeline(features, LogisticRegression(max_iter=2000, C=10.0, random_state=seed))
-    model.fit(list(train_texts), list(train_labels))
-    predicted = model.predict(list(test_texts))
-    metrics = classification_metrics(test_labels, predicted, label_names)
-    metrics["train_seconds"] = round(time.perf_counter() - start, 2)
-    metrics["method"] = "TF-IDF (word 1-2 + char 1-3 grams) + logistic regression"
-    return metrics
-
-
-def tfidf_multilabel_baseline(train_texts, train_matrix, test_texts, test_matrix, label_names: list[str],
-                              seed: int = 42) -> dict[str, Any]:
-    """The same TF-IDF features with one logistic regression per label (threshold 0.5)."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.multiclass import OneVsRestClassifier
-    from sklearn.pipeline import make_pipeline, make_union
-
-    start = time.perf_counter()
-    features = make_union(
-        TfidfVectorizer(analyzer="word", ngram_range=(1, 2), min_df=1, sublinear_tf=True, max_features=200_000),
-        TfidfVectorizer(analyzer="char_wb", ngram_range=(1, 3), min_df=2, sublinear_tf=True, max_features=300_000),
-    )
-    train_matrix = np.asarray(train_matrix).astype(int)
-    # a label with no positive (or no negative) training example cannot be fitted: predict its constant
-    constant = {j: int(train_matrix[0, j]) for j in range(train_matrix.shape[1])
-                if train_matrix[:, j].min() == train_matrix[:, j].max()}
-    fit_cols = [j for j in range(train_matrix.shape[1]) if j not in constant]
-    predicted = np.zeros((len(list(test_texts)), train_matrix.shape[1]), dtype=int)
-    if fit_cols:
-        model = make_pipeline(features, OneVsRestClassifier(LogisticRegression(max_iter=2000, C=10.0,
-                                                                                random_state=seed)))
-        model.fit(list(train_texts), train_matrix[:, fit_cols])
-        predicted[:, fit_cols] = model.predict(list(test_texts))
-    for j, value in constant.items():
-        predicted[:, j] = value
-    metrics = multilabel_metrics(test_matrix, predicted, label_names)
-    metrics["train_seconds"] = round(time.perf_counter() - start, 2)
-    metrics["method"] = "TF-IDF (word 1-2 + char 1-3 grams) + one logistic regression per label"
-    return metrics
-
-
 def format_report(metrics: dict[str, Any]) -> str:
     """The test report as text for the terminal: headline numbers, baseline, per-class table."""
     baseline = metrics.get("baseline")
@@ -188,9 +131,18 @@ def format_report(metrics: dict[str, Any]) -> str:
                  f"weighted-F1 {metrics['weighted_f1']:.4f}   ({metrics['samples']} texts)"]
         if baseline:
             lines.append(f"TF-IDF baseline: accuracy {baseline['accuracy']:.4f}   macro-F1 {baseline['macro_f1']:.4f}")
+    decision = metrics.get("decision")
+    if decision in ("ensemble", "baseline"):
+        key = "micro_f1" if metrics.get("multi_label") else "macro_f1"
+        alone = (metrics.get("model_only") or {}).get(key)
+        what = "the fine-tuned model mixed with TF-IDF" if decision == "ensemble" else "the TF-IDF model"
+        lines.insert(1, f"(predictions use {what}, chosen on validation"
+                     + (f"; the fine-tuned model alone: {key} {alone:.4f}" if alone is not None else "") + ")")
     width = max(8, *(len(name) for name in metrics["per_class"]))
     lines.append(f"{'class':{width}}  precision  recall     f1  support")
     for name, row in metrics["per_class"].items():
         lines.append(f"{name:{width}}  {row['precision']:9.4f}  {row['recall']:6.4f}  {row['f1']:.4f}  "
                      f"{row['support']:7d}")
+    for advice in metrics.get("advice") or []:
+        lines.append("→ " + advice["text"])
     return "\n".join(lines)

@@ -57,7 +57,8 @@ def quantize_int8(model: torch.nn.Module) -> torch.nn.Module:
 
 
 class Predictor:
-    def __init__(self, run: str | Path, device: str | None = None, batch_size: int = 32, int8: bool = False) -> None:
+    def __init__(self, run: str | Path, device: str | None = None, batch_size: int = 32, int8: bool = False,
+                 ensemble: bool = True) -> None:
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
         run = Path(run)
@@ -95,6 +96,30 @@ class Predictor:
         self.multi_label = bool(settings.get("multi_label")) or config.problem_type == "multi_label_classification"
         saved = settings.get("thresholds") or [0.5] * len(self.labels)
         self.thresholds = [float(t) for t in saved]
+        # the validated ensemble with the TF-IDF model (classifier/ensemble.py): weight 1.0 = the model alone.
+        # `thresholds` are those of what the run answers; `ensemble.model_thresholds` those of the model alone.
+        chosen = settings.get("ensemble") or {}
+        self.ensemble_weight = float(chosen.get("weight", 1.0)) if ensemble else 1.0
+        if not ensemble and chosen.get("model_thresholds"):
+            self.thresholds = [float(t) for t in chosen["model_thresholds"]]
+        self.tfidf = None
+        if self.ensemble_weight < 1.0:
+            from .tfidf import TfidfModel
+
+            try:
+                self.tfidf = TfidfModel.load(self.path)
+            except (OSError, ValueError, KeyError) as exc:
+                raise RunError(f"The TF-IDF part of the model in {self.path} cannot be loaded ({exc}). The folder "
+                               "is incomplete or damaged; pick another run, or train again.") from None
+            if self.tfidf.labels != self.labels:
+                raise RunError(f"The TF-IDF part of the model in {self.path} has other labels than the model.")
+
+    @property
+    def decision(self) -> str:
+        """What answers: "model" (the fine-tuned model), "ensemble" (mixed with TF-IDF) or "baseline" (TF-IDF)."""
+        from .ensemble import decision_of
+
+        return decision_of(self.ensemble_weight)
 
     @staticmethod
     def _settings(folder: Path) -> dict:
@@ -131,10 +156,23 @@ class Predictor:
             out = pool_logits(torch.from_numpy(out), owner, len(texts), self.chunk_pooling).numpy()
         return out
 
-    def predict_proba(self, texts: list[str]) -> np.ndarray:
-        """Softmax over the classes, or for multi-label runs a sigmoid per label (rows need not sum to 1)."""
+    def model_proba(self, texts: list[str]) -> np.ndarray:
+        """The fine-tuned model's own probabilities: softmax over the classes, or a sigmoid per label."""
         logits = self.predict_logits(texts)
         return sigmoid(logits) if self.multi_label else softmax(logits)
+
+    def predict_proba(self, texts: list[str]) -> np.ndarray:
+        """What the run answers: the model's probabilities, mixed with the TF-IDF model's where the run's
+        validation chose the ensemble (rows of multi-label runs need not sum to 1)."""
+        from .ensemble import blend
+
+        texts = [str(t) if t is not None else "" for t in texts]
+        if self.tfidf is not None and self.ensemble_weight <= 0.0:
+            return self.tfidf.predict_proba(texts).astype(np.float32)
+        probs = self.model_proba(texts)
+        if self.tfidf is None:
+            return probs
+        return blend(probs, self.tfidf.predict_proba(texts), self.ensemble_weight).astype(np.float32)
 
     def decide(self, probs: np.ndarray, thresholds: list[float] | float | None = None) -> np.ndarray:
         """Multi-label decisions (texts x labels, bool): each probability against its label's threshold."""

@@ -42,6 +42,7 @@ from .backbones import BUNDLED, default_model_for, resolve_model
 from .config import DATA_FILES, TrainConfig, default_learning_rate
 from .data import PreparedData, language_hint, prepare_data, summarize
 from .encoding import encode_chunks, encode_texts, pool_logits
+from .ensemble import ValidatedDecision, blend, choose_on_validation, targets_of
 from .errors import ClassifierError, ConfigError
 from .events import EventWriter
 from .metrics import (
@@ -50,8 +51,6 @@ from .metrics import (
     multilabel_eval_metrics,
     multilabel_metrics,
     sigmoid,
-    tfidf_baseline,
-    tfidf_multilabel_baseline,
     tune_thresholds,
 )
 from .modeling import HeadOnlyModel, LoadedModel, apply_strategy, load_model, load_tokenizer, pooled_features
@@ -69,6 +68,7 @@ from .runs import (
     remove_partial_checkpoints,
     stop_requested,
 )
+from .tfidf import summary as tfidf_summary
 
 MODEL_META_FILE = "classifier.json"  # beside config.json in best/ and last/: how to feed the model
 
@@ -301,12 +301,17 @@ def _compute_eval_metrics(eval_pred) -> dict[str, float]:
     return eval_metrics(labels, np.asarray(logits).argmax(-1))
 
 
-def _multilabel_eval_metrics(threshold: float):
+def _multilabel_eval_metrics(threshold: float | None):
+    """Validation metrics of a multi-label model at the decision the run will use: thresholds tuned per label on
+    these very probabilities (or the fixed `threshold`). At a fixed 0.5 an early model predicts no label at all and
+    every F1 is 0 until late, so model selection and early stopping had nothing to go by."""
     def compute(eval_pred) -> dict[str, float]:
         logits, labels = eval_pred
         logits = logits[0] if isinstance(logits, tuple) else logits
-        predicted = (sigmoid(np.asarray(logits, dtype=np.float64)) >= threshold).astype(int)
-        return multilabel_eval_metrics(np.asarray(labels).astype(int), predicted)
+        gold = np.asarray(labels).astype(int)
+        probs = sigmoid(np.asarray(logits, dtype=np.float64))
+        limits = [threshold] * gold.shape[1] if threshold is not None else tune_thresholds(gold, probs)
+        return multilabel_eval_metrics(gold, (probs >= np.asarray(limits)).astype(int))
 
     return compute
 
@@ -795,7 +800,7 @@ def _train(config: TrainConfig, run_dir: Path, events: EventWriter, progress: bo
     trainer = ClassifierTrainer(
         model=train_model, args=args, train_dataset=train_set, eval_dataset=eval_set,
         data_collator=trainer_collator, callbacks=[callback],
-        compute_metrics=_multilabel_eval_metrics(config.threshold or 0.5) if multi else _compute_eval_metrics,
+        compute_metrics=_multilabel_eval_metrics(config.threshold) if multi else _compute_eval_metrics,
         class_weights=weights, label_smoothing=config.label_smoothing, multi_label=multi,
         chunk_pooling=config.chunk_pooling,
     )
@@ -822,13 +827,12 @@ def _train(config: TrainConfig, run_dir: Path, events: EventWriter, progress: bo
     if not main:
         return RunResult(run_dir, "stopped" if stopped else "finished", None)
 
-    # --- thresholds (multi-label), then test
-    if multi and config.threshold is None:
-        thresholds = tune_thresholds_on_validation(run_dir, data, config)
-        events.log("Decision thresholds tuned on the validation split (best F1 per label): "
-                   + ", ".join(f"{name} {t:.2f}" for name, t in zip(data.labels.names, thresholds)) + ".")
-    events.status("evaluating", "Evaluating the best checkpoint on the test set...")
-    metrics = evaluate_on_test(run_dir, data, config, display)
+    # --- on validation: thresholds (multi-label) and the ensemble with the TF-IDF model; then test
+    events.status("evaluating", "Choosing on the validation split between the model, the TF-IDF model and their mix, "
+                  "then evaluating on the test set...")
+    decided = choose_on_validation(run_dir, data, config, MODEL_META_FILE)
+    log_decision(events, decided, data)
+    metrics = evaluate_on_test(run_dir, data, config, display, decided)
     metrics.update({
         "model": display, "strategy": strategy, "max_length": max_length,
         "trainable_parameters": counts["trainable_parameters"], "total_parameters": counts["total_parameters"],
@@ -837,7 +841,12 @@ def _train(config: TrainConfig, run_dir: Path, events: EventWriter, progress: bo
         "best_step": callback.best_step, f"best_validation_{config.metric_for_best_model}": callback.best_value,
         "steps_trained": trainer.state.global_step, "device": describe_device(), "world_size": world,
         "resumed_from_step": resumed_from if resume else None,
+        "stopped_early": bool(callback.stop_reason and callback.stop_reason.startswith("early stopping")),
     })
+    from .advice import advise
+
+    metrics["advice"] = [a.to_dict() for a in advise(metrics, config.epochs, len(data.train),
+                                                     language_hint(data.train["text"].tolist()))]
     atomic_write_json(run_dir / "metrics.json", metrics)
     baseline = metrics.get("baseline") or {}
     events.write("test", accuracy=metrics["accuracy"], macro_f1=metrics["macro_f1"],
@@ -864,67 +873,81 @@ def _train(config: TrainConfig, run_dir: Path, events: EventWriter, progress: bo
     return RunResult(run_dir, status, metrics)
 
 
-def tune_thresholds_on_validation(run_dir: Path, data: PreparedData, config: TrainConfig) -> list[float]:
-    """Per-label thresholds with the best validation F1, written into best/ and last/ (classifier.json)."""
-    from .predict import Predictor
-
-    probs = Predictor(run_dir, batch_size=config.eval_batch_size).predict_proba(data.validation["text"].tolist())
-    thresholds = tune_thresholds(data.label_matrix(data.validation), probs)
-    for name in ("best", "last"):
-        meta_file = run_dir / name / MODEL_META_FILE
-        if meta_file.exists():
-            meta = json.loads(meta_file.read_text(encoding="utf-8"))
-            meta["thresholds"] = thresholds
-            atomic_write_text(meta_file, json.dumps(meta, ensure_ascii=False, indent=2))
-    return thresholds
-
-
-def evaluate_on_test(run_dir: Path, data: PreparedData, config: TrainConfig, display: str) -> dict[str, Any]:
-    """Test metrics of best/ as a user will get them (through Predictor), predictions.csv, and the baseline."""
+def evaluate_on_test(run_dir: Path, data: PreparedData, config: TrainConfig, display: str,
+                     decided: ValidatedDecision) -> dict[str, Any]:
+    """Test metrics of what the run answers (best/ through Predictor: the model, or its validated ensemble with the
+    TF-IDF model), predictions.csv, and beside them the model alone, the TF-IDF model alone and the mix."""
     from .predict import Predictor
 
     predictor = Predictor(run_dir, batch_size=config.eval_batch_size)
     texts = data.test["text"].tolist()
-    if data.multi_label:
-        return _evaluate_multilabel(run_dir, data, config, predictor, texts)
-    gold = data.test["label"].to_numpy()
-    probs = predictor.predict_proba(texts)
-    predicted = probs.argmax(-1)
+    gold = targets_of(data, data.test)
+    model_probs = predictor.model_proba(texts)
+    tfidf_probs = decided.tfidf.predict_proba(texts) if decided.tfidf is not None else None
+    probs = blend(model_probs, tfidf_probs, predictor.ensemble_weight)
+    if predictor.ensemble_weight <= 0.0:
+        probs = tfidf_probs
     names = data.labels.names
-    metrics = classification_metrics(gold, predicted, names)
-    table = pd.DataFrame({
-        "text": texts, "gold": [names[i] for i in gold], "predicted": [names[i] for i in predicted],
-        "confidence": probs.max(-1).round(6), "correct": gold == predicted,
-    })
-    for i, name in enumerate(names):
-        table[f"p_{name}"] = probs[:, i].round(6)
-    atomic_write_text(run_dir / "predictions.csv", table.to_csv(index=False))
-    if config.baseline:
-        metrics["baseline"] = tfidf_baseline(data.train["text"], data.train["label"], texts, gold, names,
-                                             seed=config.seed)
+    multi = data.multi_label
+
+    def decide(p: np.ndarray, thresholds: list[float] | None) -> np.ndarray:
+        return (p >= np.asarray(thresholds, dtype=np.float32)).astype(int) if multi else p.argmax(-1)
+
+    def scored(p: np.ndarray, thresholds: list[float] | None) -> dict[str, Any]:
+        return multilabel_metrics(gold, decide(p, thresholds), names) if multi else \
+            classification_metrics(gold, decide(p, thresholds), names)
+
+    predicted = decide(probs, predictor.thresholds)
+    metrics = scored(probs, predictor.thresholds)
+    if multi:
+        metrics["thresholds"] = dict(zip(names, predictor.thresholds))
+    write_predictions_table(run_dir, texts, gold, predicted, probs, names, multi)
+    headline = ("accuracy", "macro_f1", "micro_f1") if multi else ("accuracy", "macro_f1")
+    metrics["decision"] = predictor.decision
+    metrics["model_only"] = {k: scored(model_probs, decided.model_thresholds)[k] for k in headline}
+    if tfidf_probs is not None:
+        metrics["baseline"] = {**scored(tfidf_probs, decided.tfidf_thresholds), **tfidf_summary(decided.tfidf)}
+        choice = decided.choice
+        metrics["ensemble"] = {
+            "weight": choice.weight, "decision": choice.decision, "metric": choice.metric,
+            "validation_scores": choice.scores, "mix_weight": decided.mix_weight,
+            "mix_test": ({k: scored(blend(model_probs, tfidf_probs, decided.mix_weight), decided.mix_thresholds)[k]
+                          for k in headline} if decided.mix_weight is not None else None),
+        }
     return metrics
 
 
-def _evaluate_multilabel(run_dir: Path, data: PreparedData, config: TrainConfig, predictor, texts: list[str]
-                         ) -> dict[str, Any]:
-    gold = data.label_matrix(data.test).astype(int)
-    probs = predictor.predict_proba(texts)
-    predicted = predictor.decide(probs).astype(int)
-    names = data.labels.names
-    metrics = multilabel_metrics(gold, predicted, names)
-    metrics["thresholds"] = dict(zip(names, predictor.thresholds))
+def write_predictions_table(run_dir: Path, texts: list[str], gold: np.ndarray, predicted: np.ndarray,
+                            probs: np.ndarray, names: list[str], multi: bool) -> None:
+    """RUN/predictions.csv: text, gold, predicted, confidence, correct, and one probability column per class."""
+    if multi:
+        def joined(row: np.ndarray) -> str:
+            return "|".join(names[j] for j in np.flatnonzero(row))
 
-    def joined(row: np.ndarray) -> str:
-        return "|".join(names[j] for j in np.flatnonzero(row))
-
-    table = pd.DataFrame({
-        "text": texts, "gold": [joined(r) for r in gold], "predicted": [joined(r) for r in predicted],
-        "confidence": probs.max(-1).round(6), "correct": (gold == predicted).all(1),
-    })
+        gold_col, predicted_col = [joined(r) for r in gold], [joined(r) for r in predicted]
+        correct = (gold == predicted).all(1)
+    else:
+        gold_col, predicted_col = [names[i] for i in gold], [names[i] for i in predicted]
+        correct = gold == predicted
+    table = pd.DataFrame({"text": texts, "gold": gold_col, "predicted": predicted_col,
+                          "confidence": probs.max(-1).round(6), "correct": correct})
     for i, name in enumerate(names):
         table[f"p_{name}"] = probs[:, i].round(6)
     atomic_write_text(run_dir / "predictions.csv", table.to_csv(index=False))
-    if config.baseline:
-        metrics["baseline"] = tfidf_multilabel_baseline(data.train["text"], data.label_matrix(data.train), texts, gold,
-                                                        names, seed=config.seed)
-    return metrics
+
+
+def log_decision(events: EventWriter, decided: ValidatedDecision, data: PreparedData) -> None:
+    names = data.labels.names
+    if decided.model_thresholds is not None:
+        events.log("Decision thresholds tuned on the validation split (best F1 per label): "
+                   + ", ".join(f"{n} {t:.2f}" for n, t in zip(names, decided.model_thresholds)) + ".")
+    choice = decided.choice
+    if choice is None:
+        return
+    scores = choice.scores
+    what = {"model": "the fine-tuned model alone",
+            "baseline": "the TF-IDF model alone (it beat the fine-tuned model on validation)",
+            "ensemble": f"the fine-tuned model mixed with the TF-IDF model (weight {choice.weight:.1f} : "
+                        f"{1 - choice.weight:.1f})"}[choice.decision]
+    events.log(f"Predictions use {what}: validation {choice.metric} model {scores['1.0']:.4f}, TF-IDF "
+               f"{scores['0.0']:.4f}, chosen {scores[f'{choice.weight:.1f}']:.4f}.")

@@ -32,21 +32,59 @@ def report_table(metrics: dict, lang: str) -> pd.DataFrame:
     return frame.round({columns[1]: 3, columns[2]: 3, columns[3]: 3})
 
 
+def md_escape(value) -> str:
+    """A user- or file-supplied string (model name, label) shown inside Markdown: no HTML, no Markdown markup."""
+    import html
+    import re
+
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~])", r"\\\1", html.escape(str(value), quote=True))
+
+
 def headline(metrics: dict, lang: str) -> str:
+    model = md_escape(metrics.get("model", "?"))
     if metrics.get("multi_label"):
-        text = tr(lang, "headline_ml", model=metrics.get("model", "?"), samples=metrics["samples"],
+        text = tr(lang, "headline_ml", model=model, samples=metrics["samples"],
                   micro_f1=metrics["micro_f1"], macro_f1=metrics["macro_f1"],
                   subset_accuracy=metrics["subset_accuracy"], hamming_loss=metrics["hamming_loss"])
         baseline = metrics.get("baseline")
         if baseline:
             text += tr(lang, "headline_ml_baseline", micro_f1=baseline["micro_f1"], macro_f1=baseline["macro_f1"])
-        return text
-    text = tr(lang, "headline", model=metrics.get("model", "?"), samples=metrics["samples"],
+        return text + decision_sentence(metrics, lang) + advice_block(metrics, lang)
+    text = tr(lang, "headline", model=model, samples=metrics["samples"],
               accuracy=metrics["accuracy"], macro_f1=metrics["macro_f1"], weighted_f1=metrics["weighted_f1"])
     baseline = metrics.get("baseline")
     if baseline:
         text += tr(lang, "headline_baseline", accuracy=baseline["accuracy"], macro_f1=baseline["macro_f1"])
-    return text
+    return text + decision_sentence(metrics, lang) + advice_block(metrics, lang)
+
+
+def decision_sentence(metrics: dict, lang: str) -> str:
+    """Which model answers (the fine-tuned one, TF-IDF, or their mix), when it is not the fine-tuned one alone."""
+    decision = metrics.get("decision")
+    metric = "micro_f1" if metrics.get("multi_label") else "macro_f1"
+    alone = (metrics.get("model_only") or {}).get(metric)
+    if decision not in ("ensemble", "baseline") or alone is None:
+        return ""
+    weight = float((metrics.get("ensemble") or {}).get("weight", 1.0))
+    return tr(lang, f"decision_{decision}", weight=weight, rest=1 - weight, model=alone, metric=tr(lang, metric))
+
+
+def advice_block(metrics: dict, lang: str) -> str:
+    """The run's advice (classifier/advice.py) in the page's language, as a Markdown list."""
+    items = []
+    for advice in metrics.get("advice") or []:
+        key = f"advice_{advice.get('key')}"
+        params = {k: md_escape(v) if isinstance(v, str) else v for k, v in (advice.get("params") or {}).items()}
+        if "metric" in params:
+            params["metric"] = tr(lang, advice["params"]["metric"]) if advice["params"]["metric"] in (
+                "macro_f1", "micro_f1") else params["metric"]
+        try:
+            items.append(tr(lang, key, **params))
+        except (KeyError, ValueError, IndexError):
+            items.append(md_escape(advice.get("text", "")))
+    if not items:
+        return ""
+    return f"\n\n**{tr(lang, 'advice_title')}**\n" + "".join(f"\n- {item}" for item in items)
 
 
 def confusion_figure(metrics: dict, mode: str, lang: str):
@@ -61,7 +99,7 @@ def confusion_figure(metrics: dict, mode: str, lang: str):
 
 def baseline_figure(metrics: dict, lang: str):
     return charts.model_vs_baseline(metrics, tr(lang, "vs_title"), tr(lang, "vs_model"), tr(lang, "vs_baseline"),
-                                    tr(lang, "accuracy"), tr(lang, "macro_f1"))
+                                    tr(lang, "accuracy"), tr(lang, "macro_f1"), tr(lang, "vs_answered"))
 
 
 def read_errors(run_dir: Path) -> pd.DataFrame:

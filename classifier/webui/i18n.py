@@ -178,6 +178,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "curve_score": ("Score", "得分"),
     "accuracy": ("accuracy", "准确率"),
     "macro_f1": ("macro-F1", "宏平均 F1"),
+    "micro_f1": ("micro-F1", "微平均 F1"),
     "loss": ("loss", "损失"),
     "waiting_first_step": ("The curve appears after the first steps.", "前几步完成后显示曲线。"),
     "waiting_first_eval": ("Appears after the first evaluation.", "首次评估后显示。"),
@@ -238,6 +239,57 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "headline_ml_baseline": (" The TF-IDF baseline gets micro-F1 {micro_f1:.3f}, macro-F1 {macro_f1:.3f}.",
                              " TF-IDF 基线：微平均 F1 {micro_f1:.3f}，宏平均 F1 {macro_f1:.3f}。"),
+    "decision_ensemble": (
+        " Predictions mix the fine-tuned model with the TF-IDF model (weight {weight:.1f} : {rest:.1f}), which did "
+        "best on the validation split; the model alone scores {model:.3f} {metric} here.",
+        " 预测使用微调模型与 TF-IDF 模型的加权组合（权重 {weight:.1f} : {rest:.1f}），它在验证集上最好；"
+        "单独的微调模型在这里的 {metric} 为 {model:.3f}。",
+    ),
+    "decision_baseline": (
+        " Predictions use the TF-IDF model, which beat the fine-tuned model on the validation split; the model "
+        "alone scores {model:.3f} {metric} here.",
+        " 预测使用 TF-IDF 模型，它在验证集上胜过了微调模型；单独的微调模型在这里的 {metric} 为 {model:.3f}。",
+    ),
+    "advice_title": ("What to do next", "下一步建议"),
+    "advice_baseline_wins": (
+        "The TF-IDF model beat the fine-tuned model on validation ({model:.3f} vs {baseline:.3f} {metric}). To make "
+        "fine-tuning pay: train more epochs (for example {epochs_hint}), pick a larger pretrained model from the hub "
+        "(for example {bigger}), or label more texts.",
+        "在验证集上 TF-IDF 模型胜过了微调模型（{metric} {model:.3f} 对 {baseline:.3f}）。要让微调更有价值："
+        "训练更多轮（例如 {epochs_hint} 轮）、从 Hub 选择更大的预训练模型（例如 {bigger}），或标注更多文本。",
+    ),
+    "advice_ensemble_used": (
+        "Predictions mix the fine-tuned model with TF-IDF (weight {weight:.1f} : {rest:.1f}): on the test split the "
+        "mix scores {answered:.3f} {metric}, the model alone {model:.3f}, TF-IDF alone {baseline:.3f}.",
+        "预测混合了微调模型与 TF-IDF（权重 {weight:.1f} : {rest:.1f}）：测试集上组合的 {metric} 为 {answered:.3f}，"
+        "单独的模型 {model:.3f}，单独的 TF-IDF {baseline:.3f}。",
+    ),
+    "advice_still_improving": (
+        "Validation {metric} was still improving at the last evaluation (step {best_step} of {steps}): the model is "
+        "likely undertrained. Train more epochs (for example {epochs_hint}).",
+        "验证集 {metric} 在最后一次评估时仍在提升（第 {best_step} 步，共 {steps} 步）：模型可能训练不足。"
+        "请训练更多轮（例如 {epochs_hint} 轮）。",
+    ),
+    "advice_stopped_early": (
+        "Training stopped early: validation stopped improving after step {best_step}, so more epochs will not help; "
+        "more labelled data or a larger model will.",
+        "训练提前停止：验证集在第 {best_step} 步之后不再提升，更多轮次帮助不大；更多标注数据或更大的模型会有帮助。",
+    ),
+    "advice_weak_class": (
+        "Class “{label}” is recognised poorly (F1 {f1:.2f} on {support} test texts, {share:.0%} of the data). Weigh "
+        "rare classes more (class weights: balanced) or label more of its texts.",
+        "类别“{label}”识别较差（{support} 条测试文本上 F1 为 {f1:.2f}，占数据的 {share:.0%}）。"
+        "请加大稀有类别的权重（类别权重：balanced）或为它标注更多文本。",
+    ),
+    "advice_small_data": (
+        "Only {train} training texts: fine-tuning gains most from more labelled data (a few hundred per class).",
+        "只有 {train} 条训练文本：微调最需要更多标注数据（每个类别几百条）。",
+    ),
+    "advice_model_beats_baseline": (
+        "The fine-tuned model beats the TF-IDF model on the test split ({model:.3f} vs {baseline:.3f} {metric}).",
+        "微调模型在测试集上胜过 TF-IDF 模型（{metric} {model:.3f} 对 {baseline:.3f}）。",
+    ),
+    "vs_answered": ("what predictions use", "预测实际使用"),
     "micro_avg": ("micro average", "微平均"),
     "cm_predicted": ("Predicted", "预测"),
     "cm_true": ("True", "真实"),

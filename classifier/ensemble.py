@@ -1,0 +1,162 @@
+"""The validated ensemble: the fine-tuned model's probabilities mixed with the TF-IDF model's.
+
+    p = w * p_model + (1 - w) * p_tfidf,   w in {0, 0.1, ..., 1}
+
+`w` is chosen on the validation split (which the TF-IDF model never saw, and which chose the model's best
+checkpoint): the weight with the best validation macro-F1 (single-label) or micro-F1 at thresholds tuned for that
+mix (multi-label); among weights within `TIE` of the best, the one with the lowest validation log-loss, then the
+larger `w`. So `w = 1` is the fine-tuned model alone, `w = 0` the TF-IDF model alone, anything between the mix:
+what Predict, `predict` and the API answer is whichever of the three did best on validation.
+
+Why: on small or keyword-driven data (spam, short titles) word and character n-grams catch what a small
+transformer fine-tuned for a few hundred steps misses, and the two make different mistakes (docs/results.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+WEIGHTS = tuple(round(w, 1) for w in np.arange(0.0, 1.01, 0.1))
+TIE = 0.002  # validation score differences below this are noise on a few hundred texts
+
+
+@dataclass
+class EnsembleChoice:
+    weight: float  # of the fine-tuned model; 1.0 = the model alone, 0.0 = the TF-IDF model alone
+    decision: str  # "model" | "baseline" | "ensemble"
+    metric: str
+    scores: dict[str, float] = field(default_factory=dict)  # validation score per weight
+    thresholds: list[float] | None = None  # multi-label: tuned for the chosen mix
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"weight": self.weight, "decision": self.decision, "metric": self.metric,
+                "validation_scores": self.scores}
+
+
+def blend(model_probs: np.ndarray, tfidf_probs: np.ndarray | None, weight: float) -> np.ndarray:
+    if tfidf_probs is None or weight >= 1.0:
+        return model_probs
+    return weight * model_probs + (1.0 - weight) * tfidf_probs
+
+
+def decision_of(weight: float) -> str:
+    return "model" if weight >= 1.0 else "baseline" if weight <= 0.0 else "ensemble"
+
+
+def _log_loss(gold: np.ndarray, probs: np.ndarray, multi_label: bool) -> float:
+    probs = np.clip(probs, 1e-7, 1 - 1e-7)
+    if multi_label:
+        return float(-np.mean(gold * np.log(probs) + (1 - gold) * np.log(1 - probs)))
+    return float(-np.mean(np.log(probs[np.arange(len(gold)), gold])))
+
+
+def choose_weight(gold: np.ndarray, model_probs: np.ndarray, tfidf_probs: np.ndarray, multi_label: bool
+                  ) -> EnsembleChoice:
+    """`gold`: class ids (single-label) or a 0/1 matrix (multi-label), for the validation texts."""
+    from sklearn.metrics import f1_score
+
+    from .metrics import tune_thresholds
+
+    gold = np.asarray(gold)
+    results = []
+    for w in WEIGHTS:
+        probs = blend(model_probs, tfidf_probs, w)
+        thresholds = None
+        if multi_label:
+            thresholds = tune_thresholds(gold, probs)
+            predicted = (probs >= np.asarray(thresholds)).astype(int)
+            score = float(f1_score(gold.astype(int), predicted, average="micro", zero_division=0))
+        else:
+            score = float(f1_score(gold, probs.argmax(-1), average="macro", zero_division=0))
+        results.append((w, score, _log_loss(gold, probs, multi_label), thresholds))
+    best = max(score for _, score, _, _ in results)
+    near = [r for r in results if r[1] >= best - TIE]
+    w, _, _, thresholds = min(near, key=lambda r: (round(r[2], 4), -r[0]))
+    return EnsembleChoice(weight=float(w), decision=decision_of(w), metric="micro_f1" if multi_label else "macro_f1",
+                          scores={f"{r[0]:.1f}": round(r[1], 4) for r in results}, thresholds=thresholds)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# after training: choose on validation, write the choice into best/
+# ----------------------------------------------------------------------------------------------------------------
+@dataclass
+class ValidatedDecision:
+    """What the run answers with, chosen on the validation split (see the module docstring)."""
+
+    choice: EnsembleChoice | None  # None: no TF-IDF model (baseline switched off)
+    tfidf: Any  # classifier.tfidf.TfidfModel fitted on the training split, or None
+    model_thresholds: list[float] | None  # multi-label: tuned for the model alone
+    tfidf_thresholds: list[float] | None  # multi-label: tuned for the TF-IDF model alone
+    mix_weight: float | None  # the best weight strictly between 0 and 1 on validation (reported as "ensemble")
+    mix_thresholds: list[float] | None
+
+
+def targets_of(data, frame) -> np.ndarray:
+    return data.label_matrix(frame).astype(int) if data.multi_label else frame["label"].to_numpy().astype(int)
+
+
+def choose_on_validation(run_dir, data, config, model_meta_file: str = "classifier.json") -> ValidatedDecision:
+    """Fit the TF-IDF model on the training split, tune thresholds (multi-label) and the ensemble weight on the
+    validation split, and write them into best/ (thresholds also into last/ for the model alone)."""
+    import json
+    from pathlib import Path
+
+    from .metrics import tune_thresholds
+    from .predict import Predictor
+    from .runs import atomic_write_text
+    from .tfidf import JSON_FILE, WEIGHTS_FILE, TfidfModel
+
+    run_dir = Path(run_dir)
+    multi = data.multi_label
+    texts = data.validation["text"].tolist()
+    gold = targets_of(data, data.validation)
+    model_probs = Predictor(run_dir, batch_size=config.eval_batch_size, ensemble=False).model_proba(texts)
+
+    def thresholds_for(probs: np.ndarray) -> list[float] | None:
+        if not multi:
+            return None
+        if config.threshold is not None:
+            return [float(config.threshold)] * probs.shape[1]
+        return tune_thresholds(gold, probs)
+
+    model_thresholds = thresholds_for(model_probs)
+    tfidf = choice = None
+    tfidf_thresholds = mix_thresholds = None
+    mix_weight = None
+    if config.baseline:
+        tfidf = TfidfModel(data.labels.names, multi).fit(data.train["text"].tolist(), targets_of(data, data.train),
+                                                         seed=config.seed)
+        tfidf_probs = tfidf.predict_proba(texts)
+        tfidf_thresholds = thresholds_for(tfidf_probs)
+        choice = choose_weight(gold, model_probs, tfidf_probs, multi)
+        if not getattr(config, "ensemble", True):  # the user wants the fine-tuned model alone
+            choice = EnsembleChoice(weight=1.0, decision="model", metric=choice.metric, scores=choice.scores)
+        if config.threshold is not None and multi:
+            choice.thresholds = [float(config.threshold)] * len(data.labels)
+        interior = {float(k): v for k, v in choice.scores.items() if 0.0 < float(k) < 1.0}
+        if interior:
+            top = max(interior.values())
+            mix_weight = max(w for w, v in interior.items() if v >= top - TIE)
+            mix_thresholds = thresholds_for(blend(model_probs, tfidf_probs, mix_weight))
+    for name in ("best", "last"):
+        folder = run_dir / name
+        meta_file = folder / model_meta_file
+        if not meta_file.exists():
+            continue
+        meta = json.loads(meta_file.read_text(encoding="utf-8"))
+        if multi:
+            meta["thresholds"] = model_thresholds
+        if name == "best" and choice is not None:
+            answered = choice.thresholds if multi and choice.weight < 1.0 else model_thresholds
+            if choice.weight < 1.0:
+                tfidf.save(folder)
+            else:
+                for stale in (JSON_FILE, WEIGHTS_FILE):
+                    (folder / stale).unlink(missing_ok=True)
+            meta["thresholds"] = answered
+            meta["ensemble"] = {**choice.to_dict(), "model_thresholds": model_thresholds}
+        atomic_write_text(meta_file, json.dumps(meta, ensure_ascii=False, indent=2))
+    return ValidatedDecision(choice, tfidf, model_thresholds, tfidf_thresholds, mix_weight, mix_thresholds)

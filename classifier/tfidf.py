@@ -1,0 +1,178 @@
+"""The TF-IDF + logistic-regression model: the baseline every run reports, and the partner of the ensemble.
+
+Features: TF-IDF of word 1-2-grams and of character 1-3-grams (within word boundaries), so it works for Chinese
+(no spaces between words) as well as for English. Classifier: multinomial logistic regression for single-label
+data; one logistic regression per label for multi-label data.
+
+Stored without pickle, so that a shared run folder cannot run code when it is loaded: `tfidf.json` holds the
+settings, the labels and the two vocabularies (n-grams in column order); `tfidf.safetensors` holds the IDF weights
+and the regression's coefficients and intercepts as plain arrays. `TfidfModel.load` rebuilds scikit-learn's
+vectorizers from the vocabularies and IDF weights and computes the probabilities itself.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+JSON_FILE = "tfidf.json"
+WEIGHTS_FILE = "tfidf.safetensors"
+FORMAT_VERSION = 1
+
+# The two vectorizers' settings; the vocabulary caps bound the stored model (at most ~25 MB of vocabulary and
+# float32 weights for 10 classes).
+VECTORIZERS = (
+    {"analyzer": "word", "ngram_range": (1, 2), "min_df": 1, "max_features": 200_000},
+    {"analyzer": "char_wb", "ngram_range": (1, 3), "min_df": 2, "max_features": 300_000},
+)
+C = 10.0
+
+
+def _vectorizer(settings: dict, vocabulary: dict[str, int] | None = None):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    return TfidfVectorizer(analyzer=settings["analyzer"], ngram_range=tuple(settings["ngram_range"]),
+                           min_df=settings["min_df"] if vocabulary is None else 1,
+                           max_features=settings["max_features"] if vocabulary is None else None,
+                           sublinear_tf=True, vocabulary=vocabulary, dtype=np.float32)
+
+
+class TfidfModel:
+    """fit / predict_proba / save / load; probabilities are a softmax over classes, or a sigmoid per label."""
+
+    def __init__(self, labels: list[str], multi_label: bool = False) -> None:
+        self.labels = list(labels)
+        self.multi_label = multi_label
+        self.vectorizers: list = []
+        self.coef = np.zeros((0, 0), dtype=np.float32)  # classes (or labels) x features
+        self.intercept = np.zeros(0, dtype=np.float32)
+        self.train_seconds = 0.0
+
+    # --- training
+    def fit(self, texts: list[str], targets: np.ndarray, seed: int = 42) -> TfidfModel:
+        """`targets`: class ids (single-label) or a texts x labels 0/1 matrix (multi-label)."""
+        from scipy.sparse import hstack
+        from sklearn.linear_model import LogisticRegression
+
+        start = time.perf_counter()
+        texts = [str(t) for t in texts]
+        self.vectorizers = []
+        blocks = []
+        for settings in VECTORIZERS:
+            vectorizer = _vectorizer(settings)
+            try:
+                blocks.append(vectorizer.fit_transform(texts))
+            except ValueError:  # e.g. no character n-gram occurs twice: this block is left out
+                continue
+            self.vectorizers.append((settings, vectorizer))
+        features = hstack(blocks).tocsr()
+        n_features, n_out = features.shape[1], len(self.labels)
+        self.coef = np.zeros((n_out, n_features), dtype=np.float32)
+        self.intercept = np.zeros(n_out, dtype=np.float32)
+        targets = np.asarray(targets)
+        if self.multi_label:
+            for j in range(n_out):
+                column = targets[:, j].astype(int)
+                if column.min() == column.max():  # no positive (or no negative) example: a constant answer
+                    self.intercept[j] = 30.0 if column[0] else -30.0
+                    continue
+                model = LogisticRegression(max_iter=2000, C=C, random_state=seed).fit(features, column)
+                self.coef[j], self.intercept[j] = model.coef_[0], model.intercept_[0]
+        else:
+            present = np.unique(targets)
+            if len(present) < 2:
+                self.intercept[:] = -30.0
+                self.intercept[int(present[0])] = 30.0
+            else:
+                model = LogisticRegression(max_iter=2000, C=C, random_state=seed).fit(features, targets)
+                rows = model.coef_, model.intercept_
+                if len(present) == 2:  # binary: one row for the second class; softmax of (-z/2, z/2) = sigmoid(z)
+                    rows = np.vstack([-model.coef_[0] / 2, model.coef_[0] / 2]), \
+                        np.array([-model.intercept_[0] / 2, model.intercept_[0] / 2])
+                # classes absent from the training split keep a very low score
+                self.intercept[:] = -30.0
+                for k, cls in enumerate(model.classes_):
+                    self.coef[int(cls)], self.intercept[int(cls)] = rows[0][k], rows[1][k]
+        self.train_seconds = time.perf_counter() - start
+        return self
+
+    # --- prediction
+    def features(self, texts: list[str]):
+        from scipy.sparse import hstack
+
+        texts = [str(t) if t is not None else "" for t in texts]
+        return hstack([v.transform(texts) for _, v in self.vectorizers]).tocsr()
+
+    def decision_function(self, texts: list[str]) -> np.ndarray:
+        if not len(texts):
+            return np.zeros((0, len(self.labels)), dtype=np.float32)
+        return np.asarray(self.features(texts) @ self.coef.T, dtype=np.float32) + self.intercept
+
+    def predict_proba(self, texts: list[str]) -> np.ndarray:
+        from .metrics import sigmoid, softmax
+
+        scores = self.decision_function(texts)
+        return sigmoid(scores) if self.multi_label else softmax(scores)
+
+    # --- storage (no pickle)
+    def save(self, folder: str | Path) -> None:
+        from safetensors.numpy import save_file
+
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        arrays = {"coef": self.coef.astype(np.float32), "intercept": self.intercept.astype(np.float32)}
+        blocks = []
+        for i, (settings, vectorizer) in enumerate(self.vectorizers):
+            vocabulary = vectorizer.vocabulary_
+            terms = [""] * len(vocabulary)
+            for term, column in vocabulary.items():
+                terms[column] = term
+            arrays[f"idf_{i}"] = vectorizer.idf_.astype(np.float32)
+            blocks.append({**settings, "ngram_range": list(settings["ngram_range"]), "terms": terms})
+        save_file(arrays, str(folder / WEIGHTS_FILE))
+        meta = {"format": FORMAT_VERSION, "labels": self.labels, "multi_label": self.multi_label,
+                "method": describe(self.multi_label), "vectorizers": blocks}
+        (folder / JSON_FILE).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+
+    @classmethod
+    def exists(cls, folder: str | Path) -> bool:
+        return (Path(folder) / JSON_FILE).is_file() and (Path(folder) / WEIGHTS_FILE).is_file()
+
+    @classmethod
+    def load(cls, folder: str | Path) -> TfidfModel:
+        from safetensors.numpy import load_file
+
+        folder = Path(folder)
+        meta = json.loads((folder / JSON_FILE).read_text(encoding="utf-8"))
+        if meta.get("format") != FORMAT_VERSION:
+            raise ValueError(f"{folder / JSON_FILE}: unknown TF-IDF model format {meta.get('format')!r}")
+        arrays = load_file(str(folder / WEIGHTS_FILE))
+        model = cls([str(x) for x in meta["labels"]], bool(meta["multi_label"]))
+        for i, block in enumerate(meta["vectorizers"]):
+            settings = {k: block[k] for k in ("analyzer", "ngram_range", "min_df", "max_features")}
+            if settings["analyzer"] not in ("word", "char_wb"):
+                raise ValueError(f"{folder / JSON_FILE}: unknown analyzer {settings['analyzer']!r}")
+            idf = arrays.get(f"idf_{i}")
+            if idf is None or idf.shape != (len(block["terms"]),):
+                raise ValueError(f"{folder}: the TF-IDF weights do not match its vocabulary")
+            vectorizer = _vectorizer(settings, {str(t): j for j, t in enumerate(block["terms"])})
+            vectorizer.idf_ = idf.astype(np.float64)
+            model.vectorizers.append((settings, vectorizer))
+        model.coef, model.intercept = arrays["coef"], arrays["intercept"]
+        width = sum(len(b["terms"]) for b in meta["vectorizers"])
+        if model.coef.shape != (len(model.labels), width) or model.intercept.shape != (len(model.labels),):
+            raise ValueError(f"{folder}: the TF-IDF weights do not match its vocabulary and labels")
+        return model
+
+
+def describe(multi_label: bool) -> str:
+    return ("TF-IDF (word 1-2 + char 1-3 grams) + one logistic regression per label" if multi_label
+            else "TF-IDF (word 1-2 + char 1-3 grams) + logistic regression")
+
+
+def summary(model: TfidfModel) -> dict[str, Any]:
+    return {"method": describe(model.multi_label), "train_seconds": round(model.train_seconds, 2)}
