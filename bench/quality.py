@@ -98,6 +98,11 @@ def run_ours(train: Path, test: Path, work: Path, extra: list[str]) -> dict[str,
     if proc.returncode != 0:
         return {"error": (proc.stderr or proc.stdout)[-2000:]}
     scores = json.loads(out.read_text(encoding="utf-8"))
+    alone_file = work / "evaluate-model-only.json"
+    proc = subprocess.run([sys.executable, "-m", "classifier", "evaluate", "--run", str(run), "--data", str(test),
+                           "--model-only", "--output", str(alone_file)], cwd=ROOT, env=env, capture_output=True,
+                          text=True)
+    alone = json.loads(alone_file.read_text(encoding="utf-8")) if proc.returncode == 0 else {}
     metrics = json.loads((run / "metrics.json").read_text(encoding="utf-8"))
     config = json.loads((run / "config.json").read_text(encoding="utf-8"))
     result = {
@@ -109,6 +114,8 @@ def run_ours(train: Path, test: Path, work: Path, extra: list[str]) -> dict[str,
         "best_step": metrics.get("best_step"), "decision": scores.get("decision") or metrics.get("decision"),
         "run_test_accuracy": metrics.get("accuracy"), "run_test_macro_f1": metrics.get("macro_f1"),
         "extra_args": extra,
+        "model_only": {k: alone.get(k) for k in ("accuracy", "macro_f1", "micro_f1")} if alone else None,
+        "ensemble": metrics.get("ensemble"),
     }
     return result
 
@@ -167,6 +174,7 @@ def run_plain(train: Path, test: Path, multi_label: bool, model: str, epochs: fl
     from classifier.backbones import resolve_model
 
     set_seed(seed)
+    train, test = Path(train), Path(test)
     texts, labels = read_split(train, multi_label)
     test_texts, test_labels = read_split(test, multi_label)
     names = sorted({n for row in labels for n in row}) if multi_label else sorted(set(labels))
@@ -304,26 +312,34 @@ def table(records: list[dict]) -> str:
     """Markdown: one row per data set, headline metric (micro-F1 for multi-label, else macro-F1) per method."""
     by = {(r["dataset"], r["method"]): r for r in records}
     names = list(dict.fromkeys(r["dataset"] for r in records))
-    lines = ["| data | metric | TF-IDF + LR | plain fine-tune | ours (defaults) | ours − TF-IDF "
-             "| ours time / plain time |",
-             "|---|---|---|---|---|---|---|"]
+    lines = ["| data | metric | TF-IDF + LR | plain fine-tune | ours: model alone | ours: what it answers "
+             "(decision, weight) | ours − TF-IDF | ours − plain | ours time / plain time |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for name in names:
         multi = any(r.get("multi_label") for r in records if r["dataset"] == name)
         key = "micro_f1" if multi else "macro_f1"
 
-        def cell(method: str, name: str = name, key: str = key, multi: bool = multi) -> str:
+        def value(method: str, name: str = name, key: str = key) -> float | None:
             r = by.get((name, method))
-            if not r or r.get("error"):
-                return "—" if not r else "error"
-            acc = r.get("accuracy")
-            return f"{r[key]:.4f}" + (f" (acc {acc:.3f})" if acc is not None and not multi else "")
+            return None if not r or r.get("error") else r.get(key)
 
-        ours, tfidf, plain = by.get((name, "ours")), by.get((name, "tfidf")), by.get((name, "plain"))
-        gap = (f"{(ours[key] - tfidf[key]) * 100:+.1f} pts" if ours and tfidf and not ours.get("error")
-               and not tfidf.get("error") else "—")
-        ratio = (f"{ours['seconds'] / plain['seconds']:.2f}" if ours and plain and not ours.get("error")
-                 and not plain.get("error") else "—")
-        lines.append(f"| {name} | {key} | {cell('tfidf')} | {cell('plain')} | {cell('ours')} | {gap} | {ratio} |")
+        def fmt(v: float | None) -> str:
+            return "—" if v is None else f"{v:.4f}"
+
+        ours, tfidf, plain = by.get((name, "ours")) or {}, value("tfidf"), value("plain")
+        answered = value("ours")
+        alone = (ours.get("model_only") or {}).get(key) if not ours.get("error") else None
+        weight = (ours.get("ensemble") or {}).get("weight")
+        decision = f" ({ours.get('decision')}, {weight:.1f})" if ours.get("decision") and weight is not None else ""
+
+        def gap(other: float | None, answered: float | None = answered) -> str:
+            return "—" if answered is None or other is None else f"{(answered - other) * 100:+.1f} pts"
+
+        plain_rec = by.get((name, "plain")) or {}
+        ratio = (f"{ours['seconds'] / plain_rec['seconds']:.2f}" if ours.get("seconds") and plain_rec.get("seconds")
+                 and not ours.get("error") and not plain_rec.get("error") else "—")
+        lines.append(f"| {name} | {key} | {fmt(tfidf)} | {fmt(plain)} | {fmt(alone)} | {fmt(answered)}{decision} "
+                     f"| {gap(tfidf)} | {gap(plain)} | {ratio} |")
     return "\n".join(lines)
 
 

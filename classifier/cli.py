@@ -106,6 +106,9 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--data", required=True)
     _add_data_args(evaluate)
     evaluate.add_argument("--output", help="also write the JSON to this file")
+    evaluate.add_argument("--model-only", action="store_true",
+                          help="score the fine-tuned model alone, without the TF-IDF mix its validation may have "
+                          "chosen")
 
     predict = sub.add_parser("predict", help="label texts with a trained run")
     predict.add_argument("--run", required=True, help="run folder or run name")
@@ -169,7 +172,7 @@ def cmd_resume(args: argparse.Namespace) -> int:
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from .evaluation import evaluate_file
 
-    result = evaluate_file(args.run, args.data, args.text_column, args.label_column)
+    result = evaluate_file(args.run, args.data, args.text_column, args.label_column, ensemble=not args.model_only)
     text = json.dumps(result, ensure_ascii=False, indent=2)
     if args.output:
         from .runs import atomic_write_text

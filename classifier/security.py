@@ -1,12 +1,20 @@
 """What an operator can lock down with environment variables, and the safe defaults when they are not set.
 
-    CLASSIFIER_MAX_UPLOAD_MB       largest file the web app accepts (default 100)
+    CLASSIFIER_MAX_UPLOAD_MB       largest file the web app accepts (default 100); an .xlsx may also expand to at
+                                   most this much sheet XML and hold at most 5,000 rows per MB (default 500,000)
+    CLASSIFIER_MAX_TEXT_CHARS      longest text the web app classifies (default 100,000 characters); also what a
+                                   run trained with truncation="chunk" reads of a text
+    CLASSIFIER_MAX_REQUEST_CHARS   most characters of all texts of one batch-prediction file (default 1,000,000)
+    CLASSIFIER_MAX_PREDICT_TEXTS   most texts of one batch-prediction file (default 100,000)
+    CLASSIFIER_LOAD_TIMEOUT        seconds the web app may spend reading and summarising a data file (default 120)
     CLASSIFIER_AUTH                "user:password" (several: comma-separated) - HTTP login for the whole web app
     CLASSIFIER_DEMO                1 - read-only web app: predict (and look at results) only; no training, no deleting
     CLASSIFIER_TRUST_REMOTE_CODE   1 - allow models whose hub repository ships Python code (off: such code never runs)
 
 Weights are read from safetensors files only (no pickle, which can run code while it loads); see
-`pretrained_kwargs`. No gradio here: the engine uses these too.
+`pretrained_kwargs`. Every bound on what one request may cost lives here (docs/security.md lists them), and so do
+the helpers that keep hostile content harmless: `clip_text` (what a tokenizer is given), `inside` (no link out of a
+run folder), `spreadsheet_safe` (no formulas in a CSV). No gradio here: the engine uses these too.
 """
 
 from __future__ import annotations
@@ -14,8 +22,22 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .errors import DataError, RunError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 DEFAULT_MAX_UPLOAD_MB = 100
+DEFAULT_MAX_TEXT_CHARS = 100_000
+DEFAULT_MAX_REQUEST_CHARS = 1_000_000
+DEFAULT_MAX_PREDICT_TEXTS = 100_000
+DEFAULT_LOAD_TIMEOUT = 120.0
+MAX_COLUMNS = 1_000  # columns of a data file: the column detection looks at each one
+SNIFF_SAMPLE_CHARS = 64 * 1024  # csv.Sniffer is quadratic in its sample: a one-line file of quoted fields
+SHEET_ROWS_PER_MB = 5_000  # rows an .xlsx may hold per MB of CLASSIFIER_MAX_UPLOAD_MB
+CHARS_PER_TOKEN = 20  # a generous ceiling: English runs ~4 characters a token, Chinese ~1
 UPLOAD_EXTENSIONS = (".csv", ".tsv", ".txt", ".json", ".jsonl", ".xlsx")
 _TRUE = ("1", "true", "yes", "on")
 
@@ -42,17 +64,47 @@ def demo_mode() -> bool:
     return _flag("CLASSIFIER_DEMO")
 
 
-def max_upload_mb() -> float:
-    raw = os.environ.get("CLASSIFIER_MAX_UPLOAD_MB", "").strip()
+def _positive(name: str, default: float) -> float:
+    """A positive number from the environment; the default when unset, malformed or not above 0."""
+    raw = os.environ.get(name, "").strip()
     try:
-        value = float(raw) if raw else DEFAULT_MAX_UPLOAD_MB
+        value = float(raw) if raw else default
     except ValueError:
-        value = DEFAULT_MAX_UPLOAD_MB
-    return value if value > 0 else DEFAULT_MAX_UPLOAD_MB
+        value = default
+    return value if value > 0 and value != float("inf") else default
+
+
+def max_upload_mb() -> float:
+    return _positive("CLASSIFIER_MAX_UPLOAD_MB", DEFAULT_MAX_UPLOAD_MB)
 
 
 def max_upload_bytes() -> int:
     return int(max_upload_mb() * 1024 * 1024)
+
+
+def max_sheet_xml_bytes() -> int:
+    """Uncompressed sheet XML an .xlsx may expand to: as much as the largest file the app accepts."""
+    return max_upload_bytes()
+
+
+def max_sheet_rows() -> int:
+    return max(1, int(max_upload_mb() * SHEET_ROWS_PER_MB))
+
+
+def max_text_chars() -> int:
+    return int(_positive("CLASSIFIER_MAX_TEXT_CHARS", DEFAULT_MAX_TEXT_CHARS))
+
+
+def max_request_chars() -> int:
+    return int(_positive("CLASSIFIER_MAX_REQUEST_CHARS", DEFAULT_MAX_REQUEST_CHARS))
+
+
+def max_predict_texts() -> int:
+    return int(_positive("CLASSIFIER_MAX_PREDICT_TEXTS", DEFAULT_MAX_PREDICT_TEXTS))
+
+
+def load_timeout() -> float:
+    return _positive("CLASSIFIER_LOAD_TIMEOUT", DEFAULT_LOAD_TIMEOUT)
 
 
 def auth_pairs() -> list[tuple[str, str]] | None:
@@ -77,3 +129,89 @@ def safe_filename(name: str, default: str = "file") -> str:
     stem = re.sub(r"-{2,}", "-", re.sub(r"[^A-Za-z0-9_.-]+", "-", stem)).strip("-.")[:60] or default
     suffix = re.sub(r"[^A-Za-z0-9.]+", "", suffix)[:10].lower()
     return stem + suffix
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Bounded cost per request
+# ---------------------------------------------------------------------------------------------------------------
+def check_text(text: str) -> None:
+    """A text the web app is asked to classify: refused (DataError) above CLASSIFIER_MAX_TEXT_CHARS."""
+    limit = max_text_chars()
+    if len(text) > limit:
+        raise DataError(f"The text has {len(text):,} characters; this app classifies texts of up to {limit:,} "
+                        "characters (CLASSIFIER_MAX_TEXT_CHARS). Send the part that matters, e.g. its beginning.")
+
+
+def check_texts(texts: list[str], source: str) -> None:
+    """The texts of a batch-prediction file: at most CLASSIFIER_MAX_PREDICT_TEXTS texts, each at most
+    CLASSIFIER_MAX_TEXT_CHARS and all together at most CLASSIFIER_MAX_REQUEST_CHARS characters."""
+    if len(texts) > max_predict_texts():
+        raise DataError(f"{source} has {len(texts):,} texts; this app labels up to {max_predict_texts():,} per file "
+                        "(CLASSIFIER_MAX_PREDICT_TEXTS). Split the file and upload the parts.")
+    longest = max(range(len(texts)), key=lambda i: len(texts[i]), default=None)
+    if longest is not None and len(texts[longest]) > max_text_chars():
+        raise DataError(f"{source}: text {longest + 1} has {len(texts[longest]):,} characters; this app classifies "
+                        f"texts of up to {max_text_chars():,} (CLASSIFIER_MAX_TEXT_CHARS). Shorten it or leave it "
+                        "out.")
+    total = sum(map(len, texts))
+    if total > max_request_chars():
+        raise DataError(f"{source} holds {total:,} characters of text; this app labels up to "
+                        f"{max_request_chars():,} per file (CLASSIFIER_MAX_REQUEST_CHARS). Split the file and upload "
+                        "the parts.")
+
+
+def clip_text(text: str, max_length: int, truncation: str = "head") -> str:
+    """The part of a text that a model reading `max_length` tokens can use, cut before tokenizing so that a huge
+    text costs no more than a long one. `head`: the first max_length x CHARS_PER_TOKEN characters; `head+tail`:
+    that many from the start and from the end (the tokens kept come from both ends); `chunk` (every window is read):
+    the first CLASSIFIER_MAX_TEXT_CHARS characters."""
+    if truncation == "chunk":
+        return text[:max_text_chars()]
+    budget = max(int(max_length), 1) * CHARS_PER_TOKEN
+    if truncation == "head+tail":
+        return text if len(text) <= 2 * budget else text[:budget] + " " + text[-budget:]
+    return text[:budget]
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Links, and CSV files for spreadsheets
+# ---------------------------------------------------------------------------------------------------------------
+def inside(path: Path, root: Path) -> bool:
+    """Whether `path`, links resolved, is `root` or lies under it."""
+    resolved, base = Path(path).resolve(), Path(root).resolve()
+    return resolved == base or base in resolved.parents
+
+
+def run_file(run_dir: Path, name: str) -> Path:
+    """RUN/name for reading; RunError when it is a link that leads outside the run (README: nothing outside the
+    runs folder is read)."""
+    path = Path(run_dir) / name
+    if path.is_symlink() and not inside(path, run_dir):
+        raise RunError(f"{Path(run_dir).name}/{name} is a link to a file outside the run; it is not read. Remove "
+                       "the link (a trainer never writes one).")
+    return path
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def spreadsheet_cell(value):
+    """A CSV cell a spreadsheet will not run: text starting with = + - @ tab or CR gets a leading ' (OWASP's CSV
+    injection advice); plain numbers such as -1 and anything that is not text stay as they are."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of `frame` whose text cells and column names cannot start a formula (see spreadsheet_cell); for
+    every CSV meant to be opened in Excel, LibreOffice or Google Sheets."""
+    from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
+    out = frame.copy()
+    for column in out.columns:
+        if not (is_numeric_dtype(out[column]) or is_bool_dtype(out[column])):  # text: object or str dtype
+            out[column] = out[column].map(spreadsheet_cell)
+    out.columns = [spreadsheet_cell(c) for c in out.columns]
+    return out

