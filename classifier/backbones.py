@@ -23,16 +23,17 @@ class Backbone:
     kind: str = "encoder"  # "encoder" (CLS pooling) or "decoder" (last-token pooling)
     bundled: bool = False
     params: str = ""
+    pooling: str = "cls"  # what `pooling="auto"` uses: "mean" for sentence-embedding encoders (classifier/pooling.py)
 
 
 BUNDLED = {
     "all-MiniLM-L6-v2": Backbone(
         "all-MiniLM-L6-v2", "BERT, 6 layers x 384, 22M parameters; fast on a CPU", "English", bundled=True,
-        params="22M",
+        params="22M", pooling="mean",
     ),
     "multilingual-e5-small": Backbone(
         "multilingual-e5-small", "BERT, 12 layers x 384, 118M parameters (most in its 250k vocabulary)",
-        "Chinese and ~100 languages", bundled=True, params="118M",
+        "Chinese and ~100 languages", bundled=True, params="118M", pooling="mean",
     ),
     "SmolLM2-135M": Backbone(
         "SmolLM2-135M", "SmolLM2-135M-Instruct, a GPT-style decoder (Llama, 30 layers x 576); last-token pooling",

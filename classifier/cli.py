@@ -88,6 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
                        "evaluation)")
     train.add_argument("--no-baseline", dest="baseline", action="store_false", default=None,
                        help="skip the TF-IDF baseline (and so the ensemble)")
+    train.add_argument("--pooling", choices=["auto", "cls", "mean"],
+                       help="token states -> text vector: mean (sentence-embedding encoders), cls (the model's own "
+                       "head), auto (mean for the bundled encoders)")
     train.add_argument("--no-ensemble", dest="ensemble", action="store_false", default=None,
                        help="always answer with the fine-tuned model alone, even where validation prefers its mix "
                        "with the TF-IDF model")

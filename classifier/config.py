@@ -26,6 +26,7 @@ BEST_METRICS = ("macro_f1", "accuracy", "loss")
 TRUNCATION = ("head", "head+tail", "chunk")
 MULTI_LABEL = ("auto", "yes", "no")
 CHUNK_POOLING = ("mean", "max")
+POOLING = ("auto", "cls", "mean")
 DATA_FILES = ("data", "validation_file", "test_file")  # the settings that name a data file of the run
 
 
@@ -75,6 +76,11 @@ class TrainConfig:
     lora_merge: bool = True
     """Merge LoRA into the weights when saving best/ and last/ (a plain classifier folder); False saves an
     adapter folder (a few MB) that Predictor loads with its base model."""
+    pooling: str = "auto"
+    """How a text's token states become one vector for the head. `mean`: their average (what sentence-embedding
+    models such as the bundled all-MiniLM-L6-v2 and multilingual-e5-small were trained to produce; encoders only);
+    `cls`: the model's own head ([CLS] for BERT-style encoders, the last token for decoders); `auto`: mean for the
+    bundled encoders, the model's own head otherwise."""
     freeze_embeddings: str = "auto"
     """`auto` freezes the token embeddings of very large vocabularies (> 100k) in `full` mode: they hold most
     of the parameters, barely move in fine-tuning and make every optimizer step slow on a CPU."""
@@ -161,6 +167,7 @@ class TrainConfig:
         choice("truncation", TRUNCATION)
         choice("multi_label", MULTI_LABEL)
         choice("chunk_pooling", CHUNK_POOLING)
+        choice("pooling", POOLING)
         if self.threshold is not None and not 0 < self.threshold < 1:
             raise ConfigError(f"Setting 'threshold' is {self.threshold}; it must be between 0 and 1.")
         if self.max_chunks < 1:

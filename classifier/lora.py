@@ -112,10 +112,16 @@ def load_adapter_model(folder: Path, tokenizer, base_model: str | None = None):
         except (OSError, ValueError, KeyError):
             base_model = json.loads((folder / ADAPTER_CONFIG).read_text(encoding="utf-8"))["base_model_name_or_path"]
     base_path, _ = resolve_model(base_model)
+    from .pooling import from_pretrained_encoder, is_mean_pooling
     from .security import pretrained_kwargs
 
-    config = AutoConfig.from_pretrained(folder)  # the classifier's labels, problem type and pad id
-    base = AutoModelForSequenceClassification.from_pretrained(base_path, config=config, ignore_mismatched_sizes=True,
-                                                              **pretrained_kwargs(weights=True))
+    # the classifier's labels, problem type and pad id; never the folder's own code
+    config = AutoConfig.from_pretrained(folder, **pretrained_kwargs())
+    if is_mean_pooling(config):
+        base = from_pretrained_encoder(base_path, config, **pretrained_kwargs(weights=True))
+    else:
+        base = AutoModelForSequenceClassification.from_pretrained(base_path, config=config,
+                                                                  ignore_mismatched_sizes=True,
+                                                                  **pretrained_kwargs(weights=True))
     match_padding(base, tokenizer)
     return PeftModel.from_pretrained(base, folder).merge_and_unload()

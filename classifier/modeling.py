@@ -54,8 +54,13 @@ def model_limit_of(config, tokenizer) -> int:
     return limit
 
 
-def load_model(path, id2label: dict[int, str], tokenizer=None, multi_label: bool = False) -> LoadedModel:
+def load_model(path, id2label: dict[int, str], tokenizer=None, multi_label: bool = False, pooling: str = "cls"
+               ) -> LoadedModel:
+    """The pretrained model at `path` with a fresh head for these labels. `pooling="mean"` puts the head on the
+    average of the token states (classifier/pooling.py) instead of the model's own [CLS]/last-token head."""
     from transformers import AutoConfig, AutoModelForSequenceClassification
+
+    from .pooling import from_pretrained_encoder, is_mean_pooling
 
     tokenizer = tokenizer or load_tokenizer(path)
     try:
@@ -70,8 +75,11 @@ def load_model(path, id2label: dict[int, str], tokenizer=None, multi_label: bool
     if getattr(config, "pad_token_id", None) is None:
         config.pad_token_id = tokenizer.pad_token_id
     try:
-        model = AutoModelForSequenceClassification.from_pretrained(path, config=config, ignore_mismatched_sizes=True,
-                                                                   **pretrained_kwargs(weights=True))
+        if pooling == "mean" and not is_mean_pooling(config):
+            model = from_pretrained_encoder(path, config, **pretrained_kwargs(weights=True))
+        else:
+            model = AutoModelForSequenceClassification.from_pretrained(
+                path, config=config, ignore_mismatched_sizes=True, **pretrained_kwargs(weights=True))
     except Exception as exc:
         raise ModelError(f"Cannot load {path} as a text classifier: {str(exc).splitlines()[0][:300]}") from None
     from .decoders import match_padding

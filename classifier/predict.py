@@ -26,11 +26,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from . import pooling as _pooling  # noqa: F401  (registers the mean-pooling model type with the Auto classes)
 from .encoding import encode_chunks, encode_texts, pool_logits
 from .errors import RunError
 from .metrics import sigmoid, softmax
 from .runs import model_dir
-from .security import pretrained_kwargs
+from .security import clip_text, pretrained_kwargs
 
 
 @dataclass
@@ -135,6 +136,10 @@ class Predictor:
         texts = [str(t) if t is not None else "" for t in texts]
         if not texts:
             return np.zeros((0, len(self.labels)), dtype=np.float32)
+        # Bounded cost (issue 17): the tokenizer gets only what the model can read (security.clip_text: a character
+        # budget of max_length x 20 from the head, or from head and tail; chunked runs: CLASSIFIER_MAX_TEXT_CHARS),
+        # so a 10 MB text costs what a 3 KB one does. The tokens kept are the same as without the cut.
+        texts = [clip_text(t, self.max_length, self.truncation) for t in texts]
         owner = None
         if self.truncation == "chunk":
             windows = encode_chunks(texts, self.tokenizer, self.max_length, self.chunk_stride)

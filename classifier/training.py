@@ -325,6 +325,35 @@ def choose_model(config: TrainConfig, data: PreparedData) -> str:
     return default_model_for(language_hint(data.train["text"].tolist()))
 
 
+def choose_pooling(config: TrainConfig, model_name: str, path) -> str:
+    """`mean` or `cls` (the model's own head). A saved mean-pooling classifier (a run's best/) stays one."""
+    from transformers import AutoConfig
+
+    from .pooling import is_mean_pooling
+    from .security import pretrained_kwargs
+
+    try:
+        model_config = AutoConfig.from_pretrained(path, **pretrained_kwargs())
+    except Exception:  # load_model reports an unreadable config with its own message
+        model_config = None
+    if model_config is not None and is_mean_pooling(model_config):
+        return "mean"
+    from transformers.models.auto.modeling_auto import (
+        MODEL_FOR_CAUSAL_LM_MAPPING_NAMES,
+        MODEL_FOR_MASKED_LM_MAPPING_NAMES,
+    )
+
+    kind = getattr(model_config, "model_type", "")
+    decoder = kind in MODEL_FOR_CAUSAL_LM_MAPPING_NAMES and kind not in MODEL_FOR_MASKED_LM_MAPPING_NAMES
+    if config.pooling == "mean" and decoder:
+        raise ConfigError("Mean pooling is for encoders (BERT-style models); a GPT-style decoder classifies on "
+                          "its last token: choose pooling 'cls' or 'auto'.")
+    if config.pooling != "auto":
+        return config.pooling
+    backbone = BUNDLED.get(model_name)
+    return backbone.pooling if backbone is not None else "cls"
+
+
 def choose_strategy(config: TrainConfig, total_params: int, decoder: bool = False) -> str:
     if config.strategy != "auto":
         return config.strategy
@@ -601,7 +630,8 @@ def _train(config: TrainConfig, run_dir: Path, events: EventWriter, progress: bo
     path, display = resolve_model(model_name)
     events.log(f"Model: {display}{' (bundled, offline)' if model_name in BUNDLED else ''}.")
     tokenizer = load_tokenizer(path)
-    loaded: LoadedModel = load_model(path, data.labels.id2label, tokenizer, multi_label=multi)
+    pooling = choose_pooling(config, model_name, path)
+    loaded: LoadedModel = load_model(path, data.labels.id2label, tokenizer, multi_label=multi, pooling=pooling)
     summary = summarize(data.train["text"].tolist(), [data.label_names_of(v) for v in data.train["label"]],
                         tokenizer, loaded.model_limit)
     max_length = config.max_length or summary["recommended_max_length"]
@@ -626,7 +656,7 @@ def _train(config: TrainConfig, run_dir: Path, events: EventWriter, progress: bo
         raise ConfigError("The head strategy averages the windows' features of a long text, so it pools by mean; "
                           "choose chunk_pooling 'mean', or another strategy for 'max'.")
     resolved = config.replace(
-        model=model_name, strategy=strategy, max_length=max_length, learning_rate=learning_rate,
+        model=model_name, strategy=strategy, max_length=max_length, learning_rate=learning_rate, pooling=pooling,
         freeze_embeddings="yes" if freeze_embeddings else "no", output=str(run_dir),
         text_column=data.text_column,
         label_column=None if multi and config.label_columns else data.label_column,
@@ -682,7 +712,7 @@ def _train(config: TrainConfig, run_dir: Path, events: EventWriter, progress: bo
             tokenizer.save_pretrained(tmp)
             (tmp / MODEL_META_FILE).write_text(json.dumps({
                 "max_length": max_length, "truncation": config.truncation, "base_model": model_name,
-                "strategy": strategy, "labels": data.labels.names, "multi_label": multi,
+                "strategy": strategy, "pooling": pooling, "labels": data.labels.names, "multi_label": multi,
                 "thresholds": [config.threshold or 0.5] * len(data.labels) if multi else None,
                 "chunk_stride": resolved.chunk_stride, "chunk_pooling": config.chunk_pooling,
                 "step": step, "metric_for_best_model": config.metric_for_best_model, "best_value": best_value,

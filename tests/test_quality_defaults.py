@@ -130,3 +130,62 @@ def test_predictor_answers_with_the_choice_validation_made(tmp_path):
     assert metrics["accuracy"] >= metrics["model_only"]["accuracy"] - 0.01
     assert metrics["baseline"]["accuracy"] > 0.9
     assert any(a["key"] in ("baseline_wins", "ensemble_used") for a in metrics["advice"])
+
+
+def test_mean_pooling_head_reads_the_sentence_embedding_and_round_trips(tmp_path):
+    import torch
+    from transformers import AutoModel, AutoModelForSequenceClassification, pipeline
+
+    from classifier.backbones import bundled_path
+    from classifier.modeling import load_model, load_tokenizer
+    from classifier.pooling import MODEL_TYPE, masked_mean
+
+    path = bundled_path("all-MiniLM-L6-v2")
+    tokenizer = load_tokenizer(path)
+    loaded = load_model(path, {0: "ham", 1: "spam"}, tokenizer, pooling="mean")
+    model = loaded.model.eval()
+    assert model.config.model_type == MODEL_TYPE and loaded.head is model.classifier
+    batch = tokenizer(["free prize, call now", "see you at lunch tomorrow then"], padding=True, return_tensors="pt")
+    with torch.no_grad():
+        reference = masked_mean(AutoModel.from_pretrained(path)(**batch).last_hidden_state, batch["attention_mask"])
+        captured = []
+        handle = model.classifier.register_forward_hook(lambda m, i, o: captured.append(i[0]))
+        logits = model(**batch).logits
+        handle.remove()
+    torch.testing.assert_close(captured[0], reference)  # the head sees the pretrained sentence embedding
+    model.save_pretrained(tmp_path, safe_serialization=True)
+    tokenizer.save_pretrained(tmp_path)
+    again = AutoModelForSequenceClassification.from_pretrained(tmp_path, use_safetensors=True).eval()
+    with torch.no_grad():
+        torch.testing.assert_close(again(**batch).logits, logits)
+    answers = pipeline("text-classification", model=str(tmp_path), device="cpu")(["free prize, call now"])
+    assert answers[0]["label"] in ("ham", "spam")
+    # padding does not move a text's vector: the mean is over its own tokens only
+    with torch.no_grad():
+        alone = model(**tokenizer(["free prize, call now"], return_tensors="pt")).logits
+    torch.testing.assert_close(alone[0], logits[0], atol=1e-5, rtol=1e-5)
+
+
+def test_pooling_auto_is_mean_for_the_bundled_encoders_only():
+    from classifier.backbones import bundled_path
+    from classifier.config import TrainConfig
+    from classifier.errors import ConfigError
+    from classifier.training import choose_pooling
+
+    minilm = bundled_path("all-MiniLM-L6-v2")
+    assert choose_pooling(TrainConfig(data="x"), "all-MiniLM-L6-v2", minilm) == "mean"
+    assert choose_pooling(TrainConfig(data="x", pooling="cls"), "all-MiniLM-L6-v2", minilm) == "cls"
+    assert choose_pooling(TrainConfig(data="x"), str(minilm), minilm) == "cls"  # a folder: the model's own head
+    with pytest.raises(ConfigError, match="Mean pooling is for encoders"):
+        choose_pooling(TrainConfig(data="x", pooling="mean"), "gpt2-like", _tiny_decoder_folder())
+
+
+def _tiny_decoder_folder():
+    import tempfile
+
+    from transformers import LlamaConfig
+
+    folder = tempfile.mkdtemp()
+    LlamaConfig(vocab_size=50, hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=4,
+                num_key_value_heads=2).save_pretrained(folder)
+    return folder

@@ -22,7 +22,7 @@ from ..backbones import BUNDLED, HUB_SUGGESTIONS
 from ..config import BEST_METRICS, PRECISIONS, SCHEDULERS
 from ..errors import ClassifierError
 from ..runs import read_json
-from .common import ConfigForm, default, run_path, shows_errors
+from .common import ConfigForm, default, html_escape, md_escape, run_path, shows_errors
 from .i18n import duration, status_word, t, tr
 from .runner import RunInProgress, RunView, TrainingRunner, estimate_seconds
 
@@ -59,11 +59,11 @@ def model_choices() -> list[tuple[Any, str]]:
 # ---------------------------------------------------------------------------------------------------------------
 def status_markdown(view: RunView, lang: str) -> str:
     status = "stopping" if view.stopping else view.status
-    line = tr(lang, "status_line", name=view.name, status=status_word(lang, status))
+    line = tr(lang, "status_line", name=md_escape(view.name), status=status_word(lang, status))
     if view.test and view.status in ("finished", "stopped"):
         line += "  \n" + tr(lang, "test_result", accuracy=view.test["accuracy"], macro_f1=view.test["macro_f1"])
     elif view.message and view.status in ("failed", "interrupted"):
-        line += "  \n⚠ " + view.message
+        line += "  \n⚠ " + md_escape(view.message)  # quotes what the user typed: a model name, a path
     if view.resumable:
         step = view.checkpoint_step
         line += "  \n" + (tr(lang, "resume_from", step=step) if step else tr(lang, "resume_from_start"))
@@ -189,6 +189,10 @@ def build(form: ConfigForm, lang_box: gr.Textbox, data_state: gr.State, runner: 
             form.bind(gr.Dropdown(list(PRECISIONS), value=default("mixed_precision"), label=t("mixed_precision")),
                       "mixed_precision")
             form.bind(gr.Checkbox(default("baseline"), label=t("baseline")), "baseline")
+            form.bind(gr.Checkbox(default("ensemble"), label=t("ensemble")), "ensemble")
+        with gr.Row():
+            form.bind(gr.Radio([(t("pooling_auto"), "auto"), (t("pooling_mean"), "mean"), (t("pooling_cls"), "cls")],
+                               value=default("pooling"), label=t("pooling"), elem_id="pooling"), "pooling")
     with gr.Row():
         device = gr.Markdown(elem_id="device")
         estimate = gr.Markdown(t("estimate_none"), elem_id="estimate")
@@ -244,12 +248,12 @@ def build(form: ConfigForm, lang_box: gr.Textbox, data_state: gr.State, runner: 
                                     extra={"source": "webui", "sample": info.get("sample"), "data_name": info["name"]})
             run_dir = runner.start(config)
         except RunInProgress as busy:
-            gr.Warning(tr(lang, "in_progress", name=busy.run_dir.name))
+            gr.Warning(tr(lang, "in_progress", name=html_escape(busy.run_dir.name)))
             run_dir = busy.run_dir  # show the run that is going on
         except ClassifierError as exc:
-            raise gr.Error(str(exc), duration=None, print_exception=False) from None
+            raise gr.Error(html_escape(exc), duration=None, print_exception=False) from None
         else:
-            gr.Info(tr(lang, "started_run", name=run_dir.name))
+            gr.Info(tr(lang, "started_run", name=html_escape(run_dir.name)))
         return render(runner.view(run_dir), lang)
 
     @shows_errors
@@ -259,9 +263,9 @@ def build(form: ConfigForm, lang_box: gr.Textbox, data_state: gr.State, runner: 
             gr.Warning(tr(lang, "nothing_to_stop"))
             return gr.skip(), gr.skip()
         if runner.stop(active):
-            gr.Info(tr(lang, "stop_sent", name=active.name))
+            gr.Info(tr(lang, "stop_sent", name=html_escape(active.name)))
         else:
-            gr.Info(tr(lang, "stop_already", name=active.name))
+            gr.Info(tr(lang, "stop_already", name=html_escape(active.name)))
         view = runner.view(active)
         return status_markdown(view, lang), progress_html(view, lang)
 
@@ -272,18 +276,18 @@ def build(form: ConfigForm, lang_box: gr.Textbox, data_state: gr.State, runner: 
         try:
             runner.resume(path)
         except RunInProgress as busy:
-            gr.Warning(tr(lang, "in_progress", name=busy.run_dir.name))
+            gr.Warning(tr(lang, "in_progress", name=html_escape(busy.run_dir.name)))
             path = busy.run_dir
         except ClassifierError as exc:
-            raise gr.Error(str(exc), duration=None, print_exception=False) from None
+            raise gr.Error(html_escape(exc), duration=None, print_exception=False) from None
         else:
-            gr.Info(tr(lang, "resumed_run", name=path.name))
+            gr.Info(tr(lang, "resumed_run", name=html_escape(path.name)))
         return render(runner.view(path), lang)
 
     def on_data(info: dict | None, model_value: str, strategy_value: str, epochs_value, max_rows, lang: str):
         if not info:
             return gr.skip(), gr.skip(), gr.skip()
-        note = tr(lang, "data_for_training", name=info["name"], train=info["splits"]["train"],
+        note = tr(lang, "data_for_training", name=md_escape(info["name"]), train=info["splits"]["train"],
                   classes=len(info["class_counts"]))
         chosen = info["model"] if model_value in (None, "", "auto") or model_value in BUNDLED else model_value
         return note, gr.Dropdown(value=chosen), estimate_markdown(info, chosen, strategy_value, epochs_value,
