@@ -11,7 +11,9 @@ import sys
 
 from classifier.webui import build_app, launch_options
 
-demo = build_app()
+# A worker process (classifier.worker: the Data tab reads files in one) imports this script as __mp_main__, as every
+# multiprocessing child does; it needs no app.
+demo = build_app() if __name__ != "__mp_main__" else None
 
 if __name__ == "__main__":
     host = os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1")

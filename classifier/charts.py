@@ -3,10 +3,14 @@
 Every function takes plain Python values (lists, dicts, events as written to RUN/events.jsonl) and returns a
 `plotly.graph_objects.Figure`; nothing here reads files or knows about gradio. Titles and axis names are
 arguments with English defaults, so the web app can pass them in the reader's language.
+
+Plotly renders text as a subset of HTML (`<a href>`, `<b>`, `<br>`): every label that comes from a data file (class
+names) passes through `plain` first, so a label `<a href=...>` is shown as written, not as a link.
 """
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 from typing import Any
 
@@ -15,6 +19,11 @@ from plotly.subplots import make_subplots
 
 BLUE, ORANGE, GREEN, GREY = "#2563eb", "#f97316", "#16a34a", "#9ca3af"
 HEIGHT = 320
+
+
+def plain(value: Any) -> str:
+    """A data-supplied string as plotly text that shows exactly that string (plotly decodes the entities)."""
+    return html.escape(str(value), quote=False)
 
 
 def _layout(fig: go.Figure, title: str, height: int = HEIGHT, **extra: Any) -> go.Figure:
@@ -44,7 +53,7 @@ def class_counts(counts: dict[str, int], title: str = "Examples per class", x_ti
                  y_title: str = "Examples") -> go.Figure:
     """Bar per class, largest first, with the count on top."""
     items = sorted(counts.items(), key=lambda kv: -kv[1])
-    names, values = [str(k) for k, _ in items], [int(v) for _, v in items]
+    names, values = [plain(k) for k, _ in items], [int(v) for _, v in items]
     fig = go.Figure(go.Bar(x=names, y=values, text=values, textposition="outside", marker_color=BLUE,
                            cliponaxis=False, hovertemplate="%{x}: %{y}<extra></extra>"))
     fig.update_xaxes(title=x_title, type="category")
@@ -127,7 +136,7 @@ def confusion_matrix(labels: Sequence[str], matrix: Sequence[Sequence[int]], nor
                      y_title: str = "True") -> go.Figure:
     """Heatmap, rows = true class, columns = predicted class. `normalize` divides each row by its total, so a
     cell reads 'share of this class predicted as ...' and the diagonal is each class's recall."""
-    labels = [str(x) for x in labels]
+    labels = [plain(x) for x in labels]
     counts = [[int(v) for v in row] for row in matrix]
     if normalize:
         values = [[v / sum(row) if sum(row) else 0.0 for v in row] for row in counts]
@@ -154,7 +163,7 @@ def per_label_confusion(per_label: dict[str, dict[str, int]], normalize: bool = 
                         y_title: str = "Label") -> go.Figure:
     """Multi-label runs: one row per label with its four counts (each label is a yes/no decision of its own).
     `normalize` shows recall-style shares: TP and FN over the label's positives, FP and TN over its negatives."""
-    labels = [str(x) for x in per_label]
+    labels = [plain(x) for x in per_label]
     counts = [[c["tp"], c["fn"], c["fp"], c["tn"]] for c in per_label.values()]
     if normalize:
         values = []

@@ -22,6 +22,7 @@ import io
 import json
 import math
 import re
+import zipfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataError
+from .security import MAX_COLUMNS, SNIFF_SAMPLE_CHARS, max_sheet_rows, max_sheet_xml_bytes
 
 TEXT_NAMES = ("text", "texts", "sentence", "content", "message", "sms", "title", "review", "document", "body",
               "comment", "query", "question", "tweet", "文本", "内容", "标题", "句子")
@@ -179,20 +181,82 @@ def read_table(path: str | Path, sheet: str | int | None = None) -> pd.DataFrame
             frame = _read_json(text, path.name)
         else:
             frame = _read_delimited(text, path.name)
+    check_columns(len(frame.columns), path.name)
     frame = frame.dropna(axis=1, how="all")
     frame.columns = [str(c).strip() for c in frame.columns]
+    if frame.empty and frame.attrs.get("bad_lines"):
+        lines = ", ".join(map(str, frame.attrs["bad_lines"][:10]))
+        raise DataError(f"File {path.name} has no usable data rows: line(s) {lines} have another number of columns "
+                        "than the header. Check the separators and quotes of those lines.")
     if frame.empty or len(frame.columns) == 0:
         raise DataError(f"File {path.name} has no data rows (only a header, or nothing at all).")
     return frame
 
 
-def _read_excel(path: Path, sheet: str | int | None) -> pd.DataFrame:
+def check_columns(count: int, name: str) -> None:
+    """At most MAX_COLUMNS columns: the column detection looks at every one (100,000 columns: minutes)."""
+    if count > MAX_COLUMNS:
+        raise DataError(f"{name} has {count:,} columns; at most {MAX_COLUMNS:,} are read. Keep the text and label "
+                        "columns (delete the others, or export only those) and try again.")
+
+
+_SHEET_ROW = re.compile(rb"<(?:\w+:)?row[\s>/]")  # a <row> element of sheet XML (with or without a prefix)
+
+
+def check_workbook(path: Path) -> None:
+    """Before parsing an .xlsx (a zip of XML): its sheets may expand to at most max_sheet_xml_bytes() of XML and
+    hold at most max_sheet_rows() rows each. A 350 KB file can hold 100 MB of XML (a million rows)."""
     try:
-        sheets = pd.read_excel(path, sheet_name=None if sheet is None else sheet, dtype=object)
+        with zipfile.ZipFile(path) as archive:
+            # zipfile never delivers more than a member declares (and fails its checksum when the data is longer)
+            sheets = [m for m in archive.infolist() if m.filename.startswith("xl/worksheets/")
+                      and m.filename.endswith(".xml")]
+            xml = sum(m.file_size for m in archive.infolist() if m in sheets or m.filename == "xl/sharedStrings.xml")
+            if xml > max_sheet_xml_bytes():
+                raise DataError(f"{path.name} expands to {xml / 2**20:,.0f} MB of spreadsheet data; this app reads "
+                                f"at most {max_sheet_xml_bytes() / 2**20:,.0f} MB (CLASSIFIER_MAX_UPLOAD_MB). Export "
+                                "the sheet as CSV, or keep fewer rows.")
+            for member in sheets:
+                _check_sheet_size(_count_rows(archive, member), 0, path.name)
+    except (zipfile.BadZipFile, OSError):
+        raise DataError(f"{path.name} is not a valid .xlsx file (an .xlsx is a zip archive). Re-save it from the "
+                        "spreadsheet program as .xlsx, or export CSV.") from None
+
+
+def _count_rows(archive: zipfile.ZipFile, member: zipfile.ZipInfo, stop_after: int | None = None) -> int:
+    """<row> elements of a sheet, counted in its XML as it is decompressed (100 MB: half a second), without
+    parsing it; stops counting past the row limit."""
+    stop_after = max_sheet_rows() if stop_after is None else stop_after
+    count, carry = 0, b""
+    with archive.open(member) as stream:
+        while count <= stop_after and (chunk := stream.read(1 << 20)):
+            buffer = carry + chunk
+            cut = buffer.rfind(b"<")  # a row tag holds a single "<": none spans the cut
+            cut = len(buffer) if cut < 0 else cut
+            count += len(_SHEET_ROW.findall(buffer, 0, cut))
+            carry = buffer[cut:]
+    return count + len(_SHEET_ROW.findall(carry))
+
+
+def _check_sheet_size(rows: int, columns: int, name: str) -> None:
+    if rows > max_sheet_rows():
+        raise DataError(f"{name} has a sheet of more than {max_sheet_rows():,} rows, the most this app reads (5,000 "
+                        "per MB of CLASSIFIER_MAX_UPLOAD_MB). Keep fewer rows, or split the file.")
+    check_columns(columns, name)
+
+
+def _read_excel(path: Path, sheet: str | int | None) -> pd.DataFrame:
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        check_workbook(path)
+    try:  # nrows: never more than one row past the limit, whatever check_workbook counted
+        sheets = pd.read_excel(path, sheet_name=None if sheet is None else sheet, dtype=object,
+                               nrows=max_sheet_rows() + 1)
     except Exception as exc:  # openpyxl raises many kinds for a broken file
         raise DataError(f"Cannot read the Excel file {path.name}: {exc}. Re-save it as .xlsx or export CSV.") from None
-    if isinstance(sheets, pd.DataFrame):  # pragma: no cover - only with an explicit sheet
-        return sheets
+    if isinstance(sheets, pd.DataFrame):  # only with an explicit sheet
+        sheets = {sheet: sheets}
+    for frame in sheets.values():
+        _check_sheet_size(len(frame), len(frame.columns), path.name)
     for frame in sheets.values():  # the first sheet that has data
         if not frame.dropna(how="all").empty:
             return _below_title_rows(frame.dropna(how="all"))
@@ -257,8 +321,14 @@ def _sniff_delimiter(lines: list[str]) -> str:
     tabbed = sum(1 for line in sample if "\t" in line)
     if tabbed >= 0.8 * len(sample):
         return "\t"
+    # csv.Sniffer takes quadratic time in its sample (a single 400 KB line of quoted fields: 85 s), so it sees at
+    # most SNIFF_SAMPLE_CHARS characters, cut at a line end where there is one
+    text = "\n".join(sample[:50])
+    if len(text) > SNIFF_SAMPLE_CHARS:
+        cut = text.rfind("\n", 0, SNIFF_SAMPLE_CHARS)
+        text = text[:cut if cut > 0 else SNIFF_SAMPLE_CHARS]
     try:
-        return csv.Sniffer().sniff("\n".join(sample[:50]), delimiters=",;|\t").delimiter
+        return csv.Sniffer().sniff(text, delimiters=",;|\t").delimiter
     except csv.Error:
         return ","
 
@@ -305,6 +375,7 @@ def _read_delimited(text: str, name: str) -> pd.DataFrame:
         rows = fixed
     if not rows:
         raise DataError(f"File {name} has no rows with a consistent number of columns.")
+    check_columns(width, name)
     if width < 2:
         raise DataError(
             f"{name} has a single column. Each row needs a text and a label, separated by a comma, a tab or a "

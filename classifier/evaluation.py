@@ -20,6 +20,7 @@ from .errors import DataError
 from .metrics import classification_metrics, multilabel_metrics
 from .predict import Predictor
 from .runs import atomic_write_text, resolve_run_dir
+from .security import check_texts, spreadsheet_safe
 
 
 def evaluate_file(run: str | Path, data: str | Path, text_column: str | None = None,
@@ -79,10 +80,14 @@ def _evaluate_multilabel_file(predictor: Predictor, frame: pd.DataFrame, data: s
 
 
 def predict_file(run: str | Path, data: str | Path, output: str | Path, text_column: str | None = None,
-                 batch_size: int = 32, int8: bool = False) -> int:
-    """Label every text of a file; writes a CSV with the text, the label, its probability and every class's."""
-    predictor = Predictor(resolve_run_dir(run), batch_size=batch_size, int8=int8)
+                 batch_size: int = 32, int8: bool = False, bounded: bool = False) -> int:
+    """Label every text of a file; writes a CSV with the text, the label, its probability and every class's (safe to
+    open in a spreadsheet: no cell starts a formula). `bounded` (the web app): refuse a file over the limits of
+    security.check_texts before loading the model."""
     texts = read_texts(data, text_column)
+    if bounded:
+        check_texts(texts, Path(data).name)
+    predictor = Predictor(resolve_run_dir(run), batch_size=batch_size, int8=int8)
     probs = predictor.predict_proba(texts)
     if predictor.multi_label:  # every label that reaches its threshold, joined by "|"
         labels = ["|".join(predictor.labels[j] for j in row.nonzero()[0]) for row in predictor.decide(probs)]
@@ -91,7 +96,7 @@ def predict_file(run: str | Path, data: str | Path, output: str | Path, text_col
     table = pd.DataFrame({"text": texts, "label": labels, "confidence": probs.max(-1).round(6)})
     for i, name in enumerate(predictor.labels):
         table[f"p_{name}"] = probs[:, i].round(6)
-    atomic_write_text(Path(output), table.to_csv(index=False))
+    atomic_write_text(Path(output), spreadsheet_safe(table).to_csv(index=False))
     return len(table)
 
 

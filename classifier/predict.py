@@ -173,11 +173,19 @@ class Predictor:
 
         texts = [str(t) if t is not None else "" for t in texts]
         if self.tfidf is not None and self.ensemble_weight <= 0.0:
-            return self.tfidf.predict_proba(texts).astype(np.float32)
+            return self.tfidf.predict_proba(self._tfidf_view(texts)).astype(np.float32)
         probs = self.model_proba(texts)
         if self.tfidf is None:
             return probs
-        return blend(probs, self.tfidf.predict_proba(texts), self.ensemble_weight).astype(np.float32)
+        return blend(probs, self.tfidf.predict_proba(self._tfidf_view(texts)), self.ensemble_weight).astype(np.float32)
+
+    @staticmethod
+    def _tfidf_view(texts: list[str]) -> list[str]:
+        """What the TF-IDF model reads of each text: at most CLASSIFIER_MAX_TEXT_CHARS characters (bounded cost)."""
+        from .security import max_text_chars
+
+        limit = max_text_chars()
+        return [t[:limit] for t in texts]
 
     def decide(self, probs: np.ndarray, thresholds: list[float] | float | None = None) -> np.ndarray:
         """Multi-label decisions (texts x labels, bool): each probability against its label's threshold."""

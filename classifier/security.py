@@ -204,6 +204,13 @@ def spreadsheet_cell(value):
     return value
 
 
+def from_spreadsheet_cell(value):
+    """The value spreadsheet_cell was given back (for our own readers of the CSV files we wrote)."""
+    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(_FORMULA_START):
+        return value[1:]
+    return value
+
+
 def spreadsheet_safe(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of `frame` whose text cells and column names cannot start a formula (see spreadsheet_cell); for
     every CSV meant to be opened in Excel, LibreOffice or Google Sheets."""

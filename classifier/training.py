@@ -68,6 +68,7 @@ from .runs import (
     remove_partial_checkpoints,
     stop_requested,
 )
+from .security import spreadsheet_safe
 from .tfidf import summary as tfidf_summary
 
 MODEL_META_FILE = "classifier.json"  # beside config.json in best/ and last/: how to feed the model
@@ -963,7 +964,7 @@ def write_predictions_table(run_dir: Path, texts: list[str], gold: np.ndarray, p
                           "confidence": probs.max(-1).round(6), "correct": correct})
     for i, name in enumerate(names):
         table[f"p_{name}"] = probs[:, i].round(6)
-    atomic_write_text(run_dir / "predictions.csv", table.to_csv(index=False))
+    atomic_write_text(run_dir / "predictions.csv", spreadsheet_safe(table).to_csv(index=False))
 
 
 def log_decision(events: EventWriter, decided: ValidatedDecision, data: PreparedData) -> None:

@@ -1,11 +1,15 @@
 """What the tabs share: the training form (components bound to TrainConfig fields), how engine errors are shown,
-and the lists of runs the run pickers offer."""
+how user- and file-supplied strings are escaped, and the lists of runs the run pickers offer."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
-from collections.abc import Callable
+import html
+import re
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -76,17 +80,61 @@ def _coerce_into(field: str, value: Any) -> dict[str, Any]:
     return {field: str(value).strip()}
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# Strings from users and files, shown in the page
+# ---------------------------------------------------------------------------------------------------------------
+_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~=$:])")
+
+
+def md_escape(value: Any) -> str:
+    """A user- or file-supplied string (run or model name, label, file name, message) for a Markdown component: no
+    HTML (< > & become entities), no Markdown markup (its characters are backslash-escaped), one line."""
+    text = " ".join(str(value).splitlines())
+    return _MARKDOWN.sub(r"\\\1", html.escape(text, quote=False))
+
+
+def html_escape(value: Any) -> str:
+    """A user- or file-supplied string for HTML: gr.Info / gr.Warning / gr.Error render their message as HTML."""
+    return html.escape(str(value), quote=False)
+
+
 def shows_errors(fn: Callable) -> Callable:
-    """Engine errors (ClassifierError) become a gr.Error toast with the engine's message, never a traceback."""
+    """Engine errors (ClassifierError) become a gr.Error toast with the engine's message (escaped: it quotes file
+    names, labels and run names, and the toast renders HTML), never a traceback."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
         except ClassifierError as exc:
-            raise gr.Error(str(exc), duration=None, print_exception=False) from None
+            raise gr.Error(html_escape(exc), duration=None, print_exception=False) from None
 
     return wrapper
+
+
+_sessions: dict[str, list] = {}  # session hash -> [lock, events holding or waiting for it]
+_sessions_guard = threading.Lock()
+
+
+@contextlib.contextmanager
+def one_at_a_time(request: gr.Request | None) -> Iterator[None]:
+    """One visitor's events of this kind run one at a time, in the order they came, while other visitors' events
+    run beside them (Gradio's concurrency limits count all visitors together)."""
+    key = getattr(request, "session_hash", None)
+    if not key:
+        yield
+        return
+    with _sessions_guard:
+        entry = _sessions.setdefault(key, [threading.Lock(), 0])
+        entry[1] += 1
+    try:
+        with entry[0]:
+            yield
+    finally:
+        with _sessions_guard:
+            entry[1] -= 1
+            if entry[1] == 0:
+                _sessions.pop(key, None)
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -1,13 +1,13 @@
 """Data tab: pick a sample or upload a file, check the detected columns, read the summary, set the split.
 
-The summary is the engine's own: `classifier.data.prepare_data` (the very split and warnings a run will get)
-and `classifier.data.summarize` (token lengths in the default model's tokenizer, recommended max length).
+The summary is the engine's own (`analysis.analyse`), computed in a worker process with a time limit
+(`analysis.analyse_bounded`): a hostile file costs at most CLASSIFIER_LOAD_TIMEOUT seconds, in a process of its
+own, and up to DATA_CONCURRENCY visitors' files are read at once; one visitor's events run one at a time, in order.
 """
 
 from __future__ import annotations
 
-import functools
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,81 +15,18 @@ import gradio as gr
 import pandas as pd
 
 from .. import charts
-from ..backbones import default_model_for, resolve_model
-from ..data import language_hint, prepare_data, read_table, summarize
-from ..security import UPLOAD_EXTENSIONS, max_upload_bytes, max_upload_mb, pretrained_kwargs
-from .common import ConfigForm, default, shows_errors
+from ..security import UPLOAD_EXTENSIONS, max_upload_bytes, max_upload_mb
+from .analysis import DataInfo, analyse_bounded
+from .common import ConfigForm, default, html_escape, md_escape, one_at_a_time, shows_errors
 from .i18n import t, tr
 from .runner import ASSETS
 
 SAMPLES = {"sms": ASSETS / "sms_spam.tsv", "news": ASSETS / "thucnews_titles.tsv"}
 FILE_TYPES = list(UPLOAD_EXTENSIONS)  # also checked on the server (check_upload), not only by the browser
-PREVIEW_ROWS = 30
+DATA_CONCURRENCY = 4  # data files read at once, each in a worker process of its own, for all visitors together
 IMBALANCE = {"keep": {"balance": False, "class_weights": "none"},
              "balance": {"balance": True, "class_weights": "none"},
              "weights": {"balance": False, "class_weights": "balanced"}}
-
-
-@dataclass
-class DataInfo:
-    """What the other tabs need to know about the loaded data (kept in a gr.State)."""
-
-    path: str
-    name: str
-    sample: str | None
-    columns: list[str]
-    text_column: str
-    label_column: str
-    language: str
-    model: str
-    rows_read: int
-    rows_used: int
-    class_counts: dict[str, int]
-    splits: dict[str, int]
-    lengths: list[int] = field(default_factory=list)
-    recommended_max_length: int | None = None
-    model_limit: int | None = None
-    p50: int | None = None
-    warnings: list[str] = field(default_factory=list)
-    over_limit: int = 0  # texts longer than the model's limit (of those sampled for lengths)
-    multi_label: bool = False
-
-
-@functools.lru_cache(maxsize=4)
-def _tokenizer(model: str):
-    from transformers import AutoConfig
-
-    from ..modeling import load_tokenizer, model_limit_of
-
-    path, _ = resolve_model(model)
-    tokenizer = load_tokenizer(path)
-    return tokenizer, model_limit_of(AutoConfig.from_pretrained(path, **pretrained_kwargs()), tokenizer)
-
-
-def analyse(path: str | Path, text_column: str | None = None, label_column: str | None = None,
-            validation_fraction: float = 0.15, test_fraction: float = 0.15, seed: int = 42,
-            balance: bool = False, validation_file: str | None = None, test_file: str | None = None,
-            sample: str | None = None) -> DataInfo:
-    """The engine's view of a data file with these split settings (raises DataError on unusable data)."""
-    prepared = prepare_data(path, text_column, label_column, validation_file, test_file, validation_fraction,
-                            test_fraction, seed, balance)
-    everything = pd.concat([prepared.train, prepared.validation, prepared.test])
-    texts = everything["text"].tolist()
-    language = language_hint(texts)
-    model = default_model_for(language)
-    tokenizer, limit = _tokenizer(model)
-    summary = summarize(texts, [prepared.label_names_of(v) for v in everything["label"]], tokenizer, limit)
-    columns = list(map(str, read_table(path).columns))
-    return DataInfo(
-        path=str(path), name=Path(path).name, sample=sample, columns=columns, text_column=prepared.text_column,
-        label_column=prepared.label_column, language=language, model=model,
-        rows_read=prepared.stats["rows_read"], rows_used=prepared.stats["rows_used"],
-        class_counts=prepared.stats["class_counts"], splits=prepared.split_sizes(),
-        lengths=summary.get("token_lengths_sample", []), recommended_max_length=summary.get("recommended_max_length"),
-        model_limit=summary.get("model_limit"), p50=(summary.get("token_length") or {}).get("p50"),
-        warnings=prepared.warnings + summary.get("warnings", []),
-        over_limit=int(summary.get("over_limit") or 0), multi_label=prepared.multi_label,
-    )
 
 
 def check_upload(path: str | Path, lang: str = "en", name: str | None = None) -> Path:
@@ -104,29 +41,35 @@ def check_upload(path: str | Path, lang: str = "en", name: str | None = None) ->
         raise gr.Error(tr(lang, "upload_missing"), duration=None, print_exception=False)
     ext = path.suffix.lower()
     if ext not in UPLOAD_EXTENSIONS:
-        raise gr.Error(tr(lang, "upload_bad_type", name=name, ext=ext or "?", types=", ".join(UPLOAD_EXTENSIONS)),
-                       duration=None, print_exception=False)
+        raise gr.Error(tr(lang, "upload_bad_type", name=html_escape(name), ext=html_escape(ext or "?"),
+                          types=", ".join(UPLOAD_EXTENSIONS)), duration=None, print_exception=False)
     size = path.stat().st_size
     if size > max_upload_bytes():
-        raise gr.Error(tr(lang, "upload_too_big", name=name, size=f"{size / 1024 / 1024:.0f}",
+        raise gr.Error(tr(lang, "upload_too_big", name=html_escape(name), size=f"{size / 1024 / 1024:.0f}",
                           limit=f"{max_upload_mb():g}"), duration=None, print_exception=False)
     return path
 
 
 @shows_errors
-def upload_info(path: str | Path, lang: str = "en", validation_file: str | None = None, test_file: str | None = None,
-                **split: Any) -> DataInfo:
+def upload_analysis(path: str | Path, lang: str = "en", validation_file: str | None = None,
+                    test_file: str | None = None, **split: Any) -> tuple[DataInfo, pd.DataFrame]:
     """What the Data tab does with an uploaded file (and the optional validation/test files): check it, then
-    analyse it. Every problem becomes a gr.Error with a message the user can act on."""
+    analyse it in a worker process with a time limit; the summary and a preview of the file. Every problem becomes
+    a gr.Error with a message the user can act on."""
     for extra in (validation_file, test_file):
         if extra:
             check_upload(extra, lang)
-    return analyse(check_upload(path, lang), validation_file=validation_file, test_file=test_file, **split)
+    return analyse_bounded(check_upload(path, lang), validation_file=validation_file, test_file=test_file, **split)
+
+
+def upload_info(path: str | Path, lang: str = "en", **settings: Any) -> DataInfo:
+    """The summary of `upload_analysis`."""
+    return upload_analysis(path, lang, **settings)[0]
 
 
 def summary_markdown(info: DataInfo, lang: str) -> str:
     return tr(lang, "data_summary", rows_used=info.rows_used, rows_read=info.rows_read,
-              classes=len(info.class_counts), language=tr(lang, f"lang_{info.language}"), model=info.model,
+              classes=len(info.class_counts), language=tr(lang, f"lang_{info.language}"), model=md_escape(info.model),
               p50=info.p50, recommended=info.recommended_max_length, **info.splits) + extra_markdown(info, lang)
 
 
@@ -143,7 +86,7 @@ def extra_markdown(info: DataInfo, lang: str) -> str:
 def warnings_markdown(info: DataInfo, lang: str) -> str:
     if not info.warnings:
         return f"✓ {tr(lang, 'no_warnings')}"
-    return "\n".join(f"- ⚠ {w}" for w in info.warnings)
+    return "\n".join(f"- ⚠ {md_escape(w)}" for w in info.warnings)  # warnings quote file names, labels, columns
 
 
 @dataclass
@@ -207,10 +150,10 @@ def build(form: ConfigForm, lang_box: gr.Textbox) -> DataTab:
     split_inputs = [validation_fraction, test_fraction, seed, imbalance, validation_file, test_file]
     outputs = [state, preview, text_column, label_column, summary, class_plot, length_plot, warnings]
 
-    def render(info: DataInfo, lang: str, notify: bool = False):
+    def render(analysed: tuple[DataInfo, pd.DataFrame], lang: str, notify: bool = False):
+        info, frame = analysed
         if notify:
-            gr.Info(tr(lang, "loaded", name=info.name), duration=3)
-        frame = read_table(info.path).head(PREVIEW_ROWS)
+            gr.Info(tr(lang, "loaded", name=html_escape(info.name)), duration=3)
         return (
             asdict(info), frame,
             gr.Dropdown(choices=info.columns, value=info.text_column),
@@ -229,36 +172,41 @@ def build(form: ConfigForm, lang_box: gr.Textbox) -> DataTab:
                 "balance": IMBALANCE[imbalance_choice or "keep"]["balance"], "validation_file": val_file,
                 "test_file": test_file_value}
 
-    @shows_errors
-    def load_sample(name: str, lang: str, *split):
-        return render(analyse(SAMPLES[name], sample=name, **split_args(*split)), lang, notify=True)
+    def sample_loader(name: str):
+        @shows_errors
+        def load_sample(lang: str, request: gr.Request, *split):
+            with one_at_a_time(request):
+                return render(analyse_bounded(SAMPLES[name], sample=name, **split_args(*split)), lang, notify=True)
+
+        return load_sample
 
     @shows_errors
-    def load_upload(path: str | None, lang: str, *split):
+    def load_upload(path: str | None, lang: str, request: gr.Request, *split):
         if not path:
             return (gr.skip(),) * len(outputs)
-        return render(upload_info(path, lang, **split_args(*split)), lang, notify=True)
+        with one_at_a_time(request):
+            return render(upload_analysis(path, lang, **split_args(*split)), lang, notify=True)
 
     @shows_errors
-    def reanalyse(current: dict | None, text_col: str, label_col: str, lang: str, *split):
+    def reanalyse(current: dict | None, text_col: str, label_col: str, lang: str, request: gr.Request, *split):
         if not current:
             return (gr.skip(),) * len(outputs)
         same_file = text_col in current["columns"] and label_col in current["columns"]
         columns = {"text_column": text_col if same_file else None, "label_column": label_col if same_file else None}
-        if current.get("sample"):
-            info = analyse(current["path"], **columns, sample=current["sample"], **split_args(*split))
-        else:
-            info = upload_info(current["path"], lang, **columns, **split_args(*split))
-        return render(info, lang)
+        with one_at_a_time(request):
+            if current.get("sample"):
+                return render(analyse_bounded(current["path"], **columns, sample=current["sample"],
+                                              **split_args(*split)), lang)
+            return render(upload_analysis(current["path"], lang, **columns, **split_args(*split)), lang)
 
-    # one data event at a time, in the order they came: the summary shown is the one of the latest settings
+    # Files are read in worker processes with a time limit (analysis.analyse_bounded); up to DATA_CONCURRENCY at
+    # once, so one slow file does not hold up other visitors. One visitor's events run one at a time, in the order
+    # they came (one_at_a_time): the summary shown is the one of the latest settings.
     common = {"outputs": outputs, "api_visibility": "undocumented", "show_progress_on": [summary],
-              "concurrency_id": "data", "concurrency_limit": 1}
+              "concurrency_id": "data", "concurrency_limit": DATA_CONCURRENCY}
     loads = [
-        sms_button.click(functools.partial(load_sample, "sms"), [lang_box, *split_inputs],
-                         api_name="load_sms_sample", **common),
-        news_button.click(functools.partial(load_sample, "news"), [lang_box, *split_inputs],
-                          api_name="load_news_sample", **common),
+        sms_button.click(sample_loader("sms"), [lang_box, *split_inputs], api_name="load_sms_sample", **common),
+        news_button.click(sample_loader("news"), [lang_box, *split_inputs], api_name="load_news_sample", **common),
         upload.upload(load_upload, [upload, lang_box, *split_inputs], api_name="load_file", **common),
     ]
     reanalyse_inputs = [state, text_column, label_column, lang_box, *split_inputs]

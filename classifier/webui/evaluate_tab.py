@@ -15,7 +15,8 @@ import pandas as pd
 from .. import charts
 from ..events import read_events
 from ..runs import load_run_info, read_json
-from .common import run_choices, run_path, shows_errors
+from ..security import from_spreadsheet_cell, run_file
+from .common import md_escape, run_choices, run_path, shows_errors
 from .i18n import status_word, t, tr
 
 ERROR_ROWS = 500
@@ -30,14 +31,6 @@ def report_table(metrics: dict, lang: str) -> pd.DataFrame:
     columns = [tr(lang, c) for c in ("col_class", "col_precision", "col_recall", "col_f1", "col_support")]
     frame = pd.DataFrame(rows, columns=columns)
     return frame.round({columns[1]: 3, columns[2]: 3, columns[3]: 3})
-
-
-def md_escape(value) -> str:
-    """A user- or file-supplied string (model name, label) shown inside Markdown: no HTML, no Markdown markup."""
-    import html
-    import re
-
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~])", r"\\\1", html.escape(str(value), quote=True))
 
 
 def headline(metrics: dict, lang: str) -> str:
@@ -104,9 +97,13 @@ def baseline_figure(metrics: dict, lang: str):
 
 def read_errors(run_dir: Path) -> pd.DataFrame:
     try:
-        frame = pd.read_csv(run_dir / "predictions.csv", keep_default_na=False, dtype={"gold": str, "predicted": str})
+        frame = pd.read_csv(run_file(run_dir, "predictions.csv"), keep_default_na=False,
+                            dtype={"gold": str, "predicted": str})
     except FileNotFoundError:
         return pd.DataFrame(columns=["text", "gold", "predicted", "confidence"])
+    for column in ("text", "gold", "predicted"):  # predictions.csv is written spreadsheet-safe; show the real values
+        if column in frame:
+            frame[column] = frame[column].map(from_spreadsheet_cell)
     wrong = frame[frame["gold"] != frame["predicted"]]
     return wrong.sort_values("confidence", ascending=False)[["text", "gold", "predicted", "confidence"]]
 
@@ -137,7 +134,7 @@ def curve_figures(run_dir: Path, lang: str):
     from .runner import RunView
     from .train_tab import loss_figure, validation_figure
 
-    events = read_events(run_dir / "events.jsonl")
+    events = read_events(run_file(run_dir, "events.jsonl"))
     train = [e for e in events if e.get("type") == "train"]
     view = RunView(run_dir=run_dir, status="finished", message="", train=train,
                    evals=[e for e in events if e.get("type") == "eval"],
@@ -185,12 +182,12 @@ def build(lang_box: gr.Textbox) -> EvaluateTab:
         path = run_path(run_name)
         if path is None:
             return (tr(lang, "no_runs"),) + (None,) * 3 + (gr.Dropdown(choices=[], value=None), None, None, None)
-        metrics = read_json(path / "metrics.json")
+        metrics = read_json(run_file(path, "metrics.json"))
         loss, validation = curve_figures(path, lang)
         if not metrics:
             info = load_run_info(path)
-            return (tr(lang, "no_metrics", name=path.name, status=status_word(lang, info.status)), None, None,
-                    None, gr.Dropdown(choices=[], value=None), None, loss, validation)
+            return (tr(lang, "no_metrics", name=md_escape(path.name), status=status_word(lang, info.status)), None,
+                    None, None, gr.Dropdown(choices=[], value=None), None, loss, validation)
         wrong = read_errors(path)
         return (headline(metrics, lang), confusion_figure(metrics, mode, lang), baseline_figure(metrics, lang),
                 report_table(metrics, lang), gr.Dropdown(choices=error_choices(wrong, lang), value=""),
@@ -199,7 +196,7 @@ def build(lang_box: gr.Textbox) -> EvaluateTab:
     @shows_errors
     def redraw_matrix(run_name: str | None, mode: str, lang: str):
         path = run_path(run_name)
-        metrics = read_json(path / "metrics.json") if path else None
+        metrics = read_json(run_file(path, "metrics.json")) if path else None
         return confusion_figure(metrics, mode, lang) if metrics else gr.skip()
 
     @shows_errors

@@ -1,7 +1,9 @@
 """Predict tab: classify a typed text as you type, or a whole file into a downloadable CSV.
 
 `predict` is also the app's public API (`api_name="predict"`): `Client(url).predict(text, run, api_name="/predict")`.
-One `classifier.predict.Predictor` per run folder is kept in memory and shared by every visitor.
+One `classifier.predict.Predictor` per run folder is kept in memory and shared by every visitor. What one request
+may cost is bounded (classifier/security.py, docs/security.md): a text of more than CLASSIFIER_MAX_TEXT_CHARS
+characters is refused with a message, and so is a file of more texts or characters than its limits allow.
 """
 
 from __future__ import annotations
@@ -18,8 +20,8 @@ import pandas as pd
 
 from ..errors import RunError
 from ..runs import model_dir
-from ..security import safe_filename
-from .common import run_choices, run_path, runs_with, shows_errors
+from ..security import check_text, safe_filename
+from .common import md_escape, run_choices, run_path, runs_with, shows_errors
 from .data_tab import FILE_TYPES, check_upload
 from .i18n import t, tr
 
@@ -65,8 +67,13 @@ PREDICTORS = PredictorCache()
 
 
 def resolve_run(run: str | None) -> Path:
-    """The run named, or the newest run that has a model."""
-    path = run_path(run)
+    """The run named, or for no name ("" or None) the newest run that has a model. A name that is not a run is an
+    error (RunError), never an answer from another run."""
+    name = str(run or "").strip()
+    path = run_path(name)
+    if name and path is None:
+        raise RunError(f"There is no run named {name!r}. Pick a run from the list, or leave the run empty for the "
+                       "newest one.")
     if path is None:
         runs = runs_with("model")
         if not runs:
@@ -80,6 +87,7 @@ def predict(text: str, run: str | None = None) -> dict[str, float] | None:
     """Class probabilities of `text` from the run named `run` (default: the newest run with a model)."""
     if not text or not text.strip():
         return None
+    check_text(text)  # CLASSIFIER_MAX_TEXT_CHARS: refused with a message, before any model is touched
     prediction = PREDICTORS.get(resolve_run(run)).predict([text])[0]
     return dict(sorted(prediction.probabilities.items(), key=lambda kv: -kv[1]))
 
@@ -89,6 +97,7 @@ def predict_labels(text: str, run: str | None = None, threshold: float = 0.0, la
     """Multi-label runs: the labels whose probability reaches the threshold (0: each label's tuned one)."""
     if not text or not text.strip():
         return ""
+    check_text(text)
     predictor = PREDICTORS.get(resolve_run(run))
     if not predictor.multi_label:
         return ""
@@ -96,7 +105,8 @@ def predict_labels(text: str, run: str | None = None, threshold: float = 0.0, la
     chosen = predictor.decide(probs, threshold if threshold and threshold > 0 else None)[0]
     names = [predictor.labels[j] for j in chosen.nonzero()[0]]
     rule = tr(lang, "ml_rule_global", value=threshold) if threshold and threshold > 0 else tr(lang, "ml_rule_tuned")
-    return tr(lang, "ml_labels", labels=", ".join(names) if names else tr(lang, "ml_none"), rule=rule)
+    shown = ", ".join(md_escape(name) for name in names) if names else tr(lang, "ml_none")
+    return tr(lang, "ml_labels", labels=shown, rule=rule)
 
 
 @shows_errors
@@ -111,7 +121,7 @@ def predict_file(path: str | None, run: str | None = None, lang: str = "en"):
     _EXPORTS.mkdir(parents=True, exist_ok=True)
     stem = Path(safe_filename(path.name, "texts")).stem  # the visitor's file name is never a path of ours
     output = _EXPORTS / f"{stem}.{run_dir.name}.{time.strftime('%H%M%S')}.predictions.csv"
-    count = engine_predict_file(run_dir, path, output)
+    count = engine_predict_file(run_dir, path, output, bounded=True)  # the limits of security.check_texts
     gr.Info(tr(lang, "batch_done", n=count))
     return str(output), pd.read_csv(output, nrows=20)
 

