@@ -53,9 +53,10 @@ def _log_loss(gold: np.ndarray, probs: np.ndarray, multi_label: bool) -> float:
     return float(-np.mean(np.log(probs[np.arange(len(gold)), gold])))
 
 
-def choose_weight(gold: np.ndarray, model_probs: np.ndarray, tfidf_probs: np.ndarray, multi_label: bool
-                  ) -> EnsembleChoice:
-    """`gold`: class ids (single-label) or a 0/1 matrix (multi-label), for the validation texts."""
+def choose_weight(gold: np.ndarray, model_probs: np.ndarray, tfidf_probs: np.ndarray, multi_label: bool,
+                  fixed_threshold: float | None = None) -> EnsembleChoice:
+    """`gold`: class ids (single-label) or a 0/1 matrix (multi-label), for the validation texts. Multi-label
+    mixes are scored at thresholds tuned for each, or at `fixed_threshold` when the user set one."""
     from sklearn.metrics import f1_score
 
     from .metrics import tune_thresholds
@@ -66,7 +67,8 @@ def choose_weight(gold: np.ndarray, model_probs: np.ndarray, tfidf_probs: np.nda
         probs = blend(model_probs, tfidf_probs, w)
         thresholds = None
         if multi_label:
-            thresholds = tune_thresholds(gold, probs)
+            thresholds = ([float(fixed_threshold)] * probs.shape[1] if fixed_threshold is not None
+                          else tune_thresholds(gold, probs))
             predicted = (probs >= np.asarray(thresholds)).astype(int)
             score = float(f1_score(gold.astype(int), predicted, average="micro", zero_division=0))
         else:
@@ -131,11 +133,9 @@ def choose_on_validation(run_dir, data, config, model_meta_file: str = "classifi
                                                          seed=config.seed)
         tfidf_probs = tfidf.predict_proba(texts)
         tfidf_thresholds = thresholds_for(tfidf_probs)
-        choice = choose_weight(gold, model_probs, tfidf_probs, multi)
+        choice = choose_weight(gold, model_probs, tfidf_probs, multi, config.threshold if multi else None)
         if not getattr(config, "ensemble", True):  # the user wants the fine-tuned model alone
             choice = EnsembleChoice(weight=1.0, decision="model", metric=choice.metric, scores=choice.scores)
-        if config.threshold is not None and multi:
-            choice.thresholds = [float(config.threshold)] * len(data.labels)
         interior = {float(k): v for k, v in choice.scores.items() if 0.0 < float(k) < 1.0}
         if interior:
             top = max(interior.values())
@@ -149,6 +149,10 @@ def choose_on_validation(run_dir, data, config, model_meta_file: str = "classifi
         meta = json.loads(meta_file.read_text(encoding="utf-8"))
         if multi:
             meta["thresholds"] = model_thresholds
+        if name == "best" and choice is None:  # no TF-IDF model this time: nothing of an earlier mix stays
+            meta.pop("ensemble", None)
+            for stale in (JSON_FILE, WEIGHTS_FILE):
+                (folder / stale).unlink(missing_ok=True)
         if name == "best" and choice is not None:
             answered = choice.thresholds if multi and choice.weight < 1.0 else model_thresholds
             if choice.weight < 1.0:

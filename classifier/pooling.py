@@ -45,8 +45,13 @@ class MeanPoolingConfig(PreTrainedConfig):
         super().__init__(**kwargs)
 
     def backbone_config(self):
-        values = dict(self.backbone)
-        return AutoConfig.for_model(values.pop("model_type"), **values)
+        """The encoder's config, built from a class transformers itself ships: a stored `auto_map` (code from a
+        hub repository) is dropped and never run, whatever the folder says."""
+        values = {k: v for k, v in self.backbone.items() if k != "auto_map"}
+        kind = values.pop("model_type", None)
+        if not kind or kind == MODEL_TYPE:
+            raise ValueError(f"a mean-pooling classifier needs an encoder backbone, not {kind!r}")
+        return AutoConfig.for_model(kind, **values)
 
 
 class MeanPoolingClassifier(PreTrainedModel):
@@ -101,9 +106,9 @@ def masked_mean(hidden: torch.Tensor, attention_mask: torch.Tensor | None) -> to
 def _bare_encoder(backbone_config) -> nn.Module:
     """The encoder without a pooler where the architecture has one (BERT): it would be unused weights."""
     try:
-        return AutoModel.from_config(backbone_config, add_pooling_layer=False)
+        return AutoModel.from_config(backbone_config, add_pooling_layer=False, trust_remote_code=False)
     except TypeError:
-        return AutoModel.from_config(backbone_config)
+        return AutoModel.from_config(backbone_config, trust_remote_code=False)
 
 
 def from_pretrained_encoder(path, classifier_config, **load_kwargs) -> MeanPoolingClassifier:
@@ -113,9 +118,12 @@ def from_pretrained_encoder(path, classifier_config, **load_kwargs) -> MeanPooli
         encoder = AutoModel.from_pretrained(path, add_pooling_layer=False, **load_kwargs)
     except TypeError:
         encoder = AutoModel.from_pretrained(path, **load_kwargs)
+    if getattr(encoder.config, "auto_map", None):
+        raise ValueError("mean pooling needs an encoder that transformers ships; this one brings its own code")
+    encoder = encoder.float()  # a checkpoint stored in fp16/bf16 trains (and meets the fp32 head) in fp32
     backbone = encoder.config.to_dict()
     for key in ("id2label", "label2id", "num_labels", "problem_type", "architectures", "_name_or_path",
-                "transformers_version"):
+                "transformers_version", "auto_map", "dtype", "torch_dtype"):
         backbone.pop(key, None)
     config = MeanPoolingConfig(
         backbone=backbone, classifier_dropout=getattr(encoder.config, "hidden_dropout_prob", 0.1) or 0.1,

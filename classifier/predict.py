@@ -100,7 +100,15 @@ class Predictor:
         # the validated ensemble with the TF-IDF model (classifier/ensemble.py): weight 1.0 = the model alone.
         # `thresholds` are those of what the run answers; `ensemble.model_thresholds` those of the model alone.
         chosen = settings.get("ensemble") or {}
-        self.ensemble_weight = float(chosen.get("weight", 1.0)) if ensemble else 1.0
+        chosen = chosen if isinstance(chosen, dict) else {"weight": chosen}
+        try:
+            weight = float(chosen.get("weight", 1.0)) if isinstance(chosen, dict) else 1.0
+        except (TypeError, ValueError):
+            weight = float("nan")
+        if not 0.0 <= weight <= 1.0:
+            raise RunError(f"{self.path / 'classifier.json'}: the ensemble weight {chosen.get('weight')!r} is not a "
+                           "number between 0 and 1; the folder is damaged. Pick another run, or train again.")
+        self.ensemble_weight = weight if ensemble else 1.0
         if not ensemble and chosen.get("model_thresholds"):
             self.thresholds = [float(t) for t in chosen["model_thresholds"]]
         self.tfidf = None
@@ -109,7 +117,7 @@ class Predictor:
 
             try:
                 self.tfidf = TfidfModel.load(self.path)
-            except (OSError, ValueError, KeyError) as exc:
+            except Exception as exc:  # missing, truncated or malformed files: say so, never a traceback
                 raise RunError(f"The TF-IDF part of the model in {self.path} cannot be loaded ({exc}). The folder "
                                "is incomplete or damaged; pick another run, or train again.") from None
             if self.tfidf.labels != self.labels:

@@ -4,7 +4,7 @@
                                    most this much sheet XML and hold at most 5,000 rows per MB (default 500,000)
     CLASSIFIER_MAX_TEXT_CHARS      longest text the web app classifies (default 100,000 characters); also what a
                                    run trained with truncation="chunk" reads of a text
-    CLASSIFIER_MAX_REQUEST_CHARS   most characters of all texts of one batch-prediction file (default 1,000,000)
+    CLASSIFIER_MAX_REQUEST_CHARS   most characters of all texts of one batch-prediction file (default 50,000,000)
     CLASSIFIER_MAX_PREDICT_TEXTS   most texts of one batch-prediction file (default 100,000)
     CLASSIFIER_LOAD_TIMEOUT        seconds the web app may spend reading and summarising a data file (default 120)
     CLASSIFIER_AUTH                "user:password" (several: comma-separated) - HTTP login for the whole web app
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 DEFAULT_MAX_UPLOAD_MB = 100
 DEFAULT_MAX_TEXT_CHARS = 100_000
-DEFAULT_MAX_REQUEST_CHARS = 1_000_000
+DEFAULT_MAX_REQUEST_CHARS = 50_000_000  # 50 MB of text: 100,000 texts of 500 characters
 DEFAULT_MAX_PREDICT_TEXTS = 100_000
 DEFAULT_LOAD_TIMEOUT = 120.0
 MAX_COLUMNS = 1_000  # columns of a data file: the column detection looks at each one

@@ -152,10 +152,13 @@ class TfidfModel:
             raise ValueError(f"{folder / JSON_FILE}: unknown TF-IDF model format {meta.get('format')!r}")
         arrays = load_file(str(folder / WEIGHTS_FILE))
         model = cls([str(x) for x in meta["labels"]], bool(meta["multi_label"]))
+        known = {settings["analyzer"]: settings for settings in VECTORIZERS}
         for i, block in enumerate(meta["vectorizers"]):
-            settings = {k: block[k] for k in ("analyzer", "ngram_range", "min_df", "max_features")}
-            if settings["analyzer"] not in ("word", "char_wb"):
-                raise ValueError(f"{folder / JSON_FILE}: unknown analyzer {settings['analyzer']!r}")
+            # only the vocabulary comes from the file; the n-gram settings are ours (a crafted ngram_range would
+            # make every prediction cost the square of a text's length)
+            settings = known.get(block.get("analyzer"))
+            if settings is None:
+                raise ValueError(f"{folder / JSON_FILE}: unknown analyzer {block.get('analyzer')!r}")
             idf = arrays.get(f"idf_{i}")
             if idf is None or idf.shape != (len(block["terms"]),):
                 raise ValueError(f"{folder}: the TF-IDF weights do not match its vocabulary")

@@ -345,7 +345,8 @@ def choose_pooling(config: TrainConfig, model_name: str, path) -> str:
     )
 
     kind = getattr(model_config, "model_type", "")
-    decoder = kind in MODEL_FOR_CAUSAL_LM_MAPPING_NAMES and kind not in MODEL_FOR_MASKED_LM_MAPPING_NAMES
+    decoder = (kind in MODEL_FOR_CAUSAL_LM_MAPPING_NAMES and kind not in MODEL_FOR_MASKED_LM_MAPPING_NAMES) or \
+        bool(getattr(model_config, "is_encoder_decoder", False))
     if config.pooling == "mean" and decoder:
         raise ConfigError("Mean pooling is for encoders (BERT-style models); a GPT-style decoder classifies on "
                           "its last token: choose pooling 'cls' or 'auto'.")
@@ -511,6 +512,10 @@ def resume_run(run: str | Path, progress: bool = True) -> RunResult:
         raise RunError(f"Run {run_dir.name} has no config.json: it ended before its settings were saved, so it "
                        "cannot be resumed. Start a new training instead.")
     config = TrainConfig.from_json(settings).replace(output=str(run_dir))
+    if "pooling" not in (read_json(settings) or {}):
+        # a run started before pooling was a setting trained the model's own ([CLS]) head; its checkpoint holds
+        # that model, so the resumed run must build the same one
+        config = config.replace(pooling="cls")
     for name in DATA_FILES:
         value = getattr(config, name)
         if value and not Path(value).is_file():
@@ -915,9 +920,13 @@ def evaluate_on_test(run_dir: Path, data: PreparedData, config: TrainConfig, dis
     gold = targets_of(data, data.test)
     model_probs = predictor.model_proba(texts)
     tfidf_probs = decided.tfidf.predict_proba(texts) if decided.tfidf is not None else None
-    probs = blend(model_probs, tfidf_probs, predictor.ensemble_weight)
-    if predictor.ensemble_weight <= 0.0:
-        probs = tfidf_probs
+    if predictor.tfidf is None:
+        probs = model_probs
+    elif predictor.ensemble_weight <= 0.0:
+        probs = predictor.tfidf.predict_proba(predictor._tfidf_view(texts))
+    else:
+        probs = blend(model_probs, predictor.tfidf.predict_proba(predictor._tfidf_view(texts)),
+                      predictor.ensemble_weight)
     names = data.labels.names
     multi = data.multi_label
 

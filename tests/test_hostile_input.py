@@ -106,7 +106,7 @@ def test_the_text_limit_is_an_operator_setting(tiny_model, monkeypatch):
                  "CLASSIFIER_LOAD_TIMEOUT"):
         monkeypatch.delenv(name, raising=False)
     assert (security.max_text_chars(), security.max_request_chars(), security.max_predict_texts(),
-            security.load_timeout()) == (100_000, 1_000_000, 100_000, 120)
+            security.load_timeout()) == (100_000, 50_000_000, 100_000, 120)
     make_run(tiny_model)
     assert predict(huge_text(100_000), "tiny")  # at the limit: answered
     monkeypatch.setenv("CLASSIFIER_MAX_TEXT_CHARS", "50")
@@ -294,9 +294,10 @@ def test_a_worker_is_stopped_at_its_time_limit(tmp_path):
 
     pid_file = tmp_path / "pid"
     started = time.perf_counter()
-    with pytest.raises(TimeLimitExceeded, match="longer than 2 seconds"):
-        call_with_time_limit(sleep_and_tell, 60, str(pid_file), seconds=2)
-    assert time.perf_counter() - started < 30
+    with pytest.raises(TimeLimitExceeded, match="longer than 8 seconds"):
+        call_with_time_limit(sleep_and_tell, 60, str(pid_file), seconds=8)  # 8 s: a loaded machine starts it late
+    assert time.perf_counter() - started < 40
+    assert pid_file.exists(), "the worker never started"
     with pytest.raises(ProcessLookupError):
         os.kill(int(pid_file.read_text()), 0)  # killed, not left running
 

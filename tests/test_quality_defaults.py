@@ -189,3 +189,23 @@ def _tiny_decoder_folder():
     LlamaConfig(vocab_size=50, hidden_size=32, intermediate_size=64, num_hidden_layers=1, num_attention_heads=4,
                 num_key_value_heads=2).save_pretrained(folder)
     return folder
+
+
+def test_a_run_folder_cannot_make_the_mean_pooling_model_run_code(tmp_path, monkeypatch):
+    """A crafted best/config.json whose backbone names code from a hub repository (auto_map) loads the encoder
+    class transformers ships, never asking whether to run the repository's code; a self-nested one is refused."""
+    import transformers.dynamic_module_utils as dynamic
+
+    from classifier.pooling import MODEL_TYPE, MeanPoolingConfig
+
+    monkeypatch.setattr(dynamic, "get_class_from_dynamic_module",
+                        lambda *a, **k: pytest.fail("tried to load a repository's code"))
+    backbone = {"model_type": "bert", "hidden_size": 32, "num_hidden_layers": 1, "num_attention_heads": 2,
+                "intermediate_size": 64, "vocab_size": 100, "auto_map": {"AutoModel": "attacker/repo--mod.Cls"}}
+    config = MeanPoolingConfig(backbone=backbone, num_labels=2)
+    assert "auto_map" not in config.backbone_config().to_dict()
+    from classifier.pooling import MeanPoolingClassifier
+
+    assert MeanPoolingClassifier(config).backbone.__class__.__name__ == "BertModel"
+    with pytest.raises(ValueError, match="encoder backbone"):
+        MeanPoolingConfig(backbone={"model_type": MODEL_TYPE}).backbone_config()

@@ -73,7 +73,7 @@ def advice_block(metrics: dict, lang: str) -> str:
                 "macro_f1", "micro_f1") else params["metric"]
         try:
             items.append(tr(lang, key, **params))
-        except (KeyError, ValueError, IndexError):
+        except (KeyError, ValueError, IndexError, TypeError):
             items.append(md_escape(advice.get("text", "")))
     if not items:
         return ""
