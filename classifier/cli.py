@@ -115,7 +115,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     predict = sub.add_parser("predict", help="label texts with a trained run")
     predict.add_argument("--run", required=True, help="run folder or run name")
-    predict.add_argument("texts", nargs="*", help="texts to classify")
+    predict.add_argument("texts", nargs="*", help="texts to classify; none (and no --input): a prompt in a terminal, "
+                         "or one text per line from standard input with one JSON line out per text")
     predict.add_argument("--input", help="file of texts (one per line, or a table with a text column)")
     predict.add_argument("--text-column")
     predict.add_argument("--output", help="CSV to write (with --input)")
@@ -190,9 +191,10 @@ def cmd_predict(args: argparse.Namespace) -> int:
     from .predict import Predictor
     from .runs import resolve_run_dir
 
-    if not args.texts and not args.input:
-        raise ClassifierError("Give texts to classify, or --input FILE (with --output FILE.csv).")
     run = resolve_run_dir(args.run)
+    if not args.texts and not args.input:  # the tutorials' `while True: input()` loop, or a filter on a pipe
+        predictor = Predictor(run, batch_size=args.batch_size, int8=args.int8)
+        return predict_loop(predictor) if sys.stdin.isatty() else predict_stream(predictor, sys.stdin)
     if args.input:
         output = args.output or str(Path(args.input).with_suffix("")) + ".predictions.csv"
         count = predict_file(run, args.input, output, args.text_column, args.batch_size, int8=args.int8)
@@ -200,9 +202,58 @@ def cmd_predict(args: argparse.Namespace) -> int:
         return 0
     predictor = Predictor(run, batch_size=args.batch_size, int8=args.int8)
     for text, pred in zip(args.texts, predictor.predict(args.texts)):
-        print(json.dumps({"text": text, "label": pred.label, "score": round(pred.score, 4),
-                          "probabilities": {k: round(v, 4) for k, v in pred.probabilities.items()}},
-                         ensure_ascii=False))
+        print(_prediction_json(text, pred))
+    return 0
+
+
+def _prediction_json(text: str, pred) -> str:
+    return json.dumps({"text": text, "label": pred.label, "score": round(pred.score, 4),
+                       "probabilities": {k: round(v, 4) for k, v in pred.probabilities.items()}}, ensure_ascii=False)
+
+
+def predict_loop(predictor) -> int:
+    """A prompt: type a text, get the label and every class's probability; an empty line or Ctrl-D ends it."""
+    answers = {"model": "the fine-tuned model", "ensemble": "the fine-tuned model mixed with TF-IDF",
+               "baseline": "the TF-IDF model"}[predictor.decision]
+    print(f"Type a text and press Enter; {answers} answers (chosen on validation). An empty line or Ctrl-D quits.")
+    while True:
+        try:
+            text = input("text> ")
+        except (EOFError, KeyboardInterrupt):
+            print()
+            return 0
+        if not text.strip():
+            return 0
+        pred = predictor.predict([text])[0]
+        print(f"  {pred.label or '(no label)'}  {pred.score:.3f}")
+        for name, p in sorted(pred.probabilities.items(), key=lambda item: -item[1]):
+            print(f"    {name:<24} {p:.4f}")
+
+
+def predict_stream(predictor, stream) -> int:
+    """Standard input is not a terminal: one text per line in, one JSON object per line out, in order. Lines that
+    are already waiting are classified together (a batch), so a file piped in is fast and a slow pipe still gets
+    each answer as soon as its line arrives."""
+    import select
+
+    def waiting() -> bool:
+        try:
+            return bool(select.select([stream], [], [], 0)[0])
+        except (OSError, ValueError):  # not a selectable stream (a StringIO in tests, Windows pipes)
+            return True
+
+    batch: list[str] = []
+    for line in stream:
+        text = line.rstrip("\r\n")
+        if text.strip():
+            batch.append(text)
+        if batch and (len(batch) >= predictor.batch_size or not waiting()):
+            for t, pred in zip(batch, predictor.predict(batch)):
+                print(_prediction_json(t, pred), flush=True)
+            batch = []
+    if batch:
+        for t, pred in zip(batch, predictor.predict(batch)):
+            print(_prediction_json(t, pred), flush=True)
     return 0
 
 

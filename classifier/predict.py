@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from transformers.utils import logging as _hf_logging
 
 from . import pooling as _pooling  # noqa: F401  (registers the mean-pooling model type with the Auto classes)
 from .encoding import encode_chunks, encode_texts, pool_logits
@@ -32,6 +33,8 @@ from .errors import RunError
 from .metrics import sigmoid, softmax
 from .runs import model_dir
 from .security import clip_text, pretrained_kwargs
+
+_hf_logging.disable_progress_bar()  # "Loading weights" bars say nothing to someone who asked for a prediction
 
 
 @dataclass

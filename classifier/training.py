@@ -870,7 +870,7 @@ def _train(config: TrainConfig, run_dir: Path, events: EventWriter, progress: bo
     log_decision(events, decided, data)
     metrics = evaluate_on_test(run_dir, data, config, display, decided)
     metrics.update({
-        "model": display, "strategy": strategy, "max_length": max_length,
+        "model": display, "strategy": strategy, "pooling": pooling, "max_length": max_length,
         "trainable_parameters": counts["trainable_parameters"], "total_parameters": counts["total_parameters"],
         "train_seconds": round(train_seconds, 1), "total_seconds": round(time.perf_counter() - started, 1),
         "train_samples_per_second": round(float(output.metrics.get("train_samples_per_second", 0.0)), 2),

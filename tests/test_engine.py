@@ -24,9 +24,10 @@ from .conftest import ROOT, SMS, THUCNEWS
 pytestmark = pytest.mark.slow
 
 
-def cli(*args: str, timeout: int = 600, env: dict | None = None) -> subprocess.CompletedProcess:
+def cli(*args: str, timeout: int = 600, env: dict | None = None, input: str | None = None
+        ) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "classifier", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=timeout, env={**os.environ, **(env or {})})
+                          timeout=timeout, env={**os.environ, **(env or {})}, input=input)
 
 
 def test_sms_default_model_reaches_97_percent(sms_run):
@@ -99,7 +100,10 @@ def test_int8_predictor_agrees_with_the_full_precision_model(sms_run):
 
 def test_cli_evaluate_predict_and_runs(sms_run, tmp_path):
     run = str(sms_run.run_dir)
+    from classifier.security import from_spreadsheet_cell
+
     table = pd.read_csv(run + "/predictions.csv")
+    table["text"] = table["text"].map(from_spreadsheet_cell)  # the file is written safe for spreadsheets
     labelled = tmp_path / "test.csv"
     table[["text", "gold"]].rename(columns={"gold": "label"}).to_csv(labelled, index=False)
     result = cli("evaluate", "--run", run, "--data", str(labelled))
@@ -111,6 +115,14 @@ def test_cli_evaluate_predict_and_runs(sms_run, tmp_path):
     result = cli("predict", "--run", run, "Free entry! Win a brand new phone, text WIN to 87121")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.strip().splitlines()[0])["label"] == "spam"
+
+    # no texts, standard input a pipe: one JSON line per text line, in order (blank lines skipped)
+    piped = cli("predict", "--run", run, input="Are we still on for lunch?\n\nWINNER!! Claim your 1000 prize now, "
+                "call 09061701461\nok see you at 7\n")
+    assert piped.returncode == 0, piped.stderr
+    answers = [json.loads(line) for line in piped.stdout.strip().splitlines()]
+    assert [a["label"] for a in answers] == ["ham", "spam", "ham"]
+    assert answers[1]["text"].startswith("WINNER") and set(answers[1]["probabilities"]) == {"ham", "spam"}
 
     texts = tmp_path / "texts.txt"
     texts.write_text("Are we still meeting for dinner, at 7?\nURGENT! Your mobile won 2000 pounds, call now\n")
@@ -151,7 +163,9 @@ def test_head_strategy_trains_only_the_head(tmp_path):
     trained = load_file(result.run_dir / "best" / "model.safetensors")
     original = load_file(bundled_path("all-MiniLM-L6-v2") / "model.safetensors")
     key = "encoder.layer.5.output.dense.weight"
-    assert torch.equal(trained["bert." + key], original[key])  # the backbone did not move
+    # the default head of the bundled encoder reads the mean of the token states (classifier/pooling.py)
+    assert result.metrics["pooling"] == "mean" and "pooler.dense.weight" not in {k[-19:] for k in trained}
+    assert torch.equal(trained["backbone." + key], original[key])  # the backbone did not move
 
 
 def test_last_n_unfreezes_only_the_top_blocks():
