@@ -158,15 +158,22 @@ def _looks_binary(text: str) -> bool:
 
 def read_table(path: str | Path, sheet: str | int | None = None) -> pd.DataFrame:
     """Read any supported file into a DataFrame of strings (headerless files get `column_1`, `column_2`, ...)."""
+    from .datasources import HUB_PREFIX, is_dataset_folder, read_parquet, resolve_sources
+
+    if str(path).startswith(HUB_PREFIX) or is_dataset_folder(Path(path)):
+        path = resolve_sources(str(path)).data  # the training split, as a Parquet file in the cache
     path = Path(path)
     if not path.exists():
         raise DataError(f"File {path} does not exist.")
     if path.is_dir():
-        raise DataError(f"{path} is a folder; give a data file (CSV, TSV, JSONL, XLSX or TXT).")
+        raise DataError(f"{path} is a folder; give a data file (CSV, TSV, JSONL, XLSX, TXT or Parquet) or a folder "
+                        "written by `datasets`' save_to_disk.")
     if path.stat().st_size == 0:
         raise DataError(f"File {path.name} is empty. It needs one text and one label per row.")
     suffix = path.suffix.lower()
-    if suffix in EXCEL_EXTENSIONS:
+    if suffix == ".parquet":
+        frame = read_parquet(path, max_sheet_rows(), max_sheet_xml_bytes())
+    elif suffix in EXCEL_EXTENSIONS:
         frame = _read_excel(path, sheet)
     else:
         text, _encoding = decode_bytes(path.read_bytes(), path.name)

@@ -38,7 +38,7 @@ MAX_COLUMNS = 1_000  # columns of a data file: the column detection looks at eac
 SNIFF_SAMPLE_CHARS = 64 * 1024  # csv.Sniffer is quadratic in its sample: a one-line file of quoted fields
 SHEET_ROWS_PER_MB = 5_000  # rows an .xlsx may hold per MB of CLASSIFIER_MAX_UPLOAD_MB
 CHARS_PER_TOKEN = 20  # a generous ceiling: English runs ~4 characters a token, Chinese ~1
-UPLOAD_EXTENSIONS = (".csv", ".tsv", ".txt", ".json", ".jsonl", ".xlsx")
+UPLOAD_EXTENSIONS = (".csv", ".tsv", ".txt", ".json", ".jsonl", ".xlsx", ".parquet")
 _TRUE = ("1", "true", "yes", "on")
 
 

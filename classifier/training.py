@@ -326,6 +326,20 @@ def choose_model(config: TrainConfig, data: PreparedData) -> str:
     return default_model_for(language_hint(data.train["text"].tolist()))
 
 
+def with_local_sources(config: TrainConfig, events: EventWriter) -> TrainConfig:
+    """A hub data set (`hub:NAME`) or a `save_to_disk` folder becomes one Parquet file per split, its splits used
+    as given; the config then names those files (config.json too, so the run repeats and resumes on them), and
+    `extra.data_source` keeps what the user gave."""
+    from .datasources import resolve_sources
+
+    sources = resolve_sources(config.data, config.validation_file, config.test_file)
+    if sources.note is None:
+        return config
+    events.log(f"Data {sources.note}")
+    return config.replace(data=sources.data, validation_file=sources.validation_file, test_file=sources.test_file,
+                          extra={**config.extra, "data_source": config.data})
+
+
 def choose_pooling(config: TrainConfig, model_name: str, path) -> str:
     """`mean` or `cls` (the model's own head). A saved mean-pooling classifier (a run's best/) stays one."""
     from transformers import AutoConfig
@@ -518,7 +532,7 @@ def resume_run(run: str | Path, progress: bool = True) -> RunResult:
         config = config.replace(pooling="cls")
     for name in DATA_FILES:
         value = getattr(config, name)
-        if value and not Path(value).is_file():
+        if value and not str(value).startswith("hub:") and not Path(value).exists():
             raise RunError(f"Run {run_dir.name} trained on {value}, which is no longer there. Resuming needs the "
                            "very same file: put it back at that path, or start a new training.")
     return train(config, progress=progress, resume=True)
@@ -611,6 +625,7 @@ def _train(config: TrainConfig, run_dir: Path, events: EventWriter, progress: bo
     started = time.perf_counter()
     main = is_main_process()
     set_seed(config.seed)
+    config = with_local_sources(config, events)
 
     # --- data
     data = prepare_data(
