@@ -88,6 +88,10 @@ def build_parser() -> argparse.ArgumentParser:
                        "evaluation)")
     train.add_argument("--no-baseline", dest="baseline", action="store_false", default=None,
                        help="skip the TF-IDF baseline (and so the ensemble)")
+    train.add_argument("--head-learning-rate", type=float,
+                       help="the classification head's own learning rate (default: --learning-rate)")
+    train.add_argument("--layerwise-lr-decay", type=float,
+                       help="each block below the top learns D times the rate of the one above (e.g. 0.8; 1 = off)")
     train.add_argument("--pooling", choices=["auto", "cls", "mean"],
                        help="token states -> text vector: mean (sentence-embedding encoders), cls (the model's own "
                        "head), auto (mean for the bundled encoders)")

@@ -102,6 +102,11 @@ class TrainConfig:
     eval_batch_size: int = 64
     learning_rate: float | None = None
     """`None`: 1e-4 for full, 2e-4 for last-n, 2e-3 for head and for lora (measured: docs/defaults.md)."""
+    head_learning_rate: float | None = None
+    """The classification head's (and BERT pooler's) own learning rate; `None`: the same as `learning_rate`."""
+    layerwise_lr_decay: float = 1.0
+    """Layer-wise learning-rate decay D: the top block learns at `learning_rate`, each block below at D times the one
+    above, the embeddings last (classifier/layer_lr.py). 1.0: every layer at the same rate."""
     weight_decay: float = 0.01
     warmup_ratio: float = 0.06
     lr_scheduler_type: str = "linear"
@@ -189,6 +194,10 @@ class TrainConfig:
             positive(name, allow_zero=True)
         if self.max_length is not None and not 8 <= self.max_length <= 8192:
             raise ConfigError(f"Setting 'max_length' is {self.max_length}; use a value between 8 and 8192 tokens.")
+        positive("head_learning_rate")
+        if not 0 < self.layerwise_lr_decay <= 1:
+            raise ConfigError(f"Setting 'layerwise_lr_decay' is {self.layerwise_lr_decay}; it must be above 0 and at "
+                              "most 1 (1 = no decay; 0.8 is common).")
         if not 0 <= self.warmup_ratio < 1:
             raise ConfigError(f"Setting 'warmup_ratio' is {self.warmup_ratio}; it must be in [0, 1).")
         if not 0 <= self.label_smoothing < 1:

@@ -117,12 +117,28 @@ class ClassifierTrainer(Trainer):
     loss_is_scaled_for_ga = False  # we return a per-batch mean; Trainer divides by the accumulation steps
 
     def __init__(self, *args, class_weights: torch.Tensor | None = None, label_smoothing: float = 0.0,
-                 multi_label: bool = False, chunk_pooling: str = "mean", **kwargs):
+                 multi_label: bool = False, chunk_pooling: str = "mean", parameter_rates: dict | None = None,
+                 **kwargs):
+        self.parameter_rates = parameter_rates  # name -> learning rate (classifier/layer_lr.py), or None
         super().__init__(*args, **kwargs)
         self.class_weights = class_weights
         self.label_smoothing = label_smoothing
         self.multi_label = multi_label
         self.chunk_pooling = chunk_pooling
+
+    def create_optimizer(self, model=None):
+        """Trainer's optimizer, with a learning rate per parameter group when the head has its own rate or the
+        layers decay (classifier/layer_lr.py)."""
+        if self.optimizer is None and self.parameter_rates:
+            from .layer_lr import parameter_groups
+
+            opt_model = self.model if model is None else model
+            groups = parameter_groups(opt_model, self.parameter_rates, set(self.get_decay_parameter_names(opt_model)),
+                                      self.args.weight_decay, self.args.learning_rate)
+            optimizer_cls, optimizer_kwargs = self.get_optimizer_cls_and_kwargs(self.args, opt_model)
+            optimizer_kwargs.pop("lr", None)
+            self.optimizer = optimizer_cls(groups, lr=self.args.learning_rate, **optimizer_kwargs)
+        return super().create_optimizer(model)
 
     def _get_train_sampler(self, train_dataset=None):
         sampler = super()._get_train_sampler(train_dataset)
@@ -848,8 +864,21 @@ def _train(config: TrainConfig, run_dir: Path, events: EventWriter, progress: bo
     if config.class_weights == "balanced":
         weights = pos_weight_tensor(data.label_matrix(data.train)) if multi else \
             class_weight_tensor(data.train["label"].to_numpy(), len(data.labels))
+    parameter_rates = None
+    if config.head_learning_rate or config.layerwise_lr_decay < 1.0:
+        from .layer_lr import parameter_learning_rates
+
+        if strategy == "head":  # the head alone trains: its own rate, if any, is the rate
+            parameter_rates = {name: config.head_learning_rate or learning_rate
+                               for name, p in train_model.named_parameters() if p.requires_grad}
+        else:
+            parameter_rates = parameter_learning_rates(train_model, learning_rate, config.head_learning_rate,
+                                                       config.layerwise_lr_decay)
+        rates = sorted(set(parameter_rates.values()))
+        events.log(f"Learning rates per layer: {len(rates)} rates from {rates[0]:.2e} to {rates[-1]:.2e} (head "
+                   f"{config.head_learning_rate or learning_rate:.2e}, decay {config.layerwise_lr_decay:g}).")
     trainer = ClassifierTrainer(
-        model=train_model, args=args, train_dataset=train_set, eval_dataset=eval_set,
+        model=train_model, args=args, train_dataset=train_set, eval_dataset=eval_set, parameter_rates=parameter_rates,
         data_collator=trainer_collator, callbacks=[callback],
         compute_metrics=_multilabel_eval_metrics(config.threshold) if multi else _compute_eval_metrics,
         class_weights=weights, label_smoothing=config.label_smoothing, multi_label=multi,

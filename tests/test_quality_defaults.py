@@ -209,3 +209,51 @@ def test_a_run_folder_cannot_make_the_mean_pooling_model_run_code(tmp_path, monk
     assert MeanPoolingClassifier(config).backbone.__class__.__name__ == "BertModel"
     with pytest.raises(ValueError, match="encoder backbone"):
         MeanPoolingConfig(backbone={"model_type": MODEL_TYPE}).backbone_config()
+
+
+def test_learning_rates_per_layer_reach_the_optimizer():
+    """MiniLM (6 blocks): head 2e-4, top block 1e-4, each block below x0.8, embeddings 0.8^6; the optimizer that
+    Trainer builds carries exactly those rates (weight decay kept off biases and norms)."""
+    from datasets import Dataset
+    from transformers import TrainingArguments
+
+    from classifier.backbones import bundled_path
+    from classifier.layer_lr import parameter_learning_rates
+    from classifier.modeling import load_model
+    from classifier.training import ClassifierTrainer
+
+    loaded = load_model(bundled_path("all-MiniLM-L6-v2"), {0: "a", 1: "b"}, pooling="cls")
+    rates = parameter_learning_rates(loaded.model, 1e-4, 2e-4, 0.8)
+    assert rates["classifier.weight"] == 2e-4 and rates["bert.pooler.dense.weight"] == 2e-4
+    for i in range(6):
+        assert rates[f"bert.encoder.layer.{i}.attention.self.query.weight"] == pytest.approx(1e-4 * 0.8 ** (5 - i))
+    assert rates["bert.embeddings.word_embeddings.weight"] == pytest.approx(1e-4 * 0.8 ** 6)
+    args = TrainingArguments(output_dir="/tmp/unused", learning_rate=1e-4, weight_decay=0.01, report_to="none",
+                             use_cpu=True)
+    trainer = ClassifierTrainer(model=loaded.model, args=args, parameter_rates=rates,
+                                train_dataset=Dataset.from_dict({"input_ids": [[1]], "labels": [0]}))
+    optimizer = trainer.create_optimizer()
+    by_param = {id(p): (group["lr"], group["weight_decay"]) for group in optimizer.param_groups for p in group["params"]}
+    named = dict(loaded.model.named_parameters())
+    assert by_param[id(named["bert.encoder.layer.0.output.dense.weight"])] == (pytest.approx(1e-4 * 0.8 ** 5), 0.01)
+    assert by_param[id(named["bert.encoder.layer.0.output.dense.bias"])][1] == 0.0
+    assert by_param[id(named["classifier.weight"])][0] == 2e-4
+    assert optimizer.param_groups[0]["lr"] == 1e-4  # the rate Trainer logs is the top block's
+    assert sum(len(g["params"]) for g in optimizer.param_groups) == len(named)
+    mean = load_model(bundled_path("all-MiniLM-L6-v2"), {0: "a", 1: "b"}, pooling="mean").model
+    mean_rates = parameter_learning_rates(mean, 1e-4, None, 0.5)
+    assert mean_rates["classifier.weight"] == 1e-4
+    assert mean_rates["backbone.encoder.layer.5.output.dense.weight"] == 1e-4
+    assert mean_rates["backbone.embeddings.word_embeddings.weight"] == pytest.approx(1e-4 * 0.5 ** 6)
+
+
+@pytest.mark.slow
+def test_layerwise_decay_trains_as_well_on_sms(sms_run, tmp_path):
+    from classifier.config import TrainConfig
+    from classifier.training import train
+
+    result = train(TrainConfig(data=str(SMS), output=str(tmp_path / "decay"), max_train_samples=1500, epochs=2,
+                               layerwise_lr_decay=0.8, head_learning_rate=2e-4), progress=False)
+    assert result.metrics["model_only"]["accuracy"] >= sms_run.metrics["model_only"]["accuracy"] - 0.01
+    events = (tmp_path / "decay" / "events.jsonl").read_text(encoding="utf-8")
+    assert "Learning rates per layer: 8 rates" in events

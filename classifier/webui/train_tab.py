@@ -162,6 +162,13 @@ def build(form: ConfigForm, lang_box: gr.Textbox, data_state: gr.State, runner: 
             form.bind(gr.Number(default("max_length") or 0, precision=0, minimum=0, maximum=8192, label=t("max_length"),
                                 info=t("max_length_info")), "max_length")
         with gr.Row():
+            form.bind(gr.Number(default("head_learning_rate") or 0, minimum=0, step=1e-5,
+                                label=t("head_learning_rate"), info=t("head_learning_rate_info")),
+                      "head_learning_rate")
+            form.bind(gr.Number(default("layerwise_lr_decay"), minimum=0.05, maximum=1, step=0.05,
+                                label=t("layerwise_lr_decay"), info=t("layerwise_lr_decay_info")),
+                      "layerwise_lr_decay")
+        with gr.Row():
             form.bind(gr.Number(default("last_n_layers"), precision=0, minimum=1, label=t("last_n_layers")),
                       "last_n_layers")
             form.bind(gr.Number(default("lora_r"), precision=0, minimum=1, label=t("lora_r")), "lora_r")
