@@ -263,7 +263,8 @@ def machine() -> dict[str, Any]:
             "cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()}
 
 
-def benchmark(names: list[str], methods: list[str], smoke: bool, extra: list[str], log=print) -> list[dict]:
+def benchmark(names: list[str], methods: list[str], smoke: bool, extra: list[str], log=print,
+              save=lambda records: None) -> list[dict]:
     import quality_data
 
     records = []
@@ -295,6 +296,7 @@ def benchmark(names: list[str], methods: list[str], smoke: bool, extra: list[str
                 shown = {k: result.get(k) for k in ("accuracy", "macro_f1", "micro_f1", "seconds", "error")}
                 log(f"    {json.dumps(shown)}")
                 records.append(result)
+                save(records)  # after every record: a long run that is stopped keeps what it measured
     return records
 
 
@@ -372,11 +374,16 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [m for m in methods if m not in METHODS]
     if unknown:
         parser.error(f"unknown method(s) {', '.join(unknown)}; use {', '.join(METHODS)}")
-    records = benchmark(names, methods, args.smoke, args.train_args.split())
     meta = machine()
-    result = merge(output, records, meta)
     output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+
+    def save(records: list[dict]) -> dict:
+        result = merge(output, records, meta)
+        output.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        return result
+
+    records = benchmark(names, methods, args.smoke, args.train_args.split(), save=save)
+    result = save(records)
     print(table(result["records"]))
     errors = [r for r in records if r.get("error")]
     print(json.dumps({"records": len(records), "errors": len(errors), "output": str(output)}))

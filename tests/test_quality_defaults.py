@@ -233,7 +233,8 @@ def test_learning_rates_per_layer_reach_the_optimizer():
     trainer = ClassifierTrainer(model=loaded.model, args=args, parameter_rates=rates,
                                 train_dataset=Dataset.from_dict({"input_ids": [[1]], "labels": [0]}))
     optimizer = trainer.create_optimizer()
-    by_param = {id(p): (group["lr"], group["weight_decay"]) for group in optimizer.param_groups for p in group["params"]}
+    by_param = {id(p): (group["lr"], group["weight_decay"])
+                for group in optimizer.param_groups for p in group["params"]}
     named = dict(loaded.model.named_parameters())
     assert by_param[id(named["bert.encoder.layer.0.output.dense.weight"])] == (pytest.approx(1e-4 * 0.8 ** 5), 0.01)
     assert by_param[id(named["bert.encoder.layer.0.output.dense.bias"])][1] == 0.0
