@@ -210,3 +210,24 @@ def model_vs_baseline(metrics: dict[str, Any], title: str = "Test set: fine-tune
                              cliponaxis=False))
     fig.update_yaxes(range=[0, 1.1])
     return _layout(fig, title, barmode="group")
+
+
+def roc_and_pr(binary: dict[str, Any], roc_title: str = "ROC curve", pr_title: str = "Precision-recall curve",
+               threshold_name: str = "at the threshold") -> tuple[go.Figure, go.Figure]:
+    """The two curves of a two-class run's positive class (metrics.json `binary`), with the point of the
+    current threshold marked on the ROC curve."""
+    label = plain(binary.get("positive_label", ""))
+    roc, pr = binary.get("roc") or {}, binary.get("pr") or {}
+    roc_fig = go.Figure(go.Scatter(x=roc.get("fpr", []), y=roc.get("tpr", []), mode="lines", line_color=BLUE,
+                                   name=f"AUC {binary.get('roc_auc', float('nan')):.3f}"))
+    roc_fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", line=dict(color=GREY, dash="dot"),
+                                 showlegend=False, hoverinfo="skip"))
+    roc_fig.add_trace(go.Scatter(x=[binary.get("fpr")], y=[binary.get("tpr")], mode="markers",
+                                 marker=dict(color=ORANGE, size=11), name=threshold_name))
+    roc_fig.update_xaxes(title_text=f"FPR (not '{label}' flagged)", range=[0, 1])
+    roc_fig.update_yaxes(title_text=f"TPR ('{label}' caught)", range=[0, 1.02])
+    pr_fig = go.Figure(go.Scatter(x=pr.get("recall", []), y=pr.get("precision", []), mode="lines",
+                                  line_color=GREEN, name=f"AP {binary.get('pr_auc', float('nan')):.3f}"))
+    pr_fig.update_xaxes(title_text="recall", range=[0, 1])
+    pr_fig.update_yaxes(title_text="precision", range=[0, 1.02])
+    return _layout(roc_fig, roc_title), _layout(pr_fig, pr_title)

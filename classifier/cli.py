@@ -129,6 +129,12 @@ def build_parser() -> argparse.ArgumentParser:
                          help="CPU: quantize the model to int8 on loading (faster; a few labels in a thousand may "
                               "differ; see bench/RESULTS.md)")
 
+    threshold = sub.add_parser("threshold", help="two-class runs: save a decision threshold for the positive class "
+                               "(prints the test metrics at it)")
+    threshold.add_argument("--run", required=True, help="run folder or run name")
+    threshold.add_argument("--value", type=float, required=True, help="between 0 and 1 (0.5 = the plain argmax)")
+    threshold.add_argument("--label", help="the positive class (default: the rarer class of the training data)")
+
     runs = sub.add_parser("runs", help="list runs with model, data, status and headline metric")
     runs.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
@@ -261,6 +267,18 @@ def predict_stream(predictor, stream) -> int:
     return 0
 
 
+def cmd_threshold(args: argparse.Namespace) -> int:
+    from .binary import save_threshold
+    from .runs import resolve_run_dir
+
+    metrics = save_threshold(resolve_run_dir(args.run), args.value, args.label)
+    binary = metrics["binary"]
+    print(f"Saved: '{binary['positive_label']}' when its probability >= {args.value:g}. On the test set: accuracy "
+          f"{metrics['accuracy']:.4f}, macro-F1 {metrics['macro_f1']:.4f}, TPR {binary['tpr']:.4f}, FPR "
+          f"{binary['fpr']:.4f}, TNR {binary['tnr']:.4f}, FNR {binary['fnr']:.4f}.")
+    return 0
+
+
 def cmd_runs(args: argparse.Namespace) -> int:
     from .runs import list_runs, runs_root
 
@@ -298,6 +316,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"train": cmd_train, "resume": cmd_resume, "evaluate": cmd_evaluate, "predict": cmd_predict,
+            "threshold": cmd_threshold,
             "runs": cmd_runs, "stop": cmd_stop, "inspect": cmd_inspect}
 
 

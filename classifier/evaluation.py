@@ -46,7 +46,7 @@ def evaluate_file(run: str | Path, data: str | Path, text_column: str | None = N
         raise DataError(f"No row of {Path(data).name} has a label the model knows ({', '.join(predictor.labels)}).")
     to_id = {name: i for i, name in enumerate(predictor.labels)}
     gold = cleaned["label_name"].map(to_id).to_numpy()
-    predicted = predictor.predict_proba(cleaned["text"].tolist()).argmax(-1)
+    predicted = predictor.label_ids(predictor.predict_proba(cleaned["text"].tolist()))
     result = classification_metrics(gold, predicted, predictor.labels)
     result["warnings"] = warnings
     result["data"] = str(data)
@@ -92,7 +92,7 @@ def predict_file(run: str | Path, data: str | Path, output: str | Path, text_col
     if predictor.multi_label:  # every label that reaches its threshold, joined by "|"
         labels = ["|".join(predictor.labels[j] for j in row.nonzero()[0]) for row in predictor.decide(probs)]
     else:
-        labels = [predictor.labels[i] for i in probs.argmax(-1)]
+        labels = [predictor.labels[i] for i in predictor.label_ids(probs)]
     table = pd.DataFrame({"text": texts, "label": labels, "confidence": probs.max(-1).round(6)})
     for i, name in enumerate(predictor.labels):
         table[f"p_{name}"] = probs[:, i].round(6)

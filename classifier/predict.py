@@ -114,6 +114,10 @@ class Predictor:
         self.ensemble_weight = weight if ensemble else 1.0
         if not ensemble and chosen.get("model_thresholds"):
             self.thresholds = [float(t) for t in chosen["model_thresholds"]]
+        from .binary import read_decision
+
+        # two-class runs: a decision threshold on the positive class saved with `classifier threshold` / Evaluate
+        self.binary_decision = None if self.multi_label else read_decision(settings, self.labels)
         self.tfidf = None
         if self.ensemble_weight < 1.0:
             from .tfidf import TfidfModel
@@ -203,14 +207,21 @@ class Predictor:
         limits = self.thresholds if thresholds is None else thresholds
         return probs >= np.broadcast_to(np.asarray(limits, dtype=np.float32), probs.shape[-1:])
 
+    def label_ids(self, probs: np.ndarray) -> np.ndarray:
+        """Single-label decisions (class ids): argmax, or the saved decision threshold of a two-class run."""
+        from .binary import decide
+
+        return decide(probs, self.binary_decision)
+
     def predict(self, texts: list[str] | str) -> list[Prediction]:
         if isinstance(texts, str):
             texts = [texts]
         probs = self.predict_proba(list(texts))
         chosen = self.decide(probs) if self.multi_label else None
+        single = None if self.multi_label else self.label_ids(probs)
         results = []
         for i, row in enumerate(probs):
-            best = int(row.argmax())
+            best = int(row.argmax()) if single is None else int(single[i])
             probabilities = {name: float(p) for name, p in zip(self.labels, row)}
             if chosen is not None:
                 names = [self.labels[j] for j in np.flatnonzero(chosen[i])]

@@ -987,6 +987,13 @@ def evaluate_on_test(run_dir: Path, data: PreparedData, config: TrainConfig, dis
         metrics["thresholds"] = dict(zip(names, predictor.thresholds))
     write_predictions_table(run_dir, texts, gold, predicted, probs, names, multi)
     headline = ("accuracy", "macro_f1", "micro_f1") if multi else ("accuracy", "macro_f1")
+    if not multi:
+        from .binary import binary_report, one_vs_rest_auc, positive_class
+
+        if len(names) == 2:
+            metrics["binary"] = binary_report(gold, probs, names, positive_class(targets_of(data, data.train)), 0.5)
+        else:
+            metrics["roc_auc_per_class"] = one_vs_rest_auc(gold, probs, names)
     metrics["decision"] = predictor.decision
     metrics["model_only"] = {k: scored(model_probs, decided.model_thresholds)[k] for k in headline}
     if tfidf_probs is not None:

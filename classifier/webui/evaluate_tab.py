@@ -13,9 +13,10 @@ import gradio as gr
 import pandas as pd
 
 from .. import charts
+from ..binary import metrics_at, save_threshold
 from ..events import read_events
 from ..runs import load_run_info, read_json
-from ..security import from_spreadsheet_cell, run_file
+from ..security import demo_mode, from_spreadsheet_cell, run_file
 from .common import md_escape, run_choices, run_path, shows_errors
 from .i18n import status_word, t, tr
 
@@ -95,6 +96,18 @@ def baseline_figure(metrics: dict, lang: str):
                                     tr(lang, "accuracy"), tr(lang, "macro_f1"), tr(lang, "vs_answered"))
 
 
+def threshold_figures(binary: dict, lang: str):
+    return charts.roc_and_pr(binary, tr(lang, "roc_title"), tr(lang, "pr_title"), tr(lang, "threshold_point"))
+
+
+def rates_text(binary: dict, lang: str) -> str:
+    auc = (tr(lang, "threshold_auc", roc_auc=binary["roc_auc"], pr_auc=binary["pr_auc"])
+           if "roc_auc" in binary else "")
+    return tr(lang, "threshold_rates", label=md_escape(binary.get("positive_label", "")),
+              threshold=float(binary.get("threshold", 0.5)), tpr=binary["tpr"], fpr=binary["fpr"],
+              tnr=binary["tnr"], fnr=binary["fnr"]) + auc
+
+
 def read_errors(run_dir: Path) -> pd.DataFrame:
     try:
         frame = pd.read_csv(run_file(run_dir, "predictions.csv"), keep_default_na=False,
@@ -166,6 +179,16 @@ def build(lang_box: gr.Textbox) -> EvaluateTab:
         with gr.Column(scale=2):
             vs_plot = gr.Plot(show_label=False, elem_id="baseline-plot")
             report = gr.Dataframe(label=t("report"), interactive=False, elem_id="report")
+    with gr.Accordion(t("threshold_title"), open=True, visible=False, elem_id="threshold-box") as threshold_box:
+        gr.Markdown(t("threshold_intro"))
+        with gr.Row():
+            roc_plot = gr.Plot(show_label=False, elem_id="roc-plot")
+            pr_plot = gr.Plot(show_label=False, elem_id="pr-plot")
+        with gr.Row():
+            threshold = gr.Slider(0.01, 0.99, value=0.5, step=0.01, label=t("threshold_slider"), scale=3,
+                                  elem_id="threshold")
+            save_button = gr.Button(t("threshold_save"), scale=1, visible=not demo_mode(), elem_id="threshold-save")
+        rates = gr.Markdown(elem_id="threshold-rates")
     error_filter = gr.Dropdown([], label=t("errors"), info=t("error_filter_info"), allow_custom_value=True,
                                elem_id="error-filter")
     errors = gr.Dataframe(interactive=False, wrap=True, max_height=400, elem_id="errors",
@@ -175,23 +198,26 @@ def build(lang_box: gr.Textbox) -> EvaluateTab:
             loss_plot = gr.Plot(show_label=False)
             validation_plot = gr.Plot(show_label=False)
     newest_state = gr.State(None)
-    outputs = [summary, cm_plot, vs_plot, report, error_filter, errors, loss_plot, validation_plot]
+    outputs = [summary, cm_plot, vs_plot, report, error_filter, errors, loss_plot, validation_plot,
+               threshold_box, roc_plot, pr_plot, threshold, rates]
+    no_threshold = (gr.Accordion(visible=False), None, None, gr.skip(), "")
 
     @shows_errors
     def load(run_name: str | None, mode: str, lang: str):
         path = run_path(run_name)
         if path is None:
-            return (tr(lang, "no_runs"),) + (None,) * 3 + (gr.Dropdown(choices=[], value=None), None, None, None)
+            return (tr(lang, "no_runs"),) + (None,) * 3 + (gr.Dropdown(choices=[], value=None), None, None,
+                                                           None) + no_threshold
         metrics = read_json(run_file(path, "metrics.json"))
         loss, validation = curve_figures(path, lang)
         if not metrics:
             info = load_run_info(path)
             return (tr(lang, "no_metrics", name=md_escape(path.name), status=status_word(lang, info.status)), None,
-                    None, None, gr.Dropdown(choices=[], value=None), None, loss, validation)
+                    None, None, gr.Dropdown(choices=[], value=None), None, loss, validation) + no_threshold
         wrong = read_errors(path)
         return (headline(metrics, lang), confusion_figure(metrics, mode, lang), baseline_figure(metrics, lang),
                 report_table(metrics, lang), gr.Dropdown(choices=error_choices(wrong, lang), value=""),
-                filter_errors(wrong, "", lang), loss, validation)
+                filter_errors(wrong, "", lang), loss, validation) + threshold_view(metrics, lang)
 
     @shows_errors
     def redraw_matrix(run_name: str | None, mode: str, lang: str):
@@ -203,6 +229,35 @@ def build(lang_box: gr.Textbox) -> EvaluateTab:
     def show_errors(run_name: str | None, pair: str | None, lang: str):
         path = run_path(run_name)
         return filter_errors(read_errors(path), pair, lang) if path else gr.skip()
+
+    def threshold_view(metrics: dict, lang: str) -> tuple:
+        binary = metrics.get("binary") or {}
+        if not binary.get("roc"):
+            return no_threshold
+        roc, pr = threshold_figures(binary, lang)
+        return (gr.Accordion(visible=True), roc, pr, binary.get("threshold", 0.5), rates_text(binary, lang))
+
+    @shows_errors
+    def try_threshold(run_name: str | None, value: float, mode: str, lang: str):
+        """The slider: the confusion matrix, report, ROC point and rates as they would be at this threshold."""
+        path = run_path(run_name)
+        if path is None:
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+        metrics = metrics_at(path, float(value))
+        roc, _ = threshold_figures(metrics["binary"], lang)
+        return (confusion_figure(metrics, mode, lang), report_table(metrics, lang), roc,
+                rates_text(metrics["binary"], lang))
+
+    @shows_errors
+    def keep_threshold(run_name: str | None, value: float, mode: str, lang: str):
+        path = run_path(run_name)
+        if path is None:
+            return (gr.skip(),) * len(outputs)
+        if demo_mode():  # the button is hidden there; the endpoint refuses too
+            raise gr.Error(tr(lang, "threshold_demo"))
+        save_threshold(path, float(value))
+        gr.Info(tr(lang, "threshold_saved", value=float(value)))
+        return load(run_name, mode, lang)
 
     def refresh_choices(current: str | None, newest_seen: str | None):
         choices = run_choices("metrics")
@@ -216,5 +271,9 @@ def build(lang_box: gr.Textbox) -> EvaluateTab:
     cm_mode.change(redraw_matrix, [run, cm_mode, lang_box], [cm_plot], api_visibility="private")
     error_filter.input(show_errors, [run, error_filter, lang_box], [errors], api_visibility="private")
     refresh.click(refresh_choices, [run, newest_state], [run, newest_state], api_visibility="private")
+    threshold.release(try_threshold, [run, threshold, cm_mode, lang_box], [cm_plot, report, roc_plot, rates],
+                      api_visibility="private")
+    save_button.click(keep_threshold, [run, threshold, cm_mode, lang_box], outputs, api_name="save_threshold",
+                      api_visibility="undocumented")
     return EvaluateTab(run=run, refresh=refresh, newest_state=newest_state, outputs=outputs, load=load,
                        refresh_choices=refresh_choices)

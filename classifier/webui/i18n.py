@@ -261,6 +261,29 @@ TEXTS: dict[str, tuple[str, str]] = {
         " 预测使用 TF-IDF 模型，它在验证集上胜过了微调模型；单独的微调模型在这里的 {metric} 为 {model:.3f}。",
     ),
     "advice_title": ("What to do next", "下一步建议"),
+    "threshold_title": ("Decision threshold (two classes)", "判定阈值（二分类）"),
+    "threshold_intro": (
+        "The positive class is predicted when its probability reaches the threshold. Lower it to catch more of that "
+        "class (more false alarms), raise it for fewer false alarms (more misses). Move the slider to see the test "
+        "set at that threshold; Save makes Predict, the API and `predict` use it.",
+        "当正类概率达到阈值时预测为正类。降低阈值可以抓到更多正类（误报更多），提高阈值误报更少（漏报更多）。"
+        "拖动滑块查看测试集在该阈值下的结果；点击保存后，预测页、API 和 `predict` 都会使用它。"),
+    "threshold_slider": ("Threshold", "阈值"),
+    "threshold_save": ("Save this threshold", "保存此阈值"),
+    "threshold_saved": ("Threshold {value:.2f} saved: predictions now use it.",
+                        "已保存阈值 {value:.2f}：预测将使用它。"),
+    "threshold_demo": ("This is a read-only demo: thresholds cannot be saved here.",
+                       "这是只读演示：不能在此保存阈值。"),
+    "threshold_rates": (
+        "At threshold **{threshold:.2f}** for “{label}”: TPR (caught) **{tpr:.3f}**, FPR (false alarms) **{fpr:.3f}**, "
+        "TNR {tnr:.3f}, FNR (missed) {fnr:.3f}.",
+        "对“{label}”取阈值 **{threshold:.2f}** 时：TPR（命中率）**{tpr:.3f}**，FPR（误报率）**{fpr:.3f}**，"
+        "TNR {tnr:.3f}，FNR（漏报率）{fnr:.3f}。"),
+    "threshold_auc": (" ROC AUC {roc_auc:.3f}, PR AUC (average precision) {pr_auc:.3f}.",
+                      " ROC AUC {roc_auc:.3f}，PR AUC（平均精确率）{pr_auc:.3f}。"),
+    "roc_title": ("ROC curve (test set)", "ROC 曲线（测试集）"),
+    "pr_title": ("Precision-recall curve (test set)", "精确率-召回率曲线（测试集）"),
+    "threshold_point": ("at the threshold", "当前阈值"),
     "advice_baseline_wins": (
         "The TF-IDF model beat the fine-tuned model on validation ({model:.3f} vs {baseline:.3f} {metric}). To make "
         "fine-tuning pay: train more epochs (for example {epochs_hint}), pick a larger pretrained model from the hub "
