@@ -30,8 +30,12 @@ def report_table(metrics: dict, lang: str) -> pd.DataFrame:
         rows.append([tr(lang, f"{key}_avg"), metrics[f"{key}_precision"], metrics[f"{key}_recall"],
                      metrics[f"{key}_f1"], metrics["samples"]])
     columns = [tr(lang, c) for c in ("col_class", "col_precision", "col_recall", "col_f1", "col_support")]
+    aucs = metrics.get("roc_auc_per_class")
+    if aucs:  # multi-class runs: one-vs-rest ROC AUC per class
+        rows = [row + [aucs.get(row[0])] if row[0] in metrics["per_class"] else row + [None] for row in rows]
+        columns.append("ROC AUC")
     frame = pd.DataFrame(rows, columns=columns)
-    return frame.round({columns[1]: 3, columns[2]: 3, columns[3]: 3})
+    return frame.round({c: 3 for c in columns[1:4] + columns[5:]})
 
 
 def headline(metrics: dict, lang: str) -> str:
