@@ -69,7 +69,7 @@ def one_vs_rest_auc(gold: np.ndarray, probs: np.ndarray, names: list[str]) -> di
 def positive_class(train_labels: np.ndarray, n_classes: int = 2) -> int:
     """The rarer class of the training split (the second one on a tie)."""
     counts = np.bincount(np.asarray(train_labels, dtype=int), minlength=n_classes)
-    return int(counts[0] < counts[1]) if counts[0] != counts[1] else 1
+    return int(counts[1] < counts[0]) if counts[0] != counts[1] else 1
 
 
 def decide(probs: np.ndarray, decision: dict | None) -> np.ndarray:

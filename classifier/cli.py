@@ -92,6 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="the classification head's own learning rate (default: --learning-rate)")
     train.add_argument("--layerwise-lr-decay", type=float,
                        help="each block below the top learns D times the rate of the one above (e.g. 0.8; 1 = off)")
+    train.add_argument("--report-to", help="track the run with none (default) or tensorboard, trackio, wandb, mlflow "
+                       "(comma-separated; local/offline stores, see README)")
     train.add_argument("--pooling", choices=["auto", "cls", "mean"],
                        help="token states -> text vector: mean (sentence-embedding encoders), cls (the model's own "
                        "head), auto (mean for the bundled encoders)")

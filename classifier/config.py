@@ -142,6 +142,10 @@ class TrainConfig:
     """Let the validation split choose what the run answers with: the fine-tuned model, the TF-IDF model, or a mix
     of their probabilities (classifier/ensemble.py). False: always the fine-tuned model alone. Needs `baseline`."""
 
+    report_to: str = "none"
+    """Experiment tracking: `none`, or any of tensorboard, trackio, wandb, mlflow (comma-separated); local and
+    offline by default (classifier/tracking.py)."""
+
     extra: dict[str, Any] = field(default_factory=dict)
     """Free-form notes kept with the run (e.g. which sample the web app loaded)."""
 
@@ -195,6 +199,9 @@ class TrainConfig:
         if self.max_length is not None and not 8 <= self.max_length <= 8192:
             raise ConfigError(f"Setting 'max_length' is {self.max_length}; use a value between 8 and 8192 tokens.")
         positive("head_learning_rate")
+        from .tracking import parse as parse_trackers
+
+        self.report_to = ",".join(parse_trackers(self.report_to)) or "none"
         if not 0 < self.layerwise_lr_decay <= 1:
             raise ConfigError(f"Setting 'layerwise_lr_decay' is {self.layerwise_lr_decay}; it must be above 0 and at "
                               "most 1 (1 = no decay; 0.8 is common).")

@@ -641,6 +641,10 @@ def _train(config: TrainConfig, run_dir: Path, events: EventWriter, progress: bo
     started = time.perf_counter()
     main = is_main_process()
     set_seed(config.seed)
+    from . import tracking
+
+    trackers = tracking.parse(config.report_to)
+    tracking.check_installed(trackers)  # before anything slow: a missing package names its pip command
     config = with_local_sources(config, events)
 
     # --- data
@@ -837,7 +841,7 @@ def _train(config: TrainConfig, run_dir: Path, events: EventWriter, progress: bo
         save_strategy="steps" if config.save_checkpoints else "no",
         save_steps=eval_steps,
         save_total_limit=1,
-        report_to="none",
+        **tracking.prepare(trackers, run_dir),
         seed=config.seed,
         data_seed=config.seed,
         disable_tqdm=not (progress and main),
@@ -879,7 +883,7 @@ def _train(config: TrainConfig, run_dir: Path, events: EventWriter, progress: bo
                    f"{config.head_learning_rate or learning_rate:.2e}, decay {config.layerwise_lr_decay:g}).")
     trainer = ClassifierTrainer(
         model=train_model, args=args, train_dataset=train_set, eval_dataset=eval_set, parameter_rates=parameter_rates,
-        data_collator=trainer_collator, callbacks=[callback],
+        data_collator=trainer_collator, callbacks=[callback, *tracking.callbacks(trackers, run_dir)],
         compute_metrics=_multilabel_eval_metrics(config.threshold) if multi else _compute_eval_metrics,
         class_weights=weights, label_smoothing=config.label_smoothing, multi_label=multi,
         chunk_pooling=config.chunk_pooling,
@@ -928,6 +932,9 @@ def _train(config: TrainConfig, run_dir: Path, events: EventWriter, progress: bo
     metrics["advice"] = [a.to_dict() for a in advise(metrics, config.epochs, len(data.train),
                                                      language_hint(data.train["text"].tolist()))]
     atomic_write_json(run_dir / "metrics.json", metrics)
+    if trackers:
+        log_to_trackers(trainer, trackers, run_dir, resolved, metrics)
+        events.log("Tracked with " + tracking.where(trackers, run_dir) + ".")
     baseline = metrics.get("baseline") or {}
     events.write("test", accuracy=metrics["accuracy"], macro_f1=metrics["macro_f1"],
                  baseline_accuracy=baseline.get("accuracy"), baseline_macro_f1=baseline.get("macro_f1"),
@@ -1025,6 +1032,24 @@ def write_predictions_table(run_dir: Path, texts: list[str], gold: np.ndarray, p
     for i, name in enumerate(names):
         table[f"p_{name}"] = probs[:, i].round(6)
     atomic_write_text(run_dir / "predictions.csv", spreadsheet_safe(table).to_csv(index=False))
+
+
+def log_to_trackers(trainer, trackers: list[str], run_dir: Path, resolved: TrainConfig, metrics: dict) -> None:
+    """The test metrics (`test_...`) through every tracker, and the resolved config as text for TensorBoard."""
+    # "test_..." keys: Trainer's integrations file them under test/ (TensorBoard: test/accuracy)
+    numbers = {f"test_{k}": float(v) for k, v in metrics.items() if k in (
+        "accuracy", "macro_f1", "micro_f1", "weighted_f1", "subset_accuracy", "hamming_loss") and v is not None}
+    for key in ("accuracy", "macro_f1", "micro_f1"):
+        for part in ("model_only", "baseline"):
+            value = (metrics.get(part) or {}).get(key)
+            if value is not None:
+                numbers[f"test_{part}_{key}"] = float(value)
+    trainer.log(numbers)
+    if "tensorboard" in trackers:
+        from torch.utils.tensorboard import SummaryWriter
+
+        with SummaryWriter(log_dir=str(run_dir / "logs")) as writer:
+            writer.add_text("config", "```\n" + resolved.to_json() + "\n```")
 
 
 def log_decision(events: EventWriter, decided: ValidatedDecision, data: PreparedData) -> None:

@@ -67,3 +67,11 @@ def test_roc_pr_match_scikit_learn_and_a_saved_threshold_is_used(sms_run, tmp_pa
     assert Predictor(run).binary_decision["threshold"] == 0.5
     with pytest.raises(RunError, match="between 0 and 1"):
         save_threshold(run, 1.5)
+
+
+def test_the_positive_class_is_the_rarer_one():
+    from classifier.binary import positive_class
+
+    assert positive_class(np.array([0, 0, 0, 1])) == 1
+    assert positive_class(np.array([0, 1, 1, 1])) == 0
+    assert positive_class(np.array([0, 1])) == 1

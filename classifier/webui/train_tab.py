@@ -200,6 +200,8 @@ def build(form: ConfigForm, lang_box: gr.Textbox, data_state: gr.State, runner: 
         with gr.Row():
             form.bind(gr.Radio([(t("pooling_auto"), "auto"), (t("pooling_mean"), "mean"), (t("pooling_cls"), "cls")],
                                value=default("pooling"), label=t("pooling"), elem_id="pooling"), "pooling")
+            form.bind(gr.Dropdown(["none", "tensorboard", "trackio", "mlflow", "wandb"], value=default("report_to"),
+                                  label=t("report_to"), info=t("report_to_info"), elem_id="report-to"), "report_to")
     with gr.Row():
         device = gr.Markdown(elem_id="device")
         estimate = gr.Markdown(t("estimate_none"), elem_id="estimate")
