@@ -131,6 +131,19 @@ def build_parser() -> argparse.ArgumentParser:
                          help="CPU: quantize the model to int8 on loading (faster; a few labels in a thousand may "
                               "differ; see bench/RESULTS.md)")
 
+    adapt = sub.add_parser("adapt", help="continue pre-training a model on unlabelled texts of your domain (masked "
+                           "language modelling; next-token prediction for decoders)")
+    adapt.add_argument("--data", required=True, help="texts, one per line, or a table (its text column is used)")
+    adapt.add_argument("--model", default="auto", help="bundled name, hub id or folder (auto: by the texts' language)")
+    adapt.add_argument("--output", required=True, help="folder for the adapted model (then: train --model FOLDER)")
+    adapt.add_argument("--epochs", type=float, default=1.0)
+    adapt.add_argument("--max-length", type=int, default=128)
+    adapt.add_argument("--mlm-probability", type=float, default=0.15)
+    adapt.add_argument("--batch-size", type=int, default=16)
+    adapt.add_argument("--learning-rate", type=float, default=5e-5)
+    adapt.add_argument("--max-texts", type=int, help="use at most this many texts")
+    adapt.add_argument("--quiet", action="store_true", help="no progress bar")
+
     threshold = sub.add_parser("threshold", help="two-class runs: save a decision threshold for the positive class "
                                "(prints the test metrics at it)")
     threshold.add_argument("--run", required=True, help="run folder or run name")
@@ -269,6 +282,18 @@ def predict_stream(predictor, stream) -> int:
     return 0
 
 
+def cmd_adapt(args: argparse.Namespace) -> int:
+    from .adapt import AdaptConfig, adapt
+
+    settings = {k: v for k, v in vars(args).items() if k not in ("command", "quiet")}
+    summary = adapt(AdaptConfig(**settings), progress=not args.quiet)
+    print(f"Adapted {summary['base_model']} on {summary['texts']:,} texts ({summary['objective']}, "
+          f"{summary['steps']} steps, {summary['seconds']:.0f}s): held-out loss {summary['held_out_loss_before']:.3f} "
+          f"-> {summary['held_out_loss_after']:.3f}. Next: python -m classifier train --data FILE --model "
+          f"{args.output}")
+    return 0
+
+
 def cmd_threshold(args: argparse.Namespace) -> int:
     from .binary import save_threshold
     from .runs import resolve_run_dir
@@ -318,7 +343,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"train": cmd_train, "resume": cmd_resume, "evaluate": cmd_evaluate, "predict": cmd_predict,
-            "threshold": cmd_threshold,
+            "threshold": cmd_threshold, "adapt": cmd_adapt,
             "runs": cmd_runs, "stop": cmd_stop, "inspect": cmd_inspect}
 
 

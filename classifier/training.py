@@ -383,7 +383,11 @@ def choose_pooling(config: TrainConfig, model_name: str, path) -> str:
     if config.pooling != "auto":
         return config.pooling
     backbone = BUNDLED.get(model_name)
-    return backbone.pooling if backbone is not None else "cls"
+    if backbone is not None:
+        return backbone.pooling
+    from .adapt import adapted_pooling
+
+    return adapted_pooling(path) or "cls"  # a model adapted from a bundled encoder keeps its pooling
 
 
 def choose_strategy(config: TrainConfig, total_params: int, decoder: bool = False) -> str:

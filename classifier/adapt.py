@@ -1,0 +1,144 @@
+"""Domain-adaptive pre-training: continue a model's pre-training on unlabelled texts of the user's domain before
+fine-tuning it on the labelled ones (Gururangan et al., "Don't Stop Pretraining", 2020).
+
+    python -m classifier adapt --data unlabelled.txt --model all-MiniLM-L6-v2 --output ADAPTED
+    python -m classifier train --data labelled.csv --model ADAPTED
+
+Encoders learn by masked language modelling (15% of the tokens masked, BERT's 80/10/10 rule). Masking is by
+token, not by whole word: Chinese has no spaces to find words by (whole-word masking there needs a word
+segmenter), and the bundled multilingual tokenizer's Chinese pieces are mostly words or phrases already. The
+bundled encoders are sentence-embedding checkpoints without an MLM head: the head is built as BERT's is, its output projection tied to the input word embeddings and a fresh transform layer
+(dense + LayerNorm) before it; only the encoder is kept for fine-tuning. Decoders (SmolLM2, GPT-2) learn by
+predicting the next token with their own language-model head.
+
+`--data` may be any text file the engine reads (one text per line, or a table whose text column is detected;
+labels are ignored, so the labelled training file itself works). The output folder is a regular
+`save_pretrained` model + tokenizer that `train --model` accepts; `adapted.json` records the base model so that
+`pooling=auto` keeps the base model's pooling. Progress goes to `ADAPTED/events.jsonl` like a training run's.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+MARKER = "adapted.json"
+
+
+@dataclass
+class AdaptConfig:
+    data: str
+    model: str = "auto"
+    output: str = ""
+    epochs: float = 1.0
+    max_length: int = 128
+    mlm_probability: float = 0.15
+    batch_size: int = 16
+    learning_rate: float = 5e-5
+    max_texts: int | None = None
+    seed: int = 42
+
+
+def adapt(config: AdaptConfig, progress: bool = True) -> dict:
+    """Run the adaptation; returns a summary (losses before and after, texts, steps, seconds)."""
+    import torch
+    from datasets import Dataset
+    from transformers import DataCollatorForLanguageModeling, Trainer, TrainerCallback, TrainingArguments, set_seed
+
+    from .backbones import BUNDLED, default_model_for, resolve_model
+    from .data import language_hint
+    from .errors import ConfigError
+    from .evaluation import read_texts
+    from .events import EventWriter
+    from .modeling import load_tokenizer
+
+    if not config.output:
+        raise ConfigError("Give the folder to write the adapted model to with --output.")
+    if not 0.0 < config.mlm_probability < 1.0:
+        raise ConfigError(f"--mlm-probability is {config.mlm_probability}; it must be between 0 and 1 (0.15 is usual).")
+    set_seed(config.seed)
+    texts = [t for t in read_texts(config.data) if t.strip()]
+    if config.max_texts:
+        texts = texts[:config.max_texts]
+    if len(texts) < 8:
+        raise ConfigError(f"{Path(config.data).name} holds {len(texts)} text(s); adapting a model needs at least a few "
+                          "hundred.")
+    language = language_hint(texts)
+    name = config.model if config.model != "auto" else default_model_for(language)
+    path, display = resolve_model(name)
+    output = Path(config.output)
+    output.mkdir(parents=True, exist_ok=True)
+    events = EventWriter(output / "events.jsonl")
+    tokenizer = load_tokenizer(path)
+    model, decoder = _language_model(path)
+    encoded = tokenizer(texts, truncation=True, max_length=config.max_length)
+    dataset = Dataset.from_dict({k: encoded[k] for k in ("input_ids", "attention_mask")})
+    collator = DataCollatorForLanguageModeling(tokenizer, mlm=not decoder, mlm_probability=config.mlm_probability,
+                                               seed=config.seed)
+    held = dataset.select(range(min(len(dataset), max(64, len(dataset) // 20))))
+    steps = max(1, math.ceil(len(dataset) / config.batch_size * config.epochs))
+    args = TrainingArguments(output_dir=str(output / ".trainer"), per_device_train_batch_size=config.batch_size,
+                             num_train_epochs=config.epochs, learning_rate=config.learning_rate, warmup_steps=0.06,
+                             weight_decay=0.01, logging_steps=max(1, steps // 50), eval_strategy="no",
+                             save_strategy="no", report_to="none", seed=config.seed, disable_tqdm=not progress,
+                             use_cpu=not torch.cuda.is_available(), remove_unused_columns=False)
+
+    class Progress(TrainerCallback):
+        def on_log(self, args, state, control, logs=None, **kwargs):
+            if logs and "loss" in logs:
+                events.write("train", step=state.global_step, total_steps=state.max_steps, loss=float(logs["loss"]),
+                             progress=round(state.global_step / max(state.max_steps, 1), 4))
+
+    trainer = Trainer(model=model, args=args, train_dataset=dataset, eval_dataset=held, data_collator=collator,
+                      callbacks=[Progress()])
+    kind = "next-token prediction" if decoder else f"masked language modelling ({config.mlm_probability:.0%})"
+    events.status("running", f"Adapting {display} to {len(texts):,} texts by {kind}: {steps} steps.",
+                  total_steps=steps)
+    before = float(trainer.evaluate()["eval_loss"])
+    started = time.perf_counter()
+    trainer.train()
+    after = float(trainer.evaluate()["eval_loss"])
+    model.save_pretrained(output, safe_serialization=True)
+    tokenizer.save_pretrained(output)
+    backbone = BUNDLED.get(name)
+    summary = {"base_model": name, "pooling": backbone.pooling if backbone else "cls", "objective": kind,
+               "texts": len(texts), "steps": steps, "held_out_loss_before": round(before, 4),
+               "held_out_loss_after": round(after, 4), "seconds": round(time.perf_counter() - started, 1)}
+    (output / MARKER).write_text(json.dumps(summary, indent=2), encoding="utf-8")
+    import shutil
+
+    shutil.rmtree(output / ".trainer", ignore_errors=True)
+    events.status("finished", f"Adapted: loss on held-out texts {before:.3f} -> {after:.3f}. Train on it with "
+                  f"--model {output}.")
+    return summary
+
+
+def _language_model(path):
+    """(the model with a language-model head, is it a decoder). An encoder without an MLM head gets BERT's, tied
+    to its word embeddings, with a fresh transform layer."""
+    from transformers import AutoConfig, AutoModelForCausalLM, AutoModelForMaskedLM
+    from transformers.models.auto.modeling_auto import MODEL_FOR_MASKED_LM_MAPPING_NAMES
+
+    from .errors import ModelError
+    from .security import pretrained_kwargs
+
+    config = AutoConfig.from_pretrained(path, **pretrained_kwargs())
+    decoder = config.model_type not in MODEL_FOR_MASKED_LM_MAPPING_NAMES
+    try:
+        if decoder:
+            return AutoModelForCausalLM.from_pretrained(path, **pretrained_kwargs(weights=True)), True
+        config.tie_word_embeddings = True
+        return AutoModelForMaskedLM.from_pretrained(path, config=config, **pretrained_kwargs(weights=True)), False
+    except Exception as exc:
+        raise ModelError(f"Cannot load {path} with a language-model head: {str(exc).splitlines()[0][:200]}") from None
+
+
+def adapted_pooling(path) -> str | None:
+    """The pooling of the model a folder was adapted from (`adapted.json`), if it is an adapted model."""
+    try:
+        return json.loads((Path(path) / MARKER).read_text(encoding="utf-8")).get("pooling")
+    except (OSError, ValueError, AttributeError):
+        return None
