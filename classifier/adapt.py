@@ -7,8 +7,9 @@ fine-tuning it on the labelled ones (Gururangan et al., "Don't Stop Pretraining"
 Encoders learn by masked language modelling (15% of the tokens masked, BERT's 80/10/10 rule). Masking is by
 token, not by whole word: Chinese has no spaces to find words by (whole-word masking there needs a word
 segmenter), and the bundled multilingual tokenizer's Chinese pieces are mostly words or phrases already. The
-bundled encoders are sentence-embedding checkpoints without an MLM head: the head is built as BERT's is, its output projection tied to the input word embeddings and a fresh transform layer
-(dense + LayerNorm) before it; only the encoder is kept for fine-tuning. Decoders (SmolLM2, GPT-2) learn by
+bundled encoders are sentence-embedding checkpoints without an MLM head: the head is built as BERT's is, its
+output projection tied to the input word embeddings and a fresh transform layer (dense + LayerNorm) before it;
+only the encoder is kept for fine-tuning. Decoders (SmolLM2, GPT-2) learn by
 predicting the next token with their own language-model head.
 
 `--data` may be any text file the engine reads (one text per line, or a table whose text column is detected;
