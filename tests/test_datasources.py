@@ -75,3 +75,14 @@ def test_a_hub_name_offline_fails_at_once_with_what_to_do(tmp_path):
     assert result.returncode == 2, (result.returncode, result.stderr[-1000:])
     assert "hub data set 'imdb' cannot be fetched" in result.stderr and "save_to_disk" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_data_tab_reads_a_hub_name_in_its_worker_and_offline_says_what_to_do(monkeypatch):
+    from classifier.webui.analysis import analyse_bounded
+    from classifier.webui.data_tab import HUB_NAME
+
+    assert HUB_NAME.fullmatch("stanfordnlp/imdb") and HUB_NAME.fullmatch("glue:sst2:train")
+    assert not any(HUB_NAME.fullmatch(n) for n in ("../etc", "a/b/c", "<img src=x>", "x y"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(DataError, match="hub data set 'imdb' cannot be fetched.*offline"):
+        analyse_bounded("hub:imdb")

@@ -66,6 +66,11 @@ def analyse(path: str | Path, text_column: str | None = None, label_column: str 
             sample: str | None = None) -> tuple[DataInfo, pd.DataFrame]:
     """The engine's view of a data file with these split settings, and its first PREVIEW_ROWS rows as read
     (raises DataError on unusable data)."""
+    from ..datasources import resolve_sources
+
+    given = str(path)
+    sources = resolve_sources(given, validation_file, test_file)  # a hub name or dataset folder: its splits
+    path, validation_file, test_file = sources.data, sources.validation_file, sources.test_file
     prepared = prepare_data(path, text_column, label_column, validation_file, test_file, validation_fraction,
                             test_fraction, seed, balance)
     everything = pd.concat([prepared.train, prepared.validation, prepared.test])
@@ -76,7 +81,8 @@ def analyse(path: str | Path, text_column: str | None = None, label_column: str 
     summary = summarize(texts, [prepared.label_names_of(v) for v in everything["label"]], tokenizer, limit)
     frame = read_table(path)
     info = DataInfo(
-        path=str(path), name=Path(path).name, sample=sample, columns=list(map(str, frame.columns)),
+        path=given, name=given if sources.note else Path(path).name, sample=sample,
+        columns=list(map(str, frame.columns)),
         text_column=prepared.text_column, label_column=prepared.label_column, language=language, model=model,
         rows_read=prepared.stats["rows_read"], rows_used=prepared.stats["rows_used"],
         class_counts=prepared.stats["class_counts"], splits=prepared.split_sizes(),

@@ -7,6 +7,7 @@ own, and up to DATA_CONCURRENCY visitors' files are read at once; one visitor's 
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ import gradio as gr
 import pandas as pd
 
 from .. import charts
+from ..datasources import HUB_PREFIX
 from ..security import UPLOAD_EXTENSIONS, max_upload_bytes, max_upload_mb
 from .analysis import DataInfo, analyse_bounded
 from .common import ConfigForm, default, html_escape, md_escape, one_at_a_time, shows_errors
@@ -22,6 +24,8 @@ from .i18n import t, tr
 from .runner import ASSETS
 
 SAMPLES = {"sms": ASSETS / "sms_spam.tsv", "news": ASSETS / "thucnews_titles.tsv"}
+# hub:NAME[:CONFIG][:SPLIT]: an owner/name repository id, then an optional config and split
+HUB_NAME = re.compile(r"[A-Za-z0-9][\w.-]{0,95}(/[\w.-]{1,96})?(:[\w.-]{0,64}){0,2}")
 FILE_TYPES = list(UPLOAD_EXTENSIONS)  # also checked on the server (check_upload), not only by the browser
 DATA_CONCURRENCY = 4  # data files read at once, each in a worker process of its own, for all visitors together
 IMBALANCE = {"keep": {"balance": False, "class_weights": "none"},
@@ -114,6 +118,10 @@ def build(form: ConfigForm, lang_box: gr.Textbox) -> DataTab:
             news_button = gr.Button(t("sample_news"), variant="secondary", elem_id="sample-news")
             upload = gr.File(label=t("upload"), file_types=FILE_TYPES, type="filepath", height=120,
                              elem_id="data-upload")
+            with gr.Row():
+                hub_name = gr.Textbox(label=t("hub_name"), placeholder="imdb", info=t("hub_info"), scale=3,
+                                      max_length=200, elem_id="hub-name")
+                hub_button = gr.Button(t("hub_load"), scale=1, size="sm", elem_id="hub-load")
         with gr.Column(scale=3):
             preview = gr.Dataframe(label=t("preview"), interactive=False, wrap=True, max_height=300,
                                    elem_id="data-preview")
@@ -188,13 +196,23 @@ def build(form: ConfigForm, lang_box: gr.Textbox) -> DataTab:
             return render(upload_analysis(path, lang, **split_args(*split)), lang, notify=True)
 
     @shows_errors
+    def load_hub(name: str | None, lang: str, request: gr.Request, *split):
+        """A Hugging Face hub data set by name (hub:NAME[:CONFIG][:SPLIT]): fetched and read in the worker, under
+        the same time limit as a file; offline it says at once how to use a file instead."""
+        name = (name or "").strip().removeprefix(HUB_PREFIX)
+        if not HUB_NAME.fullmatch(name):
+            raise gr.Error(tr(lang, "hub_bad_name", name=html_escape(name[:100])), print_exception=False)
+        with one_at_a_time(request):
+            return render(analyse_bounded(HUB_PREFIX + name, **split_args(*split)), lang, notify=True)
+
+    @shows_errors
     def reanalyse(current: dict | None, text_col: str, label_col: str, lang: str, request: gr.Request, *split):
         if not current:
             return (gr.skip(),) * len(outputs)
         same_file = text_col in current["columns"] and label_col in current["columns"]
         columns = {"text_column": text_col if same_file else None, "label_column": label_col if same_file else None}
         with one_at_a_time(request):
-            if current.get("sample"):
+            if current.get("sample") or str(current["path"]).startswith(HUB_PREFIX):
                 return render(analyse_bounded(current["path"], **columns, sample=current["sample"],
                                               **split_args(*split)), lang)
             return render(upload_analysis(current["path"], lang, **columns, **split_args(*split)), lang)
@@ -208,6 +226,7 @@ def build(form: ConfigForm, lang_box: gr.Textbox) -> DataTab:
         sms_button.click(sample_loader("sms"), [lang_box, *split_inputs], api_name="load_sms_sample", **common),
         news_button.click(sample_loader("news"), [lang_box, *split_inputs], api_name="load_news_sample", **common),
         upload.upload(load_upload, [upload, lang_box, *split_inputs], api_name="load_file", **common),
+        hub_button.click(load_hub, [hub_name, lang_box, *split_inputs], api_name="load_hub_dataset", **common),
     ]
     reanalyse_inputs = [state, text_column, label_column, lang_box, *split_inputs]
     for event in (text_column.input, label_column.input, validation_fraction.release, test_fraction.release,
