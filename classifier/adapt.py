@@ -43,8 +43,10 @@ class AdaptConfig:
     seed: int = 42
 
 
-def adapt(config: AdaptConfig, progress: bool = True) -> dict:
-    """Run the adaptation; returns a summary (losses before and after, texts, steps, seconds)."""
+def adapt(config: AdaptConfig, progress: bool = True, run_events=None) -> dict:
+    """Run the adaptation; returns a summary (losses before and after, texts, steps, seconds). `run_events`: a
+    training run's EventWriter (adapting as the first part of a run): the MLM loss goes there as `adapt` events and
+    log lines instead of into the output folder's own events.jsonl."""
     import torch
     from datasets import Dataset
     from transformers import DataCollatorForLanguageModeling, Trainer, TrainerCallback, TrainingArguments, set_seed
@@ -72,7 +74,8 @@ def adapt(config: AdaptConfig, progress: bool = True) -> dict:
     path, display = resolve_model(name)
     output = Path(config.output)
     output.mkdir(parents=True, exist_ok=True)
-    events = EventWriter(output / "events.jsonl")
+    events = run_events or EventWriter(output / "events.jsonl")
+    kind_of_event = "adapt" if run_events is not None else "train"
     tokenizer = load_tokenizer(path)
     model, decoder = _language_model(path)
     encoded = tokenizer(texts, truncation=True, max_length=config.max_length)
@@ -90,14 +93,20 @@ def adapt(config: AdaptConfig, progress: bool = True) -> dict:
     class Progress(TrainerCallback):
         def on_log(self, args, state, control, logs=None, **kwargs):
             if logs and "loss" in logs:
-                events.write("train", step=state.global_step, total_steps=state.max_steps, loss=float(logs["loss"]),
-                             progress=round(state.global_step / max(state.max_steps, 1), 4))
+                events.write(kind_of_event, step=state.global_step, total_steps=state.max_steps,
+                             loss=float(logs["loss"]), progress=round(state.global_step / max(state.max_steps, 1), 4))
+                if run_events is not None and state.global_step % max(1, state.max_steps // 5) < args.logging_steps:
+                    run_events.log(f"Adapting: step {state.global_step} of {state.max_steps}, "
+                                   f"{'MLM ' if not decoder else ''}loss {float(logs['loss']):.3f}.")
 
     trainer = Trainer(model=model, args=args, train_dataset=dataset, eval_dataset=held, data_collator=collator,
                       callbacks=[Progress()])
     kind = "next-token prediction" if decoder else f"masked language modelling ({config.mlm_probability:.0%})"
-    events.status("running", f"Adapting {display} to {len(texts):,} texts by {kind}: {steps} steps.",
-                  total_steps=steps)
+    if run_events is not None:
+        events.log(f"Adapting {display} to {len(texts):,} texts by {kind} first: {steps} steps.")
+    else:
+        events.status("running", f"Adapting {display} to {len(texts):,} texts by {kind}: {steps} steps.",
+                      total_steps=steps)
     before = float(trainer.evaluate()["eval_loss"])
     started = time.perf_counter()
     trainer.train()
@@ -112,8 +121,11 @@ def adapt(config: AdaptConfig, progress: bool = True) -> dict:
     import shutil
 
     shutil.rmtree(output / ".trainer", ignore_errors=True)
-    events.status("finished", f"Adapted: loss on held-out texts {before:.3f} -> {after:.3f}. Train on it with "
-                  f"--model {output}.")
+    message = f"Adapted: loss on held-out texts {before:.3f} -> {after:.3f}."
+    if run_events is not None:
+        events.log(message + " Fine-tuning the adapted model now.")
+    else:
+        events.status("finished", f"{message} Train on it with --model {output}.")
     return summary
 
 

@@ -92,6 +92,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="the classification head's own learning rate (default: --learning-rate)")
     train.add_argument("--layerwise-lr-decay", type=float,
                        help="each block below the top learns D times the rate of the one above (e.g. 0.8; 1 = off)")
+    train.add_argument("--adapt-first", action="store_true", default=None,
+                       help="continue pre-training on unlabelled texts first (MLM, one epoch; see `adapt`)")
+    train.add_argument("--adapt-data", help="unlabelled texts for --adapt-first (default: the training file's texts)")
     train.add_argument("--report-to", help="track the run with none (default) or tensorboard, trackio, wandb, mlflow "
                        "(comma-separated; local/offline stores, see README)")
     train.add_argument("--pooling", choices=["auto", "cls", "mean"],

@@ -27,7 +27,7 @@ TRUNCATION = ("head", "head+tail", "chunk")
 MULTI_LABEL = ("auto", "yes", "no")
 CHUNK_POOLING = ("mean", "max")
 POOLING = ("auto", "cls", "mean")
-DATA_FILES = ("data", "validation_file", "test_file")  # the settings that name a data file of the run
+DATA_FILES = ("data", "validation_file", "test_file", "adapt_data")  # the settings that name a data file of the run
 
 
 @dataclass
@@ -142,6 +142,12 @@ class TrainConfig:
     """Let the validation split choose what the run answers with: the fine-tuned model, the TF-IDF model, or a mix
     of their probabilities (classifier/ensemble.py). False: always the fine-tuned model alone. Needs `baseline`."""
 
+    adapt_first: bool = False
+    """Before fine-tuning, continue the model's pre-training on unlabelled texts (`adapt_data`, else the training
+    file's own texts) by masked language modelling, one epoch (classifier/adapt.py); the run trains on
+    RUN/adapted/."""
+    adapt_data: str | None = None
+    """File of unlabelled texts for `adapt_first` (one per line, or a table with a text column)."""
     report_to: str = "none"
     """Experiment tracking: `none`, or any of tensorboard, trackio, wandb, mlflow (comma-separated); local and
     offline by default (classifier/tracking.py)."""

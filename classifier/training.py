@@ -342,6 +342,20 @@ def choose_model(config: TrainConfig, data: PreparedData) -> str:
     return default_model_for(language_hint(data.train["text"].tolist()))
 
 
+def adapt_first(config: TrainConfig, model_name: str, run_dir: Path, events: EventWriter, progress: bool) -> Path:
+    """Domain-adaptive pre-training as the first part of the run (classifier/adapt.py); returns RUN/adapted, kept
+    from an earlier attempt of this run (resume) when it is complete."""
+    from .adapt import MARKER, AdaptConfig, adapt
+
+    target = run_dir / "adapted"
+    if (target / MARKER).is_file():
+        events.log("Using the model adapted earlier in this run (RUN/adapted).")
+        return target
+    adapt(AdaptConfig(data=config.adapt_data or config.data, model=model_name, output=str(target),
+                      seed=config.seed), progress=progress, run_events=events)
+    return target
+
+
 def with_local_sources(config: TrainConfig, events: EventWriter) -> TrainConfig:
     """A hub data set (`hub:NAME`) or a `save_to_disk` folder becomes one Parquet file per split, its splits used
     as given; the config then names those files (config.json too, so the run repeats and resumes on them), and
@@ -673,6 +687,8 @@ def _train(config: TrainConfig, run_dir: Path, events: EventWriter, progress: bo
     # --- model and length
     model_name = choose_model(config, data)
     path, display = resolve_model(model_name)
+    if config.adapt_first:
+        path = adapt_first(config, model_name, run_dir, events, progress and main)
     events.log(f"Model: {display}{' (bundled, offline)' if model_name in BUNDLED else ''}.")
     tokenizer = load_tokenizer(path)
     pooling = choose_pooling(config, model_name, path)

@@ -38,3 +38,22 @@ def test_adapt_refuses_too_few_texts(tmp_path):
     tiny.write_text("one\ntwo\n", encoding="utf-8")
     result = cli("adapt", "--data", str(tiny), "--output", str(tmp_path / "out"))
     assert result.returncode == 2 and "at least a few hundred" in result.stderr
+
+
+@pytest.mark.slow
+def test_a_run_can_adapt_first_and_then_fine_tune(tmp_path):
+    from classifier.config import TrainConfig
+    from classifier.events import read_events
+    from classifier.training import train
+
+    unlabelled = tmp_path / "unlabelled.txt"
+    lines = [line.split("\t", 1)[1] for line in SMS.read_text(encoding="utf-8").splitlines()[1:201]]
+    unlabelled.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    run = tmp_path / "run"
+    result = train(TrainConfig(data=str(SMS), adapt_first=True, adapt_data=str(unlabelled), max_train_samples=200,
+                               epochs=1, baseline=False, output=str(run)), progress=False)
+    assert result.status == "finished" and (run / "adapted" / "adapted.json").is_file()
+    events = read_events(run / "events.jsonl")
+    assert any(e["type"] == "adapt" for e in events)
+    assert any("Adapted: loss on held-out texts" in e.get("message", "") for e in events)
+    assert json.loads((run / "data.json").read_text(encoding="utf-8"))["fingerprints"]["adapt_data"]

@@ -164,6 +164,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "hub_load": ("Load", "加载"),
     "hub_bad_name": ("'{name}' is not a hub data set name: write owner/name, optionally :config and :split.",
                      "“{name}”不是 Hub 数据集名称：请写 owner/name，可选 :config 和 :split。"),
+    "adapt_first": ("Adapt the model to my texts first", "先让模型适应我的文本"),
+    "adapt_first_info": ("one epoch of masked language modelling before fine-tuning (slower; helps most with "
+                         "plenty of unlabelled texts)",
+                         "微调前先做一轮掩码语言建模（更慢；有大量无标注文本时最有用）"),
+    "adapt_data": ("Unlabelled texts (optional; default: the training texts)", "无标注文本（可选；默认用训练文本）"),
     "report_to": ("Track this run with", "用以下工具跟踪本次运行"),
     "report_to_info": ("local, offline stores; the Train log says how to open the dashboard",
                        "本地离线存储；训练日志会说明如何打开看板"),

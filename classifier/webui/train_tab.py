@@ -22,6 +22,7 @@ from ..backbones import BUNDLED, HUB_SUGGESTIONS
 from ..config import BEST_METRICS, PRECISIONS, SCHEDULERS
 from ..errors import ClassifierError
 from ..runs import read_json
+from ..security import UPLOAD_EXTENSIONS
 from .common import ConfigForm, default, html_escape, md_escape, run_path, shows_errors
 from .i18n import duration, status_word, t, tr
 from .runner import RunInProgress, RunView, TrainingRunner, estimate_seconds
@@ -200,6 +201,10 @@ def build(form: ConfigForm, lang_box: gr.Textbox, data_state: gr.State, runner: 
         with gr.Row():
             form.bind(gr.Radio([(t("pooling_auto"), "auto"), (t("pooling_mean"), "mean"), (t("pooling_cls"), "cls")],
                                value=default("pooling"), label=t("pooling"), elem_id="pooling"), "pooling")
+            form.bind(gr.Checkbox(default("adapt_first"), label=t("adapt_first"), info=t("adapt_first_info"),
+                                  elem_id="adapt-first"), "adapt_first")
+            form.bind(gr.File(label=t("adapt_data"), file_types=list(UPLOAD_EXTENSIONS), height=110,
+                              elem_id="adapt-data"), "adapt_data")
             form.bind(gr.Dropdown(["none", "tensorboard", "trackio", "mlflow", "wandb"], value=default("report_to"),
                                   label=t("report_to"), info=t("report_to_info"), elem_id="report-to"), "report_to")
     with gr.Row():
