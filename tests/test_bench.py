@@ -31,8 +31,9 @@ def test_bench_quick_smoke_prints_summary_json(tmp_path):
         value = summary.get(key)
         assert isinstance(value, (int, float)) and math.isfinite(value), (key, value)
         if key == "accuracy_gap_vs_trainer_default":
-            # trainer default's accuracy minus ours: zero or negative when ours is as good or better
-            assert -1.0 <= value <= 1.0, value
+            # trainer default's accuracy minus ours, on the same tiny smoke split: a difference of two accuracies
+            # (both in [0, 1]); smoke sizes are too small to ask for a sign, but not for a bounded size
+            assert -0.5 < value < 0.5, value
         else:
             assert value > 0, (key, value)
     record = json.loads(output.read_text(encoding="utf-8"))

@@ -35,8 +35,13 @@ def test_macro_scores_ignore_classes_absent_from_the_test_set():
     assert metrics["confusion_matrix"] == [[2, 0, 0], [0, 2, 0], [0, 0, 0]]
 
 
-@pytest.mark.parametrize("metric,values,best", [("loss", [0.5, 0.7, 0.3], 0.3), ("macro_f1", [0.5, 0.7, 0.6], 0.7)])
-def test_best_checkpoint_rule(metric, values, best):
+@pytest.mark.parametrize("metric,values,best,saves,stops", [
+    ("loss", [0.5, 0.7, 0.3], 0.3, 2, False),  # lower is better: saved at 0.5 and 0.3
+    ("macro_f1", [0.5, 0.7, 0.6], 0.7, 2, False),  # higher is better: saved at 0.5 and 0.7; one miss
+    ("macro_f1", [0.5, 0.7, 0.6, 0.65], 0.7, 2, True),  # two misses in a row = patience 2: stop
+    ("macro_f1", [0.5, 0.4, 0.6, 0.55], 0.6, 2, False),  # a miss, then a new best resets the count
+])
+def test_best_checkpoint_rule_and_patience(metric, values, best, saves, stops):
     from classifier.events import EventWriter
     from classifier.training import RunCallback
 
@@ -46,10 +51,13 @@ def test_best_checkpoint_rule(metric, values, best):
     state = SimpleNamespace(global_step=1, epoch=1.0, is_world_process_zero=True)
     control = SimpleNamespace(should_training_stop=False)
     key = "eval_loss" if metric == "loss" else f"eval_{metric}"
-    for value in values:
+    for step, value in enumerate(values, start=1):
+        state.global_step = step
         callback.on_evaluate(None, state, control, metrics={key: value})
-    assert callback.best_value == best
-    assert len(saved) == (2 if metric == "loss" else 2)
+    assert callback.best_value == best and callback.best_step == values.index(best) + 1
+    assert len(saved) == saves
+    assert control.should_training_stop is stops
+    assert (callback.stop_reason is not None) is stops
 
 
 def test_hub_ids_with_dots_are_hub_ids_not_paths(monkeypatch):
