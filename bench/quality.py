@@ -353,7 +353,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--smoke", action="store_true", help="tiny files and 1 epoch: checks that it runs")
     parser.add_argument("--tag", default="current", help="results file bench/results/quality-TAG.json")
     parser.add_argument("--output", help="results file (default from --tag)")
-    parser.add_argument("--table", action="store_true", help="print the markdown table of the results file")
+    parser.add_argument("--table", action="store_true", help="print the markdown table of the results file(s) of "
+                        "--tag (several: --tag final,baselines)")
     parser.add_argument("--train-args", default="", help="extra `train` flags for ours, e.g. '--epochs 5'")
     parser.add_argument("--job", help=argparse.SUPPRESS)
     parser.add_argument("--job-args", help=argparse.SUPPRESS)
@@ -367,7 +368,12 @@ def main(argv: list[str] | None = None) -> int:
 
     output = Path(args.output) if args.output else HERE / "results" / f"quality-{args.tag}.json"
     if args.table:
-        print(table(json.loads(output.read_text(encoding="utf-8"))["records"]))
+        # --tag a,b: the records of several results files together (e.g. ours from one, the baselines from another)
+        records = []
+        for tag in args.tag.split(","):
+            path = Path(args.output) if args.output else HERE / "results" / f"quality-{tag}.json"
+            records += json.loads(path.read_text(encoding="utf-8"))["records"]
+        print(table(records))
         return 0
     names = args.datasets.split(",") if args.datasets else (list(QUICK) if args.quick else list(quality_data.DATASETS))
     methods = args.only.split(",") if args.only else (["ours", "tfidf"] if args.quick else list(METHODS))
