@@ -101,7 +101,8 @@ class TrainConfig:
     batch_size: int = 16
     eval_batch_size: int = 64
     learning_rate: float | None = None
-    """`None`: 1e-4 for full, 2e-4 for last-n, 2e-3 for head and for lora (measured: docs/defaults.md)."""
+    """`None`: 1e-4 for full (5e-5 for multilingual-e5-small), 2e-4 for last-n, 2e-3 for head and for lora
+    (measured: docs/results.md)."""
     head_learning_rate: float | None = None
     """The classification head's (and BERT pooler's) own learning rate; `None`: the same as `learning_rate`."""
     layerwise_lr_decay: float = 1.0
@@ -285,9 +286,14 @@ class TrainConfig:
         return dataclasses.replace(self, **changes)
 
 
-def default_learning_rate(strategy: str) -> float:
+def default_learning_rate(strategy: str, model_name: str | None = None) -> float:
     # Measured on the SMS and THUCNews samples (docs/defaults.md): small encoders like a higher rate than the
     # 2e-5 used for bert-base; a lone linear head on frozen features needs a much higher one.
     # LoRA: 2e-3; on 1,000 SMS texts x 1 epoch, 5e-4 stayed at the majority class and 1e-3 reached 0.94 where 2e-3
     # reached 0.98 (docs/results.md, "Decoders and LoRA").
+    from .backbones import BUNDLED
+
+    backbone = BUNDLED.get(model_name or "")
+    if strategy == "full" and backbone is not None and backbone.full_learning_rate:
+        return backbone.full_learning_rate  # per backbone where measured (multilingual-e5-small: 5e-5)
     return {"full": 1e-4, "last-n": 2e-4, "head": 2e-3, "lora": 2e-3}[strategy]

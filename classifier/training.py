@@ -710,7 +710,7 @@ def _train(config: TrainConfig, run_dir: Path, events: EventWriter, progress: bo
         counts = apply_lora(loaded, config.lora_r, config.lora_alpha, config.lora_dropout, config.lora_target_modules)
     else:
         counts = apply_strategy(loaded, strategy, config.last_n_layers, freeze_embeddings)
-    learning_rate = config.learning_rate or default_learning_rate(strategy)
+    learning_rate = config.learning_rate or default_learning_rate(strategy, model_name)
 
     chunked = config.truncation == "chunk"
     if chunked and strategy == "head" and config.chunk_pooling == "max":

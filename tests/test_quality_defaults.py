@@ -258,3 +258,12 @@ def test_layerwise_decay_trains_as_well_on_sms(sms_run, tmp_path):
     assert result.metrics["model_only"]["accuracy"] >= sms_run.metrics["model_only"]["accuracy"] - 0.01
     events = (tmp_path / "decay" / "events.jsonl").read_text(encoding="utf-8")
     assert "Learning rates per layer: 8 rates" in events
+
+
+def test_default_learning_rate_per_backbone_and_strategy():
+    from classifier.config import default_learning_rate
+
+    assert default_learning_rate("full", "multilingual-e5-small") == 5e-5  # measured: 1e-4 overshoots (results.md)
+    assert default_learning_rate("full", "all-MiniLM-L6-v2") == 1e-4
+    assert default_learning_rate("full", "bert-base-chinese") == 1e-4
+    assert default_learning_rate("head", "multilingual-e5-small") == 2e-3  # only `full` has a per-backbone rate
