@@ -80,7 +80,8 @@ class TrainConfig:
     """How a text's token states become one vector for the head. `mean`: their average (what sentence-embedding
     models such as the bundled all-MiniLM-L6-v2 and multilingual-e5-small were trained to produce; encoders only);
     `cls`: the model's own head ([CLS] for BERT-style encoders, the last token for decoders); `auto`: mean for the
-    bundled encoders, the model's own head otherwise."""
+    bundled encoders (but `cls` with the lora strategy, which was measured with BERT's pooler), the model's own head
+    otherwise."""
     freeze_embeddings: str = "auto"
     """`auto` freezes the token embeddings of very large vocabularies (> 100k) in `full` mode: they hold most
     of the parameters, barely move in fine-tuning and make every optimizer step slow on a CPU."""

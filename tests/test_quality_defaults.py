@@ -267,3 +267,13 @@ def test_default_learning_rate_per_backbone_and_strategy():
     assert default_learning_rate("full", "all-MiniLM-L6-v2") == 1e-4
     assert default_learning_rate("full", "bert-base-chinese") == 1e-4
     assert default_learning_rate("head", "multilingual-e5-small") == 2e-3  # only `full` has a per-backbone rate
+
+
+def test_pooling_auto_keeps_berts_head_for_lora():
+    from classifier.backbones import bundled_path
+    from classifier.config import TrainConfig
+    from classifier.training import choose_pooling
+
+    minilm = bundled_path("all-MiniLM-L6-v2")
+    assert choose_pooling(TrainConfig(data="x", strategy="lora"), "all-MiniLM-L6-v2", minilm) == "cls"
+    assert choose_pooling(TrainConfig(data="x", strategy="lora", pooling="mean"), "all-MiniLM-L6-v2", minilm) == "mean"
