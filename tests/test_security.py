@@ -87,7 +87,7 @@ def test_demo_mode_app_has_no_training_upload_or_delete_endpoint(tmp_path, monke
     names = {fn.api_name for fn in build_app().fns.values()}
     assert {"predict", "predict_file", "runs", "evaluation"} <= names
     assert not names & {"start_training", "stop_training", "load_file", "load_sms_sample", "really_delete",
-                        "ask_delete"}
+                        "ask_delete", "save_threshold", "load_hub_dataset"}
     with pytest.raises(Exception, match="read-only demo mode"):
         FakeRunner(root=tmp_path).start(TrainConfig(data=str(SMS)))
     monkeypatch.delenv("CLASSIFIER_DEMO")

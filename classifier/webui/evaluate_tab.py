@@ -277,7 +277,8 @@ def build(lang_box: gr.Textbox) -> EvaluateTab:
     refresh.click(refresh_choices, [run, newest_state], [run, newest_state], api_visibility="private")
     threshold.release(try_threshold, [run, threshold, cm_mode, lang_box], [cm_plot, report, roc_plot, rates],
                       api_visibility="private")
-    save_button.click(keep_threshold, [run, threshold, cm_mode, lang_box], outputs, api_name="save_threshold",
-                      api_visibility="undocumented")
+    if not demo_mode():  # a read-only demo has no endpoint that writes into a run
+        save_button.click(keep_threshold, [run, threshold, cm_mode, lang_box], outputs, api_name="save_threshold",
+                          api_visibility="undocumented")
     return EvaluateTab(run=run, refresh=refresh, newest_state=newest_state, outputs=outputs, load=load,
                        refresh_choices=refresh_choices)
