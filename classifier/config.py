@@ -102,7 +102,7 @@ class TrainConfig:
     batch_size: int = 16
     eval_batch_size: int = 64
     learning_rate: float | None = None
-    """`None`: 1e-4 for full (5e-5 for multilingual-e5-small), 2e-4 for last-n, 2e-3 for head and for lora
+    """`None`: 1e-4 for full (a bundled backbone may set its own), 2e-4 for last-n, 2e-3 for head and for lora
     (measured: docs/results.md)."""
     head_learning_rate: float | None = None
     """The classification head's (and BERT pooler's) own learning rate; `None`: the same as `learning_rate`."""

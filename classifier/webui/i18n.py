@@ -138,10 +138,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "max_train_samples": ("Use at most N training texts (0 = all)", "最多使用 N 条训练文本（0 = 全部）"),
     "batch_size": ("Batch size", "批大小"),
     "learning_rate": ("Learning rate (0 = automatic)", "学习率（0 = 自动）"),
-    "learning_rate_info": ("Automatic: {full:g} full ({e5:g} for multilingual-e5-small), {last_n:g} last-N, "
-                           "{head:g} head, {lora:g} LoRA.",
-                           "自动：全量 {full:g}（multilingual-e5-small 为 {e5:g}），最后 N 层 {last_n:g}，仅分类头 "
-                           "{head:g}，LoRA {lora:g}。"),
+    "learning_rate_info": ("Automatic: {full:g} full, {last_n:g} last-N, {head:g} head, {lora:g} LoRA.",
+                           "自动：全量 {full:g}，最后 N 层 {last_n:g}，仅分类头 {head:g}，LoRA {lora:g}。"),
     "max_length": ("Max length in tokens (0 = automatic)", "最大长度（词元，0 = 自动）"),
     "max_length_info": ("Automatic: holds 95% of the training texts whole.", "自动：可完整容纳 95% 的训练文本。"),
     "last_n_layers": ("N layers to train (last-N)", "训练的层数 N（最后 N 层）"),
