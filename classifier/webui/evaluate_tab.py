@@ -59,6 +59,8 @@ def headline(metrics: dict, lang: str) -> str:
 def decision_sentence(metrics: dict, lang: str) -> str:
     """Which model answers (the fine-tuned one, TF-IDF, or their mix), when it is not the fine-tuned one alone."""
     decision = metrics.get("decision")
+    if any(a.get("key") in ("ensemble_used", "baseline_wins") for a in metrics.get("advice") or []):
+        return ""  # the advice below says it, with the numbers
     metric = "micro_f1" if metrics.get("multi_label") else "macro_f1"
     alone = (metrics.get("model_only") or {}).get(metric)
     if decision not in ("ensemble", "baseline") or alone is None:
