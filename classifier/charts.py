@@ -209,7 +209,11 @@ def model_vs_baseline(metrics: dict[str, Any], title: str = "Test set: fine-tune
                              text=[f"{v:.3f}" if v is not None else "" for v in values], textposition="outside",
                              cliponaxis=False))
     fig.update_yaxes(range=[0, 1.1])
-    return _layout(fig, title, barmode="group")
+    fig = _layout(fig, title, barmode="group")
+    if len(bars) > 2:  # three entries do not fit beside the title: the legend goes under the bars
+        fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.12, "xanchor": "left", "x": 0.0},
+                          margin={"b": 80})
+    return fig
 
 
 def roc_and_pr(binary: dict[str, Any], roc_title: str = "ROC curve", pr_title: str = "Precision-recall curve",
