@@ -201,12 +201,13 @@ def build(form: ConfigForm, lang_box: gr.Textbox, data_state: gr.State, runner: 
         with gr.Row():
             form.bind(gr.Radio([(t("pooling_auto"), "auto"), (t("pooling_mean"), "mean"), (t("pooling_cls"), "cls")],
                                value=default("pooling"), label=t("pooling"), elem_id="pooling"), "pooling")
-            form.bind(gr.Checkbox(default("adapt_first"), label=t("adapt_first"), info=t("adapt_first_info"),
-                                  elem_id="adapt-first"), "adapt_first")
-            form.bind(gr.File(label=t("adapt_data"), file_types=list(UPLOAD_EXTENSIONS), height=110,
-                              elem_id="adapt-data"), "adapt_data")
             form.bind(gr.Dropdown(["none", "tensorboard", "trackio", "mlflow", "wandb"], value=default("report_to"),
                                   label=t("report_to"), info=t("report_to_info"), elem_id="report-to"), "report_to")
+        with gr.Row(equal_height=False):  # its own row: a file box squeezed beside three others hid its label
+            form.bind(gr.Checkbox(default("adapt_first"), label=t("adapt_first"), info=t("adapt_first_info"),
+                                  elem_id="adapt-first"), "adapt_first")
+            form.bind(gr.File(label=t("adapt_data"), file_types=list(UPLOAD_EXTENSIONS), height=150,
+                              elem_id="adapt-data"), "adapt_data")
     with gr.Row():
         device = gr.Markdown(elem_id="device")
         estimate = gr.Markdown(t("estimate_none"), elem_id="estimate")
