@@ -37,7 +37,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "data_intro": (
         "Upload a file with **one text and one label per row** (CSV, TSV, JSONL, XLSX, Parquet, or "
         "`label<TAB>text`), start with a sample, or name a Hugging Face hub data set.",
-        "上传一个**每行一条文本和一个标签**的文件（CSV、TSV、JSONL、XLSX、Parquet 或 `标签<TAB>文本`），或先用示例数据，或填写 Hugging Face Hub 数据集名称。",
+        "上传一个**每行一条文本和一个标签**的文件（CSV、TSV、JSONL、XLSX、Parquet 或 `标签<TAB>文本`），"
+        "或先用示例数据，或填写 Hugging Face Hub 数据集名称。",
     ),
     "sample_sms": ("Sample: SMS spam (English)", "示例：垃圾短信（英文）"),
     "sample_news": ("Sample: Chinese news titles", "示例：中文新闻标题"),
