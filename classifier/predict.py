@@ -184,15 +184,22 @@ class Predictor:
     def predict_proba(self, texts: list[str]) -> np.ndarray:
         """What the run answers: the model's probabilities, mixed with the TF-IDF model's where the run's
         validation chose the ensemble (rows of multi-label runs need not sum to 1)."""
+        texts = [str(t) if t is not None else "" for t in texts]
+        if self.tfidf is None:
+            return self.model_proba(texts)
+        tfidf_probs = self.tfidf.predict_proba(self._tfidf_view(texts))
+        model_probs = self.model_proba(texts) if self.ensemble_weight > 0.0 else None  # TF-IDF alone: no model pass
+        return self.combine(model_probs, tfidf_probs)
+
+    def combine(self, model_probs: np.ndarray | None, tfidf_probs: np.ndarray | None) -> np.ndarray:
+        """What the run answers, from the two models' probabilities (the one rule for Predictor and the test)."""
         from .ensemble import blend
 
-        texts = [str(t) if t is not None else "" for t in texts]
-        if self.tfidf is not None and self.ensemble_weight <= 0.0:
-            return self.tfidf.predict_proba(self._tfidf_view(texts)).astype(np.float32)
-        probs = self.model_proba(texts)
-        if self.tfidf is None:
-            return probs
-        return blend(probs, self.tfidf.predict_proba(self._tfidf_view(texts)), self.ensemble_weight).astype(np.float32)
+        if self.tfidf is None or tfidf_probs is None:
+            return model_probs
+        if self.ensemble_weight <= 0.0:
+            return tfidf_probs.astype(np.float32)
+        return blend(model_probs, tfidf_probs, self.ensemble_weight).astype(np.float32)
 
     @staticmethod
     def _tfidf_view(texts: list[str]) -> list[str]:

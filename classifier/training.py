@@ -995,14 +995,9 @@ def evaluate_on_test(run_dir: Path, data: PreparedData, config: TrainConfig, dis
     texts = data.test["text"].tolist()
     gold = targets_of(data, data.test)
     model_probs = predictor.model_proba(texts)
-    tfidf_probs = decided.tfidf.predict_proba(texts) if decided.tfidf is not None else None
-    if predictor.tfidf is None:
-        probs = model_probs
-    elif predictor.ensemble_weight <= 0.0:
-        probs = predictor.tfidf.predict_proba(predictor._tfidf_view(texts))
-    else:
-        probs = blend(model_probs, predictor.tfidf.predict_proba(predictor._tfidf_view(texts)),
-                      predictor.ensemble_weight)
+    # one TF-IDF pass: the model fitted on validation is the one best/ stores where the run answers with it
+    tfidf_probs = decided.tfidf.predict_proba(predictor._tfidf_view(texts)) if decided.tfidf is not None else None
+    probs = predictor.combine(model_probs, tfidf_probs)
     names = data.labels.names
     multi = data.multi_label
 
