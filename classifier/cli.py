@@ -13,7 +13,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from .config import TrainConfig
+from .config import TrainConfig, field_kind, settings
 from .errors import ClassifierError
 
 EXIT_BAD_INPUT = 2
@@ -22,6 +22,37 @@ EXIT_BAD_INPUT = 2
 def _add_data_args(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--text-column", help="column with the text (detected when omitted)")
     parser.add_argument("--label-column", help="column with the label (detected when omitted)")
+
+
+def add_setting_flags(parser: argparse.ArgumentParser) -> None:
+    """One flag per TrainConfig setting, made from its declaration (config.setting): `--warmup-ratio` for
+    `warmup_ratio`, its type, choices and help; booleans are `--name` (default False) or `--no-name` (default
+    True). Every flag defaults to None so that only what is given overrides a --config file."""
+    for spec in settings():
+        meta = spec.metadata
+        if not meta.get("cli", True):
+            continue
+        base, _ = field_kind(spec.name)
+        help_text = meta["help"].replace("%", "%%")
+        if base is bool:
+            flag = meta.get("flag") or ("--no-" if spec.default else "--") + spec.name.replace("_", "-")
+            parser.add_argument(flag, dest=spec.name, action="store_false" if spec.default else "store_true",
+                                default=None, help=help_text)
+            continue
+        flag = meta.get("flag") or "--" + spec.name.replace("_", "-")
+        kind = {int: int, float: float, str: str, list: _comma_list}[base]
+        parser.add_argument(flag, dest=spec.name, type=kind, choices=meta.get("choices"), help=help_text)
+
+
+def _comma_list(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def _positive_int(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not a whole number of 1 or more")
+    return number
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,76 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
                            description="Train on --data (split 70/15/15 unless --validation/--test are given). "
                            "Flags override values from --config.")
     train.add_argument("--config", help="JSON file of settings (e.g. a run's config.json)")
-    train.add_argument("--data", help="labelled file: CSV, TSV, JSONL/JSON, XLSX, or label<TAB>text")
-    train.add_argument("--validation", dest="validation_file", help="separate validation file")
-    train.add_argument("--test", dest="test_file", help="separate test file")
-    _add_data_args(train)
-    train.add_argument("--model", help="bundled name (all-MiniLM-L6-v2, multilingual-e5-small), hub id or "
-                       "local folder; default: chosen by the data's language")
-    train.add_argument("--strategy", choices=["auto", "full", "head", "last-n", "lora"])
-    train.add_argument("--last-n-layers", type=int)
-    train.add_argument("--lora-r", type=int, help="LoRA rank (default 8)")
-    train.add_argument("--lora-alpha", type=int, help="LoRA scaling alpha (default 16)")
-    train.add_argument("--lora-dropout", type=float)
-    train.add_argument("--lora-target-modules", help="comma-separated module names (default: auto, attention q/v)")
-    train.add_argument("--no-lora-merge", dest="lora_merge", action="store_false", default=None,
-                       help="save best/ and last/ as LoRA adapters (+ head) instead of merged plain models")
-    train.add_argument("--epochs", type=float)
-    train.add_argument("--batch-size", type=int)
-    train.add_argument("--learning-rate", type=float)
-    train.add_argument("--max-length", type=int, help="tokens per text (default: covers 95%% of texts)")
-    train.add_argument("--truncation", choices=["head", "head+tail", "chunk"],
-                       help="long texts: keep the head, head+tail, or read every window (chunk) and pool")
-    train.add_argument("--chunk-stride", type=int, help="tokens shared by neighbouring windows (chunk)")
-    train.add_argument("--chunk-pooling", choices=["mean", "max"], help="how windows' logits are pooled (chunk)")
-    train.add_argument("--max-chunks", type=int, help="at most this many windows per text in training (chunk)")
-    train.add_argument("--multi-label", choices=["auto", "yes", "no"],
-                       help="a text may carry several labels (JSON lists, 'a|b', 0/1 columns); auto detects it")
-    train.add_argument("--label-delimiter", help="separator of several labels in one cell (default |)")
-    train.add_argument("--label-columns", help="multi-label: comma-separated 0/1 columns, one per label")
-    train.add_argument("--threshold", type=float,
-                       help="multi-label decision threshold for every label (default: tuned per label)")
-    train.add_argument("--class-weights", choices=["none", "balanced"],
-                       help="balanced: rare classes weigh more in the loss (keeps all data)")
-    train.add_argument("--balance", action="store_true", default=None,
-                       help="downsample every class to the smallest one (throws data away)")
-    train.add_argument("--validation-fraction", type=float)
-    train.add_argument("--test-fraction", type=float)
-    train.add_argument("--max-train-samples", type=int)
-    train.add_argument("--gradient-accumulation-steps", type=int)
-    train.add_argument("--warmup-ratio", type=float)
-    train.add_argument("--lr-scheduler-type", choices=["linear", "cosine", "constant_with_warmup"])
-    train.add_argument("--weight-decay", type=float)
-    train.add_argument("--label-smoothing", type=float)
-    train.add_argument("--mixed-precision", choices=["auto", "no", "bf16", "fp16"])
-    train.add_argument("--gradient-checkpointing", action="store_true", default=None)
-    train.add_argument("--early-stopping-patience", type=int, help="evaluations without improvement; 0 = off")
-    train.add_argument("--metric-for-best-model", choices=["macro_f1", "accuracy", "loss"])
-    train.add_argument("--evals-per-epoch", type=int)
-    train.add_argument("--no-checkpoints", dest="save_checkpoints", action="store_false", default=None,
-                       help="keep no resumable checkpoint in RUN/checkpoints/ (saves disk; `resume` then starts over)")
-    train.add_argument("--checkpoint-every-seconds", type=float,
-                       help="at most one checkpoint per this many seconds of training (default 60; 0 = at every "
-                       "evaluation)")
-    train.add_argument("--no-baseline", dest="baseline", action="store_false", default=None,
-                       help="skip the TF-IDF baseline (and so the ensemble)")
-    train.add_argument("--head-learning-rate", type=float,
-                       help="the classification head's own learning rate (default: --learning-rate)")
-    train.add_argument("--layerwise-lr-decay", type=float,
-                       help="each block below the top learns D times the rate of the one above (e.g. 0.8; 1 = off)")
-    train.add_argument("--adapt-first", action="store_true", default=None,
-                       help="continue pre-training on unlabelled texts first (MLM, one epoch; see `adapt`)")
-    train.add_argument("--adapt-data", help="unlabelled texts for --adapt-first (default: the training file's texts)")
-    train.add_argument("--report-to", help="track the run with none (default) or tensorboard, trackio, wandb, mlflow "
-                       "(comma-separated; local/offline stores, see README)")
-    train.add_argument("--pooling", choices=["auto", "cls", "mean"],
-                       help="token states -> text vector: mean (sentence-embedding encoders), cls (the model's own "
-                       "head), auto (mean for the bundled encoders)")
-    train.add_argument("--no-ensemble", dest="ensemble", action="store_false", default=None,
-                       help="always answer with the fine-tuned model alone, even where validation prefers its mix "
-                       "with the TF-IDF model")
-    train.add_argument("--seed", type=int)
-    train.add_argument("--output", help="run folder (default: $CLASSIFIER_HOME/runs/<time>-<data>-<model>)")
+    add_setting_flags(train)
     train.add_argument("--quiet", action="store_true", help="no progress bar")
 
     resume = sub.add_parser("resume", help="continue an interrupted or stopped run from its last checkpoint",
@@ -129,7 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--input", help="file of texts (one per line, or a table with a text column)")
     predict.add_argument("--text-column")
     predict.add_argument("--output", help="CSV to write (with --input)")
-    predict.add_argument("--batch-size", type=int, default=32)
+    predict.add_argument("--batch-size", type=_positive_int, default=32)
     predict.add_argument("--int8", action="store_true",
                          help="CPU: quantize the model to int8 on loading (faster; a few labels in a thousand may "
                               "differ; see bench/RESULTS.md)")
@@ -329,9 +291,13 @@ def cmd_runs(args: argparse.Namespace) -> int:
 
 
 def cmd_stop(args: argparse.Namespace) -> int:
-    from .runs import request_stop, resolve_run_dir
+    from .errors import ConfigError
+    from .runs import load_run_info, request_stop, resolve_run_dir
 
     run = resolve_run_dir(args.run)
+    status = load_run_info(run).status
+    if status in ("finished", "failed", "stopped", "interrupted"):
+        raise ConfigError(f"Run {run.name} is not training (it is {status}); there is nothing to stop.")
     request_stop(run)
     print(f"Asked {run.name} to stop; it saves last/ after the current step.")
     return 0

@@ -11,7 +11,11 @@ Names follow transformers' conventions where one exists (`learning_rate`, `per_d
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
+import math
+import re
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,200 +31,189 @@ TRUNCATION = ("head", "head+tail", "chunk")
 MULTI_LABEL = ("auto", "yes", "no")
 CHUNK_POOLING = ("mean", "max")
 POOLING = ("auto", "cls", "mean")
+FREEZE_EMBEDDINGS = ("auto", "yes", "no")
 DATA_FILES = ("data", "validation_file", "test_file", "adapt_data")  # the settings that name a data file of the run
+
+
+def setting(default: Any = dataclasses.MISSING, *, help: str, choices: tuple[str, ...] | None = None,
+            flag: str | None = None, low: float | None = None, high: float | None = None, open_low: bool = False,
+            open_high: bool = False, cli: bool = True, default_factory: Any = dataclasses.MISSING) -> Any:
+    """Declare a setting once: its default, CLI help, allowed values and range. The CLI (`cli.py`), the checks
+    (`TrainConfig.validate`) and the web form's type handling (`field_kind`) are all derived from this.
+
+    `low`/`high` bound numbers (inclusive unless `open_low`/`open_high`); `flag` overrides the CLI flag made from
+    the name (`--warmup-ratio`); booleans become `--name` (default False) or `--no-name` (default True)."""
+    metadata = {"help": help, "choices": choices, "flag": flag, "low": low, "high": high, "open_low": open_low,
+                "open_high": open_high, "cli": cli}
+    if default_factory is not dataclasses.MISSING:
+        return field(default_factory=default_factory, metadata=metadata)
+    return field(default=default, metadata=metadata)
 
 
 @dataclass
 class TrainConfig:
     # --- data ---
-    data: str = ""
+    data: str = setting("", help="labelled file: CSV, TSV, JSONL/JSON, XLSX, Parquet, a save_to_disk folder, "
+                        "label<TAB>text, or hub:NAME[:CONFIG][:SPLIT]")
     """Training file (CSV, TSV, JSONL/JSON, XLSX or `label<TAB>text`). Split into train/validation/test unless
     `validation_file` / `test_file` are given."""
-    validation_file: str | None = None
-    test_file: str | None = None
-    text_column: str | None = None
-    """Column holding the text; detected when empty."""
-    label_column: str | None = None
-    """Column holding the label; detected when empty."""
-    validation_fraction: float = 0.15
-    test_fraction: float = 0.15
-    balance: bool = False
+    validation_file: str | None = setting(None, flag="--validation", help="separate validation file")
+    test_file: str | None = setting(None, flag="--test", help="separate test file")
+    text_column: str | None = setting(None, help="column with the text (detected when omitted)")
+    label_column: str | None = setting(None, help="column with the label (detected when omitted)")
+    validation_fraction: float = setting(0.15, low=0, high=0.9, open_high=True,
+                                         help="share of the data held out for validation (default 0.15)")
+    test_fraction: float = setting(0.15, low=0, high=0.9, open_high=True,
+                                   help="share of the data held out for the test (default 0.15)")
+    balance: bool = setting(False, help="downsample every class to the smallest one (throws data away)")
     """Downsample every class to the size of the smallest one (throws data away; fast, honest accuracy)."""
-    class_weights: str = "none"
-    """`balanced`: weight the loss by inverse class frequency (keeps all data; rare classes count more)."""
-    max_train_samples: int | None = None
-    """Use at most this many training rows (stratified); for quick trials."""
-    multi_label: str = "auto"
+    class_weights: str = setting("none", choices=CLASS_WEIGHTS,
+                                 help="balanced: rare classes weigh more in the loss (keeps all data)")
+    max_train_samples: int | None = setting(None, low=1, help="use at most this many training rows (stratified)")
+    multi_label: str = setting("auto", choices=MULTI_LABEL, help="a text may carry several labels (JSON lists, "
+                               "'a|b', 0/1 columns); auto detects it")
     """`auto`: labels that look like lists (JSON lists, `a|b`, or one 0/1 column per label) make the task
     multi-label: sigmoid outputs, binary cross-entropy, a decision threshold per label. `yes` / `no` force it."""
-    label_delimiter: str = "|"
-    """Separator between the labels of one text in a multi-label string column (`体育|财经`)."""
-    label_columns: list[str] | None = None
+    label_delimiter: str = setting("|", help="separator of several labels in one cell (default |)")
+    label_columns: list[str] | None = setting(None, help="multi-label: comma-separated 0/1 columns, one per label")
     """Multi-label data with one 0/1 column per label: the names of those columns (detected when empty)."""
-    threshold: float | None = None
-    """Multi-label decision threshold; `None` tunes one per label on the validation split (best F1)."""
+    threshold: float | None = setting(None, low=0, high=1, open_low=True, open_high=True,
+                                      help="multi-label decision threshold for every label (default: tuned per "
+                                      "label on validation)")
 
     # --- model ---
-    model: str = "auto"
-    """Catalog name, hub id or local folder; `auto` picks a bundled model by the data's language."""
-    strategy: str = "auto"
-    """`full` fine-tune, `head` (frozen backbone, features computed once), `last-n` (last N blocks + head)."""
-    last_n_layers: int = 2
-    lora_r: int = 8
-    """LoRA (`strategy="lora"`): rank of the low-rank update matrices (classifier/lora.py)."""
-    lora_alpha: int = 16
-    """LoRA scaling: the update is multiplied by lora_alpha / lora_r."""
-    lora_dropout: float = 0.1
-    lora_target_modules: str = "auto"
-    """Comma-separated module names LoRA wraps; `auto`: the attention query/value projections, found by name."""
-    lora_merge: bool = True
+    model: str = setting("auto", help="bundled name (all-MiniLM-L6-v2, multilingual-e5-small, SmolLM2-135M), hub "
+                         "id or local folder; default: chosen by the data's language")
+    strategy: str = setting("auto", choices=STRATEGIES, help="full fine-tune, head (frozen backbone), last-n "
+                            "(last N blocks + head), lora")
+    last_n_layers: int = setting(2, low=1, high=1000, help="blocks trained with --strategy last-n (default 2)")
+    lora_r: int = setting(8, low=1, high=1024, help="LoRA rank (default 8)")
+    lora_alpha: int = setting(16, low=1, high=100_000, help="LoRA scaling alpha (default 16)")
+    lora_dropout: float = setting(0.1, low=0, high=1, open_high=True, help="LoRA dropout (default 0.1)")
+    lora_target_modules: str = setting("auto", help="comma-separated module names LoRA wraps (default: auto, the "
+                                       "attention query/value projections)")
+    lora_merge: bool = setting(True, help="save best/ and last/ as LoRA adapters (+ head) instead of merged plain "
+                               "models")
     """Merge LoRA into the weights when saving best/ and last/ (a plain classifier folder); False saves an
     adapter folder (a few MB) that Predictor loads with its base model."""
-    pooling: str = "auto"
+    pooling: str = setting("auto", choices=POOLING, help="token states -> text vector: mean (sentence-embedding "
+                           "encoders), cls (the model's own head), auto (mean for the bundled encoders)")
     """How a text's token states become one vector for the head. `mean`: their average (what sentence-embedding
     models such as the bundled all-MiniLM-L6-v2 and multilingual-e5-small were trained to produce; encoders only);
     `cls`: the model's own head ([CLS] for BERT-style encoders, the last token for decoders); `auto`: mean for the
     bundled encoders (but `cls` with the lora strategy, which was measured with BERT's pooler), the model's own head
     otherwise."""
-    freeze_embeddings: str = "auto"
+    freeze_embeddings: str = setting("auto", choices=FREEZE_EMBEDDINGS, help="freeze the token embeddings in full "
+                                     "fine-tuning (auto: when the vocabulary is over 100k)")
     """`auto` freezes the token embeddings of very large vocabularies (> 100k) in `full` mode: they hold most
     of the parameters, barely move in fine-tuning and make every optimizer step slow on a CPU."""
-    max_length: int | None = None
-    """Tokens per text; `None` covers 95% of the training texts (capped by the model's limit)."""
-    truncation: str = "head"
-    """`head` keeps the beginning of long texts; `head+tail` keeps the beginning and the end; `chunk` reads the
-    whole text in overlapping windows of `max_length` tokens, classifies each and pools their logits."""
-    chunk_stride: int | None = None
-    """Tokens shared by neighbouring windows with `chunk` (default: a quarter of `max_length`)."""
-    chunk_pooling: str = "mean"
-    """How the windows' logits make one text's logits: `mean` or `max`."""
-    max_chunks: int = 8
-    """At most this many windows per text in training (prediction reads every window)."""
+    max_length: int | None = setting(None, low=8, high=8192, help="tokens per text (default: covers 95% of the "
+                                     "training texts, capped by the model's limit)")
+    truncation: str = setting("head", choices=TRUNCATION, help="long texts: keep the head, head+tail, or read "
+                              "every window (chunk) and pool")
+    chunk_stride: int | None = setting(None, low=0, help="tokens shared by neighbouring windows with chunk "
+                                       "(default: a quarter of max-length)")
+    chunk_pooling: str = setting("mean", choices=CHUNK_POOLING, help="how windows' logits are pooled (chunk)")
+    max_chunks: int = setting(8, low=1, high=1000, help="at most this many windows per text in training (chunk)")
 
     # --- optimisation ---
-    epochs: float = 3.0
-    batch_size: int = 16
-    eval_batch_size: int = 64
-    learning_rate: float | None = None
+    epochs: float = setting(3.0, low=0, high=1000, open_low=True, help="passes over the training data "
+                            "(default 3; fractions allowed)")
+    batch_size: int = setting(16, low=1, high=4096, help="texts per training step (default 16)")
+    eval_batch_size: int = setting(64, low=1, high=4096, help="texts per batch in evaluation (default 64)")
+    learning_rate: float | None = setting(None, low=0, high=1, open_low=True, help="peak learning rate (default: "
+                                          "1e-4 full, 2e-4 last-n, 2e-3 head and lora)")
     """`None`: 1e-4 for full (a bundled backbone may set its own), 2e-4 for last-n, 2e-3 for head and for lora
     (measured: docs/results.md)."""
-    head_learning_rate: float | None = None
-    """The classification head's (and BERT pooler's) own learning rate; `None`: the same as `learning_rate`."""
-    layerwise_lr_decay: float = 1.0
+    head_learning_rate: float | None = setting(None, low=0, high=1, open_low=True, help="the classification "
+                                               "head's own learning rate (default: --learning-rate)")
+    layerwise_lr_decay: float = setting(1.0, low=0, high=1, open_low=True, help="each block below the top learns "
+                                        "D times the rate of the one above (e.g. 0.8; 1 = off)")
     """Layer-wise learning-rate decay D: the top block learns at `learning_rate`, each block below at D times the one
     above, the embeddings last (classifier/layer_lr.py). 1.0: every layer at the same rate."""
-    weight_decay: float = 0.01
-    warmup_ratio: float = 0.06
-    lr_scheduler_type: str = "linear"
-    gradient_accumulation_steps: int = 1
-    max_grad_norm: float = 1.0
-    label_smoothing: float = 0.0
-    mixed_precision: str = "auto"
-    """`auto`: bf16 on a GPU that has it, else fp16 on a GPU, fp32 on a CPU."""
-    gradient_checkpointing: bool = False
-    evals_per_epoch: int = 2
-    early_stopping_patience: int = 3
-    """Stop after this many evaluations without improvement; 0 turns early stopping off."""
-    metric_for_best_model: str = "macro_f1"
-    save_checkpoints: bool = True
+    weight_decay: float = setting(0.01, low=0, high=10, help="AdamW weight decay (default 0.01)")
+    warmup_ratio: float = setting(0.06, low=0, high=1, open_high=True, help="share of the steps spent warming the "
+                                  "learning rate up (default 0.06)")
+    lr_scheduler_type: str = setting("linear", choices=SCHEDULERS, help="learning-rate schedule after warm-up")
+    gradient_accumulation_steps: int = setting(1, low=1, high=1024, help="steps whose gradients add up before one "
+                                               "optimizer update (default 1)")
+    max_grad_norm: float = setting(1.0, low=0, high=1e6, open_low=True, help="clip gradients to this norm "
+                                   "(default 1)")
+    label_smoothing: float = setting(0.0, low=0, high=1, open_high=True, help="label smoothing of the loss "
+                                     "(default 0)")
+    mixed_precision: str = setting("auto", choices=PRECISIONS, help="auto: bf16 on a GPU that has it, else fp16 on "
+                                   "a GPU, fp32 on a CPU")
+    gradient_checkpointing: bool = setting(False, help="recompute activations in the backward pass (less memory, "
+                                           "slower)")
+    evals_per_epoch: int = setting(2, low=1, high=1000, help="validation passes per epoch (default 2)")
+    early_stopping_patience: int = setting(3, low=0, high=1000, help="evaluations without improvement before "
+                                           "stopping; 0 = off (default 3)")
+    metric_for_best_model: str = setting("macro_f1", choices=BEST_METRICS, help="what makes a checkpoint the best "
+                                         "one on validation")
+    save_checkpoints: bool = setting(True, flag="--no-checkpoints", help="keep no resumable checkpoint in "
+                                     "RUN/checkpoints/ (saves disk; `resume` then starts over)")
     """Keep one resumable checkpoint (weights, optimizer, schedule, random state) in RUN/checkpoints/, renewed at
     each evaluation and on Stop, so `python -m classifier resume` can continue an interrupted or stopped run; it is
     deleted when the run finishes. False saves disk and a few seconds per evaluation, but a run cannot resume."""
-    checkpoint_every_seconds: float = 60.0
+    checkpoint_every_seconds: float = setting(60.0, low=0, high=7 * 86400, help="at most one checkpoint per this "
+                                              "many seconds of training (default 60; 0 = at every evaluation)")
     """At most one checkpoint per this many seconds of training: an evaluation (or the end of training) that comes
     sooner after the last checkpoint writes none, so a kill loses at most about this much training. 0: one at every
     evaluation. A Stop always writes one."""
-    logging_steps: int | None = None
-    """`None`: about 50 points on the loss curve."""
-    seed: int = 42
+    logging_steps: int | None = setting(None, low=1, high=1_000_000, help="steps between points of the loss curve "
+                                        "(default: about 50 points)")
+    seed: int = setting(42, low=0, high=2**32 - 1, help="random seed of the split, the head and the data order")
 
     # --- output ---
-    output: str | None = None
-    """Run folder; `None` makes `$CLASSIFIER_HOME/runs/<time>-<data>-<model>` (or `./runs/...`)."""
-    name: str | None = None
-    baseline: bool = True
+    output: str | None = setting(None, help="run folder (default: $CLASSIFIER_HOME/runs/<time>-<name>)")
+    name: str | None = setting(None, help="a short name for the run; its folder is <time>-<name> in the runs "
+                               "folder (default: <data>-<model>)")
+    baseline: bool = setting(True, help="skip the TF-IDF baseline (and so the ensemble)")
     """Also train a TF-IDF + logistic-regression model on the same split and report it beside the fine-tuned one."""
-    ensemble: bool = True
+    ensemble: bool = setting(True, help="always answer with the fine-tuned model alone, even where validation "
+                             "prefers its mix with the TF-IDF model")
     """Let the validation split choose what the run answers with: the fine-tuned model, the TF-IDF model, or a mix
     of their probabilities (classifier/ensemble.py). False: always the fine-tuned model alone. Needs `baseline`."""
 
-    adapt_first: bool = False
+    adapt_first: bool = setting(False, help="continue pre-training on unlabelled texts first (MLM, one epoch; see "
+                                "`adapt`)")
     """Before fine-tuning, continue the model's pre-training on unlabelled texts (`adapt_data`, else the training
     file's own texts) by masked language modelling, one epoch (classifier/adapt.py); the run trains on
     RUN/adapted/."""
-    adapt_data: str | None = None
-    """File of unlabelled texts for `adapt_first` (one per line, or a table with a text column)."""
-    report_to: str = "none"
-    """Experiment tracking: `none`, or any of tensorboard, trackio, wandb, mlflow (comma-separated); local and
-    offline by default (classifier/tracking.py)."""
+    adapt_data: str | None = setting(None, help="unlabelled texts for --adapt-first (default: the training file's "
+                                     "texts)")
+    report_to: str = setting("none", help="track the run with none (default) or tensorboard, trackio, wandb, mlflow "
+                             "(comma-separated; local/offline stores, see README)")
 
-    extra: dict[str, Any] = field(default_factory=dict)
-    """Free-form notes kept with the run (e.g. which sample the web app loaded)."""
+    extra: dict[str, Any] = setting(default_factory=dict, cli=False, help="free-form notes kept with the run")
+    """Free-form notes kept with the run (e.g. which sample the web app loaded); set by the web app and the Python
+    API, not a flag."""
 
     # ------------------------------------------------------------------
     def validate(self) -> TrainConfig:
-        """Raise ConfigError naming the setting and the allowed values; return self for chaining."""
-
-        def choice(name: str, allowed: tuple[str, ...]) -> None:
-            value = getattr(self, name)
-            if value not in allowed:
-                raise ConfigError(f"Setting '{name}' is {value!r}; it must be one of: {', '.join(allowed)}.")
-
-        def positive(name: str, allow_zero: bool = False) -> None:
-            value = getattr(self, name)
-            if value is None:
-                return
-            if value < 0 or (value == 0 and not allow_zero):
-                raise ConfigError(f"Setting '{name}' is {value!r}; it must be "
-                                  f"{'0 or more' if allow_zero else 'greater than 0'}.")
-
-        if not self.data:
+        """Raise ConfigError naming the setting and what it must be; return self for chaining. Types, choices and
+        ranges come from the declarations above (`setting`); what involves several settings is checked here."""
+        for f in dataclasses.fields(self):
+            check_value(f.name, getattr(self, f.name))
+        if not self.data.strip():
             raise ConfigError("No training data given: pass a file with --data (CSV, TSV, JSONL, XLSX or TXT).")
-        choice("strategy", STRATEGIES)
-        choice("lr_scheduler_type", SCHEDULERS)
-        choice("mixed_precision", PRECISIONS)
-        choice("class_weights", CLASS_WEIGHTS)
-        choice("metric_for_best_model", BEST_METRICS)
-        choice("truncation", TRUNCATION)
-        choice("multi_label", MULTI_LABEL)
-        choice("chunk_pooling", CHUNK_POOLING)
-        choice("pooling", POOLING)
-        if self.threshold is not None and not 0 < self.threshold < 1:
-            raise ConfigError(f"Setting 'threshold' is {self.threshold}; it must be between 0 and 1.")
-        if self.max_chunks < 1:
-            raise ConfigError(f"Setting 'max_chunks' is {self.max_chunks}; it must be 1 or more.")
-        if self.chunk_stride is not None and self.max_length and not 0 <= self.chunk_stride < self.max_length // 2:
+        if self.chunk_stride is not None and self.max_length and not self.chunk_stride < self.max_length // 2:
             raise ConfigError(f"Setting 'chunk_stride' is {self.chunk_stride}; it must be at least 0 and less than "
                               f"half of max_length ({self.max_length}).")
-        if isinstance(self.label_columns, str):
-            self.label_columns = [c.strip() for c in self.label_columns.split(",") if c.strip()]
         if self.balance and self.multi_label == "yes":
             raise ConfigError("Balancing is for single-label data; with multi-label data use class weights "
                               "(balanced), which weigh each label's positive examples by how rare they are.")
-        choice("freeze_embeddings", ("auto", "yes", "no"))
-        self._validate_lora()
-        for name in ("epochs", "batch_size", "eval_batch_size", "gradient_accumulation_steps", "evals_per_epoch",
-                     "learning_rate", "max_grad_norm", "last_n_layers", "logging_steps", "max_train_samples"):
-            positive(name)
-        for name in ("weight_decay", "early_stopping_patience", "checkpoint_every_seconds"):
-            positive(name, allow_zero=True)
-        if self.max_length is not None and not 8 <= self.max_length <= 8192:
-            raise ConfigError(f"Setting 'max_length' is {self.max_length}; use a value between 8 and 8192 tokens.")
-        positive("head_learning_rate")
+        if not str(self.lora_target_modules).strip():
+            raise ConfigError("Setting 'lora_target_modules' is empty; use 'auto' or module names such as "
+                              "'q_proj,v_proj'.")
+        if not self.label_delimiter:
+            raise ConfigError("Setting 'label_delimiter' is empty; use a character such as '|'.")
+        if self.name is not None and not _SAFE_NAME.fullmatch(self.name):
+            raise ConfigError(f"Setting 'name' is {self.name!r}; use up to 60 letters, digits, '-', '_' or '.', "
+                              "starting with a letter or digit.")
         from .tracking import parse as parse_trackers
 
         self.report_to = ",".join(parse_trackers(self.report_to)) or "none"
-        if not 0 < self.layerwise_lr_decay <= 1:
-            raise ConfigError(f"Setting 'layerwise_lr_decay' is {self.layerwise_lr_decay}; it must be above 0 and at "
-                              "most 1 (1 = no decay; 0.8 is common).")
-        if not 0 <= self.warmup_ratio < 1:
-            raise ConfigError(f"Setting 'warmup_ratio' is {self.warmup_ratio}; it must be in [0, 1).")
-        if not 0 <= self.label_smoothing < 1:
-            raise ConfigError(f"Setting 'label_smoothing' is {self.label_smoothing}; it must be in [0, 1).")
-        for name in ("validation_fraction", "test_fraction"):
-            value = getattr(self, name)
-            if not 0 <= value < 0.9:
-                raise ConfigError(f"Setting '{name}' is {value}; it must be in [0, 0.9).")
         held_out = (0 if self.validation_file else self.validation_fraction) + (
             0 if self.test_file else self.test_fraction
         )
@@ -250,6 +243,9 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, values: dict[str, Any]) -> TrainConfig:
+        """Settings from JSON: unknown keys are refused; a whole-number float (`64.0`) becomes an int and a
+        comma-separated string a list where the setting is one; anything else of the wrong type is left for
+        `validate` to refuse with the setting's name."""
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(values) - known)
         if unknown:
@@ -257,7 +253,7 @@ class TrainConfig:
                 f"Unknown setting(s) {', '.join(unknown)} in the config; "
                 f"known settings are: {', '.join(sorted(known))}."
             )
-        return cls(**values)
+        return cls(**{name: _from_json_value(name, value) for name, value in values.items()})
 
     @classmethod
     def from_json(cls, path: str | Path) -> TrainConfig:
@@ -266,25 +262,106 @@ class TrainConfig:
             values = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise ConfigError(f"Config file {path} does not exist.") from None
+        except UnicodeDecodeError:
+            raise ConfigError(f"Config file {path} is not UTF-8 text; save it as UTF-8 JSON.") from None
         except json.JSONDecodeError as exc:
             raise ConfigError(f"Config file {path} is not valid JSON (line {exc.lineno}: {exc.msg}).") from None
+        except (OSError, ValueError) as exc:
+            raise ConfigError(f"Config file {path} cannot be read ({exc}).") from None
         if not isinstance(values, dict):
             raise ConfigError(f"Config file {path} must hold one JSON object of settings.")
         return cls.from_dict(values)
 
-    def _validate_lora(self) -> None:
-        for name in ("lora_r", "lora_alpha"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ConfigError(f"Setting '{name}' is {value!r}; it must be a whole number of 1 or more.")
-        if not 0 <= self.lora_dropout < 1:
-            raise ConfigError(f"Setting 'lora_dropout' is {self.lora_dropout}; it must be in [0, 1).")
-        if not str(self.lora_target_modules).strip():
-            raise ConfigError("Setting 'lora_target_modules' is empty; use 'auto' or module names such as "
-                              "'q_proj,v_proj'.")
-
     def replace(self, **changes: Any) -> TrainConfig:
         return dataclasses.replace(self, **changes)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# What the declarations say: types, choices and ranges of each setting (used by validate, the CLI and the web form)
+# ----------------------------------------------------------------------------------------------------------------
+_SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,59}")
+
+
+@functools.cache
+def _hints() -> dict[str, Any]:
+    return typing.get_type_hints(TrainConfig)
+
+
+def field_kind(name: str) -> tuple[type, bool]:
+    """The base type of a setting (str, int, float, bool, list or dict) and whether it may be None ("auto")."""
+    hint = _hints()[name]
+    args = typing.get_args(hint)
+    optional = type(None) in args
+    if optional:
+        hint = next(a for a in args if a is not type(None))
+    base = typing.get_origin(hint) or hint
+    return base, optional
+
+
+def settings() -> list[dataclasses.Field]:
+    """Every setting with its declaration (`field.metadata`: help, choices, flag, low/high, cli)."""
+    return list(dataclasses.fields(TrainConfig))
+
+
+def _what(base: type) -> str:
+    return {str: "a text", int: "a whole number", float: "a number", bool: "true or false", list: "a list of texts",
+            dict: "an object"}[base]
+
+
+def check_value(name: str, value: Any) -> None:
+    """Raise ConfigError unless `value` has the declared type, is one of the declared choices and lies in the
+    declared range of setting `name`."""
+    base, optional = field_kind(name)
+    meta = TrainConfig.__dataclass_fields__[name].metadata
+    if value is None:
+        if optional:
+            return
+        raise ConfigError(f"Setting '{name}' is missing (null); it must be {_what(base)}.")
+    if base is float:
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+    elif base is int:
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    else:
+        ok = isinstance(value, base)
+    if ok and base is list:
+        ok = all(isinstance(item, str) for item in value)
+    if not ok:
+        raise ConfigError(f"Setting '{name}' is {value!r} ({type(value).__name__}); it must be {_what(base)}.")
+    if base is float and not math.isfinite(value):
+        raise ConfigError(f"Setting '{name}' is {value!r}; it must be a finite number.")
+    choices = meta.get("choices")
+    if choices and value not in choices:
+        raise ConfigError(f"Setting '{name}' is {value!r}; it must be one of: {', '.join(choices)}.")
+    low, high = meta.get("low"), meta.get("high")
+    if base in (int, float) and (low is not None or high is not None):
+        too_low = low is not None and (value <= low if meta.get("open_low") else value < low)
+        too_high = high is not None and (value >= high if meta.get("open_high") else value > high)
+        if too_low or too_high:
+            raise ConfigError(f"Setting '{name}' is {value!r}; it must be {describe_range(name)}.")
+
+
+def describe_range(name: str) -> str:
+    meta = TrainConfig.__dataclass_fields__[name].metadata
+    low, high = meta.get("low"), meta.get("high")
+    parts = []
+    if low is not None:
+        parts.append(f"above {_number(low)}" if meta.get("open_low") else f"at least {_number(low)}")
+    if high is not None:
+        parts.append(f"below {_number(high)}" if meta.get("open_high") else f"at most {_number(high)}")
+    return " and ".join(parts)
+
+
+def _number(value: float) -> str:
+    return f"{int(value):,}" if float(value).is_integer() else f"{value:g}"
+
+
+def _from_json_value(name: str, value: Any) -> Any:
+    base, _ = field_kind(name)
+    if base is int and isinstance(value, float) and value.is_integer():
+        return int(value)
+    if base is list and isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    return value
 
 
 def default_learning_rate(strategy: str, model_name: str | None = None) -> float:

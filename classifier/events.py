@@ -17,6 +17,7 @@ while it is being written; `read_events` skips such a line and picks it up next 
 from __future__ import annotations
 
 import json
+import math
 import os
 import time
 from pathlib import Path
@@ -36,7 +37,7 @@ class EventWriter:
     def write(self, type_: str, **fields: Any) -> dict[str, Any]:
         event = {"time": now(), "type": type_, **fields}
         if self.enabled:
-            line = json.dumps(event, ensure_ascii=False, default=float) + "\n"
+            line = json.dumps(_finite(event), ensure_ascii=False, default=float, allow_nan=False) + "\n"
             with open(self.path, "a", encoding="utf-8") as handle:
                 handle.write(line)
                 handle.flush()
@@ -80,3 +81,19 @@ def last_status(events: list[dict[str, Any]]) -> dict[str, Any] | None:
         if event.get("type") == "status":
             return event
     return None
+
+
+def _finite(value: Any) -> Any:
+    """NaN and infinities (a diverged loss) as null: events.jsonl stays valid JSON for every reader."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):  # numpy / torch scalars
+        try:
+            return _finite(value.item())
+        except (TypeError, ValueError):
+            return value
+    return value

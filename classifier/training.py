@@ -469,7 +469,8 @@ def train(config: TrainConfig, progress: bool = True, resume: bool = False) -> R
         raise ConfigError("With several processes (torchrun / accelerate launch) give the run folder with --output, "
                           "so that every process writes to the same one.")
     else:
-        run_dir = new_run_dir(f"{Path(config.data).stem}-{config.model if config.model != 'auto' else 'model'}")
+        run_dir = new_run_dir(config.name or f"{Path(config.data).stem}-"
+                              f"{config.model if config.model != 'auto' else 'model'}")
     events = EventWriter(run_dir / "events.jsonl", enabled=main)
     checkpoint = latest_checkpoint(run_dir) if resume else None
     if not resume:

@@ -15,7 +15,7 @@ from typing import Any
 
 import gradio as gr
 
-from ..config import TrainConfig
+from ..config import TrainConfig, field_kind
 from ..errors import ClassifierError
 from ..runs import RunInfo, list_runs, run_in_root, runs_root
 
@@ -63,20 +63,21 @@ class ConfigForm:
 
 
 def _coerce_into(field: str, value: Any) -> dict[str, Any]:
-    """A widget's value as the field's type: whole numbers int; an empty optional number (which gr.Number sends
-    as 0; no optional number setting takes 0) becomes None, i.e. 'automatic'."""
-    kind = str(_FIELDS[field].type)
-    optional = "None" in kind
+    """A widget's value as the field's declared type (config.field_kind): whole numbers int; an empty optional
+    number (which gr.Number sends as 0; no optional number setting takes 0) becomes None, i.e. 'automatic'."""
+    base, optional = field_kind(field)
     if value is None or (isinstance(value, str) and not value.strip()):
         return {field: None if optional else default(field)}
-    if optional and kind.startswith(("int", "float")) and float(value) == 0:
+    if optional and base in (int, float) and float(value) == 0:
         return {field: None}
-    if kind.startswith("int"):
+    if base is int:
         return {field: int(round(float(value)))}
-    if kind.startswith("float"):
+    if base is float:
         return {field: float(value)}
-    if kind.startswith("bool"):
+    if base is bool:
         return {field: bool(value)}
+    if base is list:
+        return {field: [item.strip() for item in str(value).split(",") if item.strip()] or None}
     return {field: str(value).strip()}
 
 

@@ -159,7 +159,7 @@ class TrainingRunner:
             busy = self.active_run()
             if busy is not None:
                 raise RunInProgress(busy)
-            hint = f"{Path(config.data).stem}-{Path(str(config.model)).name}"
+            hint = config.name or f"{Path(config.data).stem}-{Path(str(config.model)).name}"
             run_dir = new_run_dir(hint, self.root).resolve()
             config = _keep_inputs(config, run_dir).replace(output=str(run_dir))
             config.to_json(run_dir / REQUEST_FILE)
