@@ -4,6 +4,7 @@ rendered harmless.
     1 a huge text to /predict and to Predictor; a batch file over its limits
     2 the quadratic one-line CSV, the 100,000-column CSV, the .xlsx bomb, a slow file holding up other visitors
     3 HTML and Markdown in run names, failed-run messages, labels, file names and chart labels
+    4 exports: two apps zipping runs of the same name; exports never removed
     5 symbolic links inside a run folder (model zip, Evaluate tab)
     6 a run name that is not a run
     7 formulas in CSV files meant for spreadsheets
@@ -412,6 +413,61 @@ def test_chart_labels_are_text_not_links():
                    charts.per_label_confusion({LINK: {"tp": 1, "fn": 0, "fp": 0, "tn": 1}})):
         shown = json.dumps(figure.to_plotly_json()["data"])
         assert "<a " not in shown and "&lt;a href=" in shown
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 4. Exported files (model zips, batch predictions)
+# ---------------------------------------------------------------------------------------------------------------
+def model_run(home: Path, name: str, weights: bytes) -> Path:
+    run = home / "runs" / name
+    (run / "best").mkdir(parents=True)
+    (run / "best" / "config.json").write_text("{}")
+    (run / "best" / "model.safetensors").write_bytes(weights)
+    return run
+
+
+def test_two_apps_never_share_an_export_and_old_exports_are_removed(tiny_model, tmp_path, monkeypatch):
+    """Two instances (other CLASSIFIER_HOME) zip a run of the same name: before, both wrote
+    <tmp>/text-classifier-studio/NAME-best.zip and the second served the first one's model, and nothing was ever
+    removed. Now each export has a folder of its own under $GRADIO_TEMP_DIR/exports, and old ones go at the next."""
+    from classifier.webui import exports
+    from classifier.webui.predict_tab import predict_file
+    from classifier.webui.runs_tab import zip_model
+
+    root = tmp_path / "gradio" / "exports"
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "gradio"))
+    zips = []
+    for home, weights in ((tmp_path / "home-a", b"model of A"), (tmp_path / "home-b", b"model of B")):
+        monkeypatch.setenv("CLASSIFIER_HOME", str(home))
+        zips.append((zip_model(model_run(home, "20260101-000000-same", weights)), weights))
+    (first, _), (second, _) = zips
+    assert first.parent != second.parent
+    assert first.name == second.name == "20260101-000000-same-best.zip"  # a readable name, in a folder of its own
+    for archive, weights in zips:
+        assert archive.parent.parent == root
+        assert zipfile.ZipFile(archive).read("best/model.safetensors") == weights
+        assert archive.parent.stat().st_mode & 0o077 == 0  # private to the app's user
+    assert zip_model(tmp_path / "home-b" / "runs" / "20260101-000000-same") == second  # same model: same zip
+    make_run(tiny_model)  # in home-b
+    csv_a, _ = predict_file(str(write_texts(tmp_path / "texts.csv", ["hello", "win a prize"])), "tiny")
+    csv_b, _ = predict_file(str(write_texts(tmp_path / "texts.csv", ["hello", "win a prize"])), "tiny")
+    assert Path(csv_a).parent.parent == root and Path(csv_a).parent != Path(csv_b).parent
+    assert Path(csv_a).name == "texts.tiny.predictions.csv"
+
+    # an export older than EXPORT_MAX_AGE goes at the next export; a young one stays
+    old = time.time() - exports.EXPORT_MAX_AGE - 10
+    os.utime(first.parent, (old, old))
+    exports.new_export("next.csv")
+    assert not first.parent.exists() and second.is_file() and Path(csv_a).is_file()
+    # beyond the EXPORT_KEEP newest, those older than EXPORT_GRACE go as well; younger ones stay, however many
+    many = [exports.new_export(f"{i}.csv") for i in range(exports.EXPORT_KEEP + 3)]
+    aged = time.time() - exports.EXPORT_GRACE - 10
+    for path in many[:4]:
+        os.utime(path.parent, (aged, aged))
+    exports.purge_exports()
+    assert not any(path.parent.exists() for path in many[:4])
+    assert all(path.parent.is_dir() for path in many[4:]) and second.is_file()
+    assert len(list(root.iterdir())) == 1 + 2 + 1 + len(many) - 4  # second zip, two CSVs, next.csv, the young
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ import gradio as gr
 from ..security import auth_pairs, demo_mode, max_upload_bytes
 from . import data_tab, evaluate_tab, predict_tab, runs_tab, train_tab
 from .common import ConfigForm, run_choices
+from .exports import purge_exports
 from .i18n import I18N, t
 from .runner import ASSETS, TrainingRunner
 
@@ -58,6 +59,7 @@ DELETE_CACHE = (3600, 86400)
 
 def build_app(runner: TrainingRunner | None = None) -> gr.Blocks:
     """The studio; with CLASSIFIER_DEMO=1 the read-only demo (build_demo_app)."""
+    purge_exports()  # what an earlier run of the app left (webui.exports)
     if demo_mode():
         return build_demo_app()
     runner = runner or TrainingRunner()

@@ -8,9 +8,7 @@ characters is refused with a message, and so is a file of more texts or characte
 
 from __future__ import annotations
 
-import tempfile
 import threading
-import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +21,7 @@ from ..runs import model_dir
 from ..security import check_text, safe_filename
 from .common import md_escape, run_choices, run_path, runs_with, shows_errors
 from .data_tab import FILE_TYPES, check_upload
+from .exports import new_export
 from .i18n import t, tr
 
 PREDICT_CONCURRENCY = 4  # typed predictions at once (small batches; torch uses the cores within each call)
@@ -35,7 +34,6 @@ EXAMPLES = [
     "国足热身赛2比0战胜对手 新帅首秀告捷",
     "新款手机发布 搭载自研芯片续航提升三成",
 ]
-_EXPORTS = Path(tempfile.gettempdir()) / "text-classifier-studio"
 
 
 class PredictorCache:
@@ -118,9 +116,8 @@ def predict_file(path: str | None, run: str | None = None, lang: str = "en"):
         raise gr.Error(tr(lang, "batch_need_file"), print_exception=False)
     path = check_upload(path, lang)
     run_dir = resolve_run(run)
-    _EXPORTS.mkdir(parents=True, exist_ok=True)
     stem = Path(safe_filename(path.name, "texts")).stem  # the visitor's file name is never a path of ours
-    output = _EXPORTS / f"{stem}.{run_dir.name}.{time.strftime('%H%M%S')}.predictions.csv"
+    output = new_export(f"{stem}.{run_dir.name}.predictions.csv")  # a fresh folder: no visitor shares it
     count = engine_predict_file(run_dir, path, output, bounded=True)  # the limits of security.check_texts
     gr.Info(tr(lang, "batch_done", n=count))
     return str(output), pd.read_csv(output, nrows=20)

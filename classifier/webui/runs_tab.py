@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-import tempfile
+import threading
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,10 +15,10 @@ from ..errors import RunError
 from ..runs import delete_run, list_runs, model_dir
 from ..security import inside
 from .common import html_escape, md_escape, run_path, shows_errors
+from .exports import new_export, touch_export
 from .i18n import status_word, t, tr
 from .runner import TrainingRunner
 
-_EXPORTS = Path(tempfile.gettempdir()) / "text-classifier-studio"
 COLUMNS = ("col_run", "col_status", "col_model", "col_data", "col_strategy", "col_started", "col_accuracy",
            "col_macro_f1")
 
@@ -33,20 +33,32 @@ def runs_table(lang: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[tr(lang, c) for c in COLUMNS])
 
 
+# model folder and its modification time -> the zip this app made of it (per process: never another instance's)
+_ZIPS: dict[tuple[str, int], Path] = {}
+_ZIPS_LOCK = threading.Lock()
+
+
 def zip_model(run_dir: Path) -> Path:
-    """RUN's model folder (best/, else last/) as a zip in the temp folder; reused while the model is unchanged.
-    Nothing outside the run goes in: a model folder that is a link out of the run is refused, and files or folders
-    inside it that are such links are left out."""
+    """RUN's model folder (best/, else last/) as `RUN-best.zip` in a fresh export folder (webui.exports); reused
+    while the model is unchanged and the zip still there. Nothing outside the run goes in: a model folder that is a
+    link out of the run is refused, and files or folders inside it that are such links are left out."""
     folder = model_dir(run_dir)
     if not inside(folder, run_dir):
         raise RunError(f"{run_dir.name}/{folder.name} is a link to a folder outside the run; it is not exported.")
-    _EXPORTS.mkdir(parents=True, exist_ok=True)
-    target = _EXPORTS / f"{run_dir.name}-{folder.name}.zip"
-    if not target.exists() or target.stat().st_mtime < folder.stat().st_mtime:
+    key = (str(folder.resolve()), folder.stat().st_mtime_ns)
+    with _ZIPS_LOCK:
+        made = _ZIPS.get(key)
+        if made is not None and made.is_file():
+            touch_export(made)
+            return made
+        target = new_export(f"{run_dir.name}-{folder.name}.zip")
+        for gone in [k for k, path in _ZIPS.items() if not path.is_file()]:  # purged by new_export
+            del _ZIPS[gone]
         partial = target.with_name(target.name + ".partial")
         write_zip(folder, partial, run_dir)
         partial.replace(target)
-    return target
+        _ZIPS[key] = target
+        return target
 
 
 def write_zip(folder: Path, target: Path, root: Path) -> None:
