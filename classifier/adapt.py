@@ -145,13 +145,13 @@ def _language_model(path):
     from .errors import ModelError
     from .security import pretrained_kwargs
 
-    config = AutoConfig.from_pretrained(path, **pretrained_kwargs())
+    config = AutoConfig.from_pretrained(path, **pretrained_kwargs(path))
     decoder = config.model_type not in MODEL_FOR_MASKED_LM_MAPPING_NAMES
     try:
         if decoder:
-            return AutoModelForCausalLM.from_pretrained(path, **pretrained_kwargs(weights=True)), True
+            return AutoModelForCausalLM.from_pretrained(path, **pretrained_kwargs(path, weights=True)), True
         config.tie_word_embeddings = True
-        return AutoModelForMaskedLM.from_pretrained(path, config=config, **pretrained_kwargs(weights=True)), False
+        return AutoModelForMaskedLM.from_pretrained(path, config=config, **pretrained_kwargs(path, weights=True)), False
     except Exception as exc:
         raise ModelError(f"Cannot load {path} with a language-model head: {str(exc).splitlines()[0][:200]}") from None
 

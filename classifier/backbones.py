@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ModelError
-from .security import pretrained_kwargs
+from .security import check_model_code, pretrained_kwargs
 
 
 @dataclass(frozen=True)
@@ -103,18 +103,22 @@ def resolve_model(name: str) -> tuple[Path | str, str]:
     if local.is_dir():
         if not (local / "config.json").exists():
             raise ModelError(f"Folder {local} is not a Hugging Face model folder (it has no config.json).")
+        check_model_code(local)  # before anything slow: a folder with Python code of its own is refused
         return local.resolve(), local.name
     if name.startswith((".", "~", "/")) or name.count("/") > 1:
         raise ModelError(f"Model folder {name} does not exist.")
     # a hub id: make sure its config can be had now, so a missing network fails here with a clear message
     from transformers import AutoConfig
 
+    check_model_code(name)  # when its config is in the hub cache already
     try:
-        AutoConfig.from_pretrained(name, **pretrained_kwargs())
-    except Exception as exc:  # OSError offline, HTTP errors, unknown repo
+        AutoConfig.from_pretrained(name, **pretrained_kwargs(name))
+    except Exception as exc:  # OSError offline, HTTP errors, unknown repo, a repo with code of its own
+        check_model_code(name)  # the config is in the cache now: code of its own gets its own message
         reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
         raise ModelError(
             f"Cannot get the model {name!r} from the Hugging Face hub ({reason}). If this machine is offline, use "
             f"a bundled model: {_offline_choices()}; or give a local model folder."
         ) from None
+    check_model_code(name)  # a known model type whose repo names code of its own anyway: refused, not swapped
     return name, name

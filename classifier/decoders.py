@@ -99,8 +99,12 @@ def convert_gguf(source: Path, folder: Path) -> None:
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    tokenizer = AutoTokenizer.from_pretrained(source.parent, gguf_file=source.name)
-    model = AutoModelForCausalLM.from_pretrained(source.parent, gguf_file=source.name, dtype="float32")
+    from .security import pretrained_kwargs
+
+    # a GGUF file holds weights and a known architecture, never code; the bundled file, not a visitor's
+    tokenizer = AutoTokenizer.from_pretrained(source.parent, gguf_file=source.name, **pretrained_kwargs(source.parent))
+    model = AutoModelForCausalLM.from_pretrained(source.parent, gguf_file=source.name, dtype="float32",
+                                                 **pretrained_kwargs(source.parent))
     tokenizer.pad_token = PAD_TOKEN
     ensure_pad_token(tokenizer)
     # The loaded model still counts as "gguf-quantized" and refuses save_pretrained; its weights are plain fp32
@@ -109,7 +113,7 @@ def convert_gguf(source: Path, folder: Path) -> None:
     if hasattr(config, "quantization_config"):
         delattr(config, "quantization_config")
     config.pad_token_id = tokenizer.pad_token_id
-    plain = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
+    plain = AutoModelForCausalLM.from_config(config, dtype=torch.float32, trust_remote_code=False)
     plain.load_state_dict(model.state_dict())
     plain.generation_config.pad_token_id = tokenizer.pad_token_id
     plain.save_pretrained(folder, safe_serialization=True)

@@ -164,9 +164,9 @@ def inspect_file(data: str | Path, text_column: str | None = None, label_column:
     tokenizer = load_tokenizer(path)
     from transformers import AutoConfig
 
-    from .security import trust_remote_code
+    from .security import pretrained_kwargs
 
-    limit = model_limit_of(AutoConfig.from_pretrained(path, trust_remote_code=trust_remote_code()), tokenizer)
+    limit = model_limit_of(AutoConfig.from_pretrained(path, **pretrained_kwargs(path)), tokenizer)
     summary = summarize(cleaned["text"].tolist(), labels, tokenizer, limit)
     summary["multi_label"] = multi
     summary.pop("token_lengths_sample", None)

@@ -23,6 +23,7 @@ from torch import nn
 from .errors import ModelError
 
 ADAPTER_CONFIG = "adapter_config.json"
+ADAPTER_WEIGHTS = "adapter_model.safetensors"
 
 # Attention projections LoRA goes into by default, by the names the architectures give them; the first group of
 # which the model has any is used. Query and value, as in the LoRA paper.
@@ -116,12 +117,17 @@ def load_adapter_model(folder: Path, tokenizer, base_model: str | None = None):
     from .security import pretrained_kwargs
 
     # the classifier's labels, problem type and pad id; never the folder's own code
-    config = AutoConfig.from_pretrained(folder, **pretrained_kwargs())
+    config = AutoConfig.from_pretrained(folder, **pretrained_kwargs(folder))
     if is_mean_pooling(config):
-        base = from_pretrained_encoder(base_path, config, **pretrained_kwargs(weights=True))
+        base = from_pretrained_encoder(base_path, config, **pretrained_kwargs(base_path, weights=True))
     else:
         base = AutoModelForSequenceClassification.from_pretrained(base_path, config=config,
                                                                   ignore_mismatched_sizes=True,
-                                                                  **pretrained_kwargs(weights=True))
+                                                                  **pretrained_kwargs(base_path, weights=True))
     match_padding(base, tokenizer)
-    return PeftModel.from_pretrained(base, folder).merge_and_unload()
+    if not (folder / ADAPTER_WEIGHTS).is_file():  # peft would fall back to a pickled adapter_model.bin
+        from .runs import display_path
+
+        raise ModelError(f"The adapter folder {display_path(folder)} has no {ADAPTER_WEIGHTS}; adapters are read "
+                         "from safetensors only. Train the run again.")
+    return PeftModel.from_pretrained(base, str(folder)).merge_and_unload()

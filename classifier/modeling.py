@@ -19,7 +19,8 @@ import torch
 from torch import nn
 
 from .errors import ModelError
-from .security import pretrained_kwargs
+from .runs import display_path
+from .security import check_model_code, pretrained_kwargs
 
 
 @dataclass
@@ -33,10 +34,12 @@ class LoadedModel:
 def load_tokenizer(path):
     from transformers import AutoTokenizer
 
+    check_model_code(path)  # a model with code of its own is refused with its own message, not "cannot load"
     try:
-        tokenizer = AutoTokenizer.from_pretrained(path, **pretrained_kwargs())
+        tokenizer = AutoTokenizer.from_pretrained(path, **pretrained_kwargs(path))
     except Exception as exc:
-        raise ModelError(f"Cannot load the tokenizer of {path}: {str(exc).splitlines()[0][:300]}") from None
+        reason = str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
+        raise ModelError(f"Cannot load the tokenizer of {display_path(path)}: {reason}") from None
     # GPT-style tokenizers have no pad token (or one that collides with eos): classifier.decoders picks a safe one
     from .decoders import fix_padding
 
@@ -63,10 +66,12 @@ def load_model(path, id2label: dict[int, str], tokenizer=None, multi_label: bool
     from .pooling import from_pretrained_encoder, is_mean_pooling
 
     tokenizer = tokenizer or load_tokenizer(path)
+    check_model_code(path)
     try:
-        config = AutoConfig.from_pretrained(path, **pretrained_kwargs())
+        config = AutoConfig.from_pretrained(path, **pretrained_kwargs(path))
     except Exception as exc:
-        raise ModelError(f"Cannot read the model config of {path}: {str(exc).splitlines()[0][:300]}") from None
+        reason = str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
+        raise ModelError(f"Cannot read the model config of {display_path(path)}: {reason}") from None
     config.num_labels = len(id2label)
     config.id2label = {int(k): v for k, v in id2label.items()}
     config.label2id = {v: int(k) for k, v in id2label.items()}
@@ -76,12 +81,13 @@ def load_model(path, id2label: dict[int, str], tokenizer=None, multi_label: bool
         config.pad_token_id = tokenizer.pad_token_id
     try:
         if pooling == "mean" and not is_mean_pooling(config):
-            model = from_pretrained_encoder(path, config, **pretrained_kwargs(weights=True))
+            model = from_pretrained_encoder(path, config, **pretrained_kwargs(path, weights=True))
         else:
             model = AutoModelForSequenceClassification.from_pretrained(
-                path, config=config, ignore_mismatched_sizes=True, **pretrained_kwargs(weights=True))
+                path, config=config, ignore_mismatched_sizes=True, **pretrained_kwargs(path, weights=True))
     except Exception as exc:
-        raise ModelError(f"Cannot load {path} as a text classifier: {str(exc).splitlines()[0][:300]}") from None
+        reason = str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
+        raise ModelError(f"Cannot load {display_path(path)} as a text classifier: {reason}") from None
     from .decoders import match_padding
 
     match_padding(model, tokenizer)

@@ -29,9 +29,9 @@ from transformers.utils import logging as _hf_logging
 
 from . import pooling as _pooling  # noqa: F401  (registers the mean-pooling model type with the Auto classes)
 from .encoding import encode_chunks, encode_texts, pool_logits
-from .errors import RunError
+from .errors import ClassifierError, RunError
 from .metrics import sigmoid, softmax
-from .runs import model_dir
+from .runs import display_path, model_dir
 from .security import clip_text, pretrained_kwargs
 
 _hf_logging.disable_progress_bar()  # "Loading weights" bars say nothing to someone who asked for a prediction
@@ -67,26 +67,28 @@ class Predictor:
 
         run = Path(run)
         if not run.exists():
-            raise RunError(f"No run or model folder at {run}.")
+            raise RunError(f"No run or model folder at {display_path(run)}.")
         self.path = model_dir(run)
         self.run_dir = run if self.path != run else None
         settings = self._settings(self.path)
         self.device = pick_device(device)
         try:
-            self.tokenizer = AutoTokenizer.from_pretrained(self.path, **pretrained_kwargs())
+            self.tokenizer = AutoTokenizer.from_pretrained(self.path, **pretrained_kwargs(self.path))
             if (self.path / "adapter_config.json").is_file():  # a LoRA adapter run (lora_merge=False)
                 from .lora import load_adapter_model
 
                 self.model = load_adapter_model(self.path, self.tokenizer, settings.get("base_model"))
             else:
                 self.model = AutoModelForSequenceClassification.from_pretrained(
-                    self.path, **pretrained_kwargs(weights=True))
+                    self.path, **pretrained_kwargs(self.path, weights=True))
             self.model = self.model.to(self.device).eval()
+        except ClassifierError:  # a model with code of its own, an adapter's missing base model: said precisely
+            raise
         except Exception as exc:  # missing or truncated files: a half-deleted run, a copy that stopped midway
             reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-            raise RunError(f"The model in {self.path} cannot be loaded ({reason}). The folder is incomplete or "
-                           "damaged (files deleted, or a copy that stopped midway). Pick another run, or train "
-                           "again.") from None
+            raise RunError(f"The model in {display_path(self.path)} cannot be loaded ({reason}). The folder is "
+                           "incomplete or damaged (files deleted, or a copy that stopped midway). Pick another run, "
+                           "or train again.") from None
         self.int8 = bool(int8) and self.device.type == "cpu"  # dynamic int8 kernels exist for the CPU only
         if self.int8:
             self.model = quantize_int8(self.model)
@@ -109,8 +111,9 @@ class Predictor:
         except (TypeError, ValueError):
             weight = float("nan")
         if not 0.0 <= weight <= 1.0:
-            raise RunError(f"{self.path / 'classifier.json'}: the ensemble weight {chosen.get('weight')!r} is not a "
-                           "number between 0 and 1; the folder is damaged. Pick another run, or train again.")
+            raise RunError(f"{display_path(self.path / 'classifier.json')}: the ensemble weight "
+                           f"{chosen.get('weight')!r} is not a number between 0 and 1; the folder is damaged. Pick "
+                           "another run, or train again.")
         self.ensemble_weight = weight if ensemble else 1.0
         if not ensemble and chosen.get("model_thresholds"):
             self.thresholds = [float(t) for t in chosen["model_thresholds"]]
@@ -125,10 +128,12 @@ class Predictor:
             try:
                 self.tfidf = TfidfModel.load(self.path)
             except Exception as exc:  # missing, truncated or malformed files: say so, never a traceback
-                raise RunError(f"The TF-IDF part of the model in {self.path} cannot be loaded ({exc}). The folder "
-                               "is incomplete or damaged; pick another run, or train again.") from None
+                raise RunError(f"The TF-IDF part of the model in {display_path(self.path)} cannot be loaded "
+                               f"({exc}). The folder is incomplete or damaged; pick another run, or train again."
+                               ) from None
             if self.tfidf.labels != self.labels:
-                raise RunError(f"The TF-IDF part of the model in {self.path} has other labels than the model.")
+                raise RunError(f"The TF-IDF part of the model in {display_path(self.path)} has other labels than "
+                               "the model.")
 
     @property
     def decision(self) -> str:

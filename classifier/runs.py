@@ -46,6 +46,22 @@ def runs_root() -> Path:
     return classifier_home() / "runs"
 
 
+def display_path(path: str | Path) -> str:
+    """A path for a message that a web visitor may read: relative to the runs folder for what lies in it
+    (`sms/best/config.json`), the last two parts of any other absolute path (`my-model/best`, a bundled model's
+    folder), and a relative path or hub id as it was given. Never the server's absolute paths (docs/security.md)."""
+    path = Path(str(path)).expanduser()
+    if not path.is_absolute():
+        return str(path)
+    root = runs_root()
+    for base, candidate in ((root, path), (root.resolve(), path.resolve())):
+        try:
+            return str(candidate.relative_to(base))
+        except ValueError:
+            continue
+    return str(Path(path.parent.name, path.name))
+
+
 def atomic_write_text(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)

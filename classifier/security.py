@@ -9,7 +9,7 @@
     CLASSIFIER_LOAD_TIMEOUT        seconds the web app may spend reading and summarising a data file (default 120)
     CLASSIFIER_AUTH                "user:password" (several: comma-separated) - HTTP login for the whole web app
     CLASSIFIER_DEMO                1 - read-only web app: predict (and look at results) only; no training, no deleting
-    CLASSIFIER_TRUST_REMOTE_CODE   1 - allow models whose hub repository ships Python code (off: such code never runs)
+    CLASSIFIER_TRUST_REMOTE_CODE   1 - allow models that ship Python code (off: such a model is refused, never run)
 
 Weights are read from safetensors files only (no pickle, which can run code while it loads); see
 `pretrained_kwargs`. Every bound on what one request may cost lives here (docs/security.md lists them), and so do
@@ -24,7 +24,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import DataError, RunError
+from .errors import DataError, ModelError, RunError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -51,9 +51,66 @@ def trust_remote_code() -> bool:
     return _flag("CLASSIFIER_TRUST_REMOTE_CODE")
 
 
-def pretrained_kwargs(weights: bool = False) -> dict:
-    """Keyword arguments for every `from_pretrained` on a user-chosen model: no remote code unless allowed, and
-    for weights safetensors only (a pickled `pytorch_model.bin` can run code when it is loaded)."""
+CODE_CONFIGS = ("config.json", "tokenizer_config.json")  # where a model folder names Python code of its own
+
+
+def model_code(source) -> list[str]:
+    """The Python modules a model names in the `auto_map` of its config.json or tokenizer_config.json: read from
+    the folder itself, or for a hub id from the hub cache (offline; `backbones.resolve_model` fetched it)."""
+    import json
+
+    modules: set[str] = set()
+    for name in CODE_CONFIGS:
+        path = _config_file(source, name)
+        if path is None:
+            continue
+        try:
+            auto_map = json.loads(Path(path).read_text(encoding="utf-8")).get("auto_map") or {}
+        except (OSError, ValueError, AttributeError):
+            continue  # unreadable: the loader that reads it says so
+        entries = auto_map.values() if isinstance(auto_map, dict) else auto_map
+        for entry in entries:
+            for ref in entry if isinstance(entry, (list, tuple)) else [entry]:
+                if isinstance(ref, str) and "." in ref:
+                    modules.add(ref.split("--")[-1].rsplit(".", 1)[0] + ".py")
+    return sorted(modules)
+
+
+def _config_file(source, name: str) -> Path | None:
+    folder = Path(str(source)).expanduser()
+    if folder.is_dir():
+        return folder / name if (folder / name).is_file() else None
+    try:
+        from huggingface_hub import try_to_load_from_cache
+
+        cached = try_to_load_from_cache(str(source), name)
+    except Exception:  # not a valid repo id: nothing cached under it
+        return None
+    return Path(cached) if isinstance(cached, str) else None
+
+
+def check_model_code(source) -> None:
+    """ModelError when a model ships Python code of its own and CLASSIFIER_TRUST_REMOTE_CODE is off. Never a
+    prompt: transformers asks "run the custom code? [y/N]" on a terminal when it is not told, and with
+    trust_remote_code=False it either fails with a message about a "repository" or silently loads its standard
+    class instead of the model's own (another model than the one named)."""
+    modules = model_code(source)
+    if modules and not trust_remote_code():
+        from .runs import display_path
+
+        raise ModelError(
+            f"The model {display_path(source)} ships Python code of its own ({', '.join(modules)}, named by "
+            "auto_map in its config); that code would run inside this program, so it is not loaded. Pick a model "
+            "without code of its own, or, only for a model you trust, set CLASSIFIER_TRUST_REMOTE_CODE=1.")
+
+
+def pretrained_kwargs(source, weights: bool = False) -> dict:
+    """Keyword arguments for every `from_pretrained` (and `from_config`) of a model: checks first that `source`
+    (the folder or hub id about to be loaded) runs no code of its own unless allowed (check_model_code), then says
+    so to transformers (trust_remote_code, never None: None means "ask on the terminal"); for weights
+    safetensors only (a pickled `pytorch_model.bin` can run code when it is loaded). tests/test_security.py checks
+    that every such call in classifier/ passes through here."""
+    check_model_code(source)
     kwargs: dict = {"trust_remote_code": trust_remote_code()}
     if weights:
         kwargs["use_safetensors"] = True

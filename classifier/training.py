@@ -378,7 +378,7 @@ def choose_pooling(config: TrainConfig, model_name: str, path) -> str:
     from .security import pretrained_kwargs
 
     try:
-        model_config = AutoConfig.from_pretrained(path, **pretrained_kwargs())
+        model_config = AutoConfig.from_pretrained(path, **pretrained_kwargs(path))
     except Exception:  # load_model reports an unreadable config with its own message
         model_config = None
     if model_config is not None and is_mean_pooling(model_config):

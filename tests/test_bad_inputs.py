@@ -258,7 +258,7 @@ def test_a_half_deleted_run_folder(tmp_path, small_sms, monkeypatch):
     bare.mkdir()
     (bare / "config.json").write_text("{not json")
     for run in (no_weights, cut):
-        says = (f"The model in {run / 'best'} cannot be loaded", "incomplete or damaged", "train again")
+        says = (f"The model in {run.name}/best cannot be loaded", "incomplete or damaged", "train again")
         cli_fails("predict", "--run", str(run), "some text", says=says)
         cli_fails("evaluate", "--run", run.name, "--data", str(small_sms), says=says)
         with pytest.raises(gr.Error, match="cannot be loaded"):

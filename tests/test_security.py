@@ -44,8 +44,8 @@ def test_operator_settings_from_the_environment(monkeypatch):
         monkeypatch.delenv(name, raising=False)
     assert security.auth_pairs() is None and not security.demo_mode() and not security.trust_remote_code()
     assert security.max_upload_mb() == 100 and security.max_upload_bytes() == 100 * 1024 * 1024
-    assert security.pretrained_kwargs() == {"trust_remote_code": False}
-    assert security.pretrained_kwargs(weights=True) == {"trust_remote_code": False, "use_safetensors": True}
+    assert security.pretrained_kwargs(ROOT) == {"trust_remote_code": False}
+    assert security.pretrained_kwargs(ROOT, weights=True) == {"trust_remote_code": False, "use_safetensors": True}
     monkeypatch.setenv("CLASSIFIER_AUTH", "alice:s3cret:with-colon, bob:pw")
     assert security.auth_pairs() == [("alice", "s3cret:with-colon"), ("bob", "pw")]
     monkeypatch.setenv("CLASSIFIER_AUTH", "no-password")
@@ -117,6 +117,163 @@ def test_models_load_from_safetensors_only(tmp_path):
 
     with pytest.raises(ModelError, match="Cannot load"):  # a user's local model folder to train from: the same
         load_model(folder, {0: "a", 1: "b"})
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# A model folder that ships Python code (issue 17 item 9)
+# ---------------------------------------------------------------------------------------------------------------
+def code_model(folder: Path, model_type: str) -> Path:
+    """A tiny random BERT classifier whose config.json names `custom.py` in auto_map; importing custom.py writes
+    MARKER beside the folder. `model_type` "evilbert" is unknown to transformers (only the folder's code can load
+    it); "bert" is known (transformers would quietly load plain BERT instead of the folder's model)."""
+    import torch
+    from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
+
+    from classifier.backbones import bundled_path
+
+    tokenizer = AutoTokenizer.from_pretrained(bundled_path("all-MiniLM-L6-v2"))
+    config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                        intermediate_size=64, num_labels=2, id2label={0: "ham", 1: "spam"},
+                        label2id={"ham": 0, "spam": 1})
+    torch.manual_seed(0)
+    BertForSequenceClassification(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    stored = json.loads((folder / "config.json").read_text())
+    stored.update(model_type=model_type, auto_map={"AutoConfig": "custom.EvilConfig", "AutoModel": "custom.EvilModel",
+                                                   "AutoModelForSequenceClassification": "custom.EvilModel"})
+    (folder / "config.json").write_text(json.dumps(stored))
+    (folder / "custom.py").write_text(
+        f"from pathlib import Path\nPath({str(folder.parent / 'MARKER')!r}).write_text('the folder code ran')\n"
+        "from transformers import BertConfig, BertForSequenceClassification\n"
+        f"class EvilConfig(BertConfig):\n    model_type = {model_type!r}\n"
+        "class EvilModel(BertForSequenceClassification):\n    config_class = EvilConfig\n")
+    return folder
+
+
+@pytest.fixture
+def stdin_yes(monkeypatch):
+    """A terminal that would answer "y" to transformers' "run the custom code? [y/N]"."""
+    import io
+
+    answer = io.StringIO("y\n")
+    monkeypatch.setattr(sys, "stdin", answer)
+    return answer
+
+
+def assert_refused(exc_or_message, tmp_path: Path, stdin) -> None:
+    message = str(exc_or_message)
+    assert "CLASSIFIER_TRUST_REMOTE_CODE" in message and "custom.py" in message, message
+    assert not (tmp_path / "MARKER").exists(), "the folder's code ran"
+    assert stdin.tell() == 0, "something asked on the terminal"
+
+
+@pytest.mark.parametrize("model_type", ["evilbert", "bert"])
+def test_training_from_a_folder_with_code_exits_2_without_asking(tmp_path, model_type, stdin_yes, capsys,
+                                                                   monkeypatch):
+    from classifier.cli import main
+
+    monkeypatch.delenv("CLASSIFIER_TRUST_REMOTE_CODE", raising=False)
+    folder = code_model(tmp_path / "model", model_type)
+    code = main(["train", "--data", str(SMS), "--model", str(folder), "--output", str(tmp_path / "run"),
+                 "--max-train-samples", "50", "--epochs", "1"])
+    assert code == 2
+    assert_refused(capsys.readouterr().err.replace("\n", " "), tmp_path, stdin_yes)
+
+
+@pytest.mark.parametrize("model_type", ["evilbert", "bert"])
+def test_predicting_with_a_run_whose_model_has_code_is_refused(tmp_path, model_type, stdin_yes):
+    from classifier.errors import ModelError
+    from classifier.predict import Predictor
+
+    code_model(tmp_path / "run" / "best", model_type)
+    with pytest.raises(ModelError) as refused:
+        Predictor(tmp_path / "run")
+    assert_refused(refused.value, tmp_path / "run", stdin_yes)
+
+
+def test_a_lora_adapter_folder_with_code_is_refused(tmp_path, stdin_yes):
+    from classifier.backbones import bundled_path
+    from classifier.errors import ModelError
+    from classifier.lora import load_adapter_model
+    from classifier.modeling import load_tokenizer
+
+    folder = code_model(tmp_path / "adapter", "evilbert")
+    (folder / "adapter_config.json").write_text(json.dumps({
+        "base_model_name_or_path": "all-MiniLM-L6-v2", "peft_type": "LORA", "task_type": "SEQ_CLS",
+        "target_modules": ["query"], "r": 2}))
+    with pytest.raises(ModelError) as refused:
+        load_adapter_model(folder, load_tokenizer(bundled_path("all-MiniLM-L6-v2")))
+    assert_refused(refused.value, tmp_path, stdin_yes)
+
+
+def test_transformers_left_to_itself_would_ask_on_the_terminal(tmp_path, monkeypatch):
+    """The attack is real: without trust_remote_code, transformers reads the answer from stdin (here "n")."""
+    import io
+
+    from transformers import AutoConfig
+
+    folder = code_model(tmp_path / "model", "evilbert")
+    monkeypatch.setattr(sys, "stdin", io.StringIO("n\n"))
+    with pytest.raises(ValueError, match="custom code"):
+        AutoConfig.from_pretrained(folder)
+    assert sys.stdin.tell() > 0 and not (tmp_path / "MARKER").exists()
+
+
+def test_the_setting_lets_a_trusted_folder_through_the_check(tmp_path, monkeypatch):
+    from classifier.security import check_model_code, pretrained_kwargs
+
+    folder = code_model(tmp_path / "model", "evilbert")
+    monkeypatch.setenv("CLASSIFIER_TRUST_REMOTE_CODE", "1")
+    check_model_code(folder)
+    assert pretrained_kwargs(folder, weights=True) == {"trust_remote_code": True, "use_safetensors": True}
+    monkeypatch.delenv("CLASSIFIER_TRUST_REMOTE_CODE")
+    assert pretrained_kwargs(ROOT) == {"trust_remote_code": False}  # a folder without auto_map
+
+
+LOADERS = {"from_pretrained", "from_config", "pipeline", "from_pretrained_encoder"}  # and what calls them
+NOT_TRANSFORMERS = {"PeftModel"}  # peft's loader has no code option; load_adapter_model checks the folder first
+
+
+def loader_calls(tree):
+    """(line, call, enclosing function) for every model-loading call in a module."""
+    import ast
+
+    def visit(node, function):
+        for child in ast.iter_child_nodes(node):
+            inner = child.name if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)) else function
+            if isinstance(child, ast.Call):
+                func = child.func
+                name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+                owner = getattr(func.value, "id", None) if isinstance(func, ast.Attribute) else None
+                if name in LOADERS and owner not in NOT_TRANSFORMERS:
+                    yield child.lineno, child, function
+            yield from visit(child, inner)
+
+    yield from visit(tree, None)
+
+
+def test_every_model_load_in_the_package_goes_through_pretrained_kwargs():
+    """Structural guard: each from_pretrained / from_config / pipeline call in classifier/ passes
+    `**pretrained_kwargs(source)` (which checks the folder and sets trust_remote_code, never None), or for
+    from_config an explicit trust_remote_code=False; from_pretrained_encoder's own `**load_kwargs` counts because
+    its callers are checked the same way."""
+    import ast
+
+    found, wrong = 0, []
+    for path in sorted((ROOT / "classifier").rglob("*.py")):
+        for line, call, function in loader_calls(ast.parse(path.read_text(encoding="utf-8"))):
+            found += 1
+            spread = [k.value for k in call.keywords if k.arg is None]
+            through_helper = any(isinstance(v, ast.Call) and getattr(v.func, "id", None) == "pretrained_kwargs"
+                                 and v.args for v in spread)
+            forwarded = function == "from_pretrained_encoder" and any(getattr(v, "id", None) == "load_kwargs"
+                                                                      for v in spread)
+            literal_false = any(k.arg == "trust_remote_code" and isinstance(k.value, ast.Constant)
+                                and k.value.value is False for k in call.keywords)
+            if not (through_helper or forwarded or (literal_false and call.func.attr == "from_config")):
+                wrong.append(f"{path.relative_to(ROOT)}:{line}")
+    assert found >= 20, found  # the walk sees the package's loaders (there were 24)
+    assert not wrong, f"model loads that bypass security.pretrained_kwargs: {wrong}"
 
 
 # ---------------------------------------------------------------------------------------------------------------

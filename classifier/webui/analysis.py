@@ -57,7 +57,7 @@ def _tokenizer(model: str):
 
     path, _ = resolve_model(model)
     tokenizer = load_tokenizer(path)
-    return tokenizer, model_limit_of(AutoConfig.from_pretrained(path, **pretrained_kwargs()), tokenizer)
+    return tokenizer, model_limit_of(AutoConfig.from_pretrained(path, **pretrained_kwargs(path)), tokenizer)
 
 
 def analyse(path: str | Path, text_column: str | None = None, label_column: str | None = None,
