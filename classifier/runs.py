@@ -33,6 +33,9 @@ from typing import Any
 from .errors import RunError
 
 STOP_FILE = "STOP"
+PID_FILE = "trainer.pid"  # the trainer's id, written by the web app when it launches one (before its first event)
+PID_FILE_MAX_AGE = 300.0  # seconds: a trainer writes its first event within them; an older id may be another process
+TRAINING = ("started", "running", "evaluating")  # the statuses a trainer writes while it works
 CHECKPOINTS_DIR = "checkpoints"
 TRAINER_STATE = "trainer_state.json"  # Trainer writes it last into a checkpoint: its presence marks one complete
 
@@ -228,7 +231,7 @@ def load_run_info(run_dir: Path) -> RunInfo:
     status_event = last_status(events)
     status = status_event.get("status", "unknown") if status_event else "unknown"
     pid = (status_event or {}).get("pid")
-    if status in ("started", "running", "evaluating") and pid and not pid_alive(pid):
+    if status in TRAINING and pid and not pid_alive(pid):
         status = "interrupted"
     started = events[0].get("time", "") if events else ""
     return RunInfo(
@@ -257,6 +260,34 @@ def pid_alive(pid: Any) -> bool:
     except PermissionError:
         return True
     return True
+
+
+def read_trainer_pid(run_dir: Path, max_age: float = PID_FILE_MAX_AGE) -> int | None:
+    """The trainer's id from RUN/trainer.pid, if written in the last `max_age` seconds."""
+    try:
+        path = Path(run_dir) / PID_FILE
+        if time.time() - path.stat().st_mtime > max_age:
+            return None
+        return int(path.read_text(encoding="utf-8").strip())
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+def training_pid(run_dir: Path) -> int | None:
+    """The id of a live process training this run, read from the run folder alone, whoever started it (a web app,
+    an earlier instance of it, `python -m classifier train` in a terminal): the last status event says started,
+    running or evaluating and its `pid` is alive; or RUN/trainer.pid names a live process that has written no status
+    yet (a web app's trainer starting up, or resuming). None when nothing trains the run on this machine."""
+    from .events import last_status, read_events
+
+    event = last_status(read_events(Path(run_dir) / "events.jsonl")) or {}
+    pid = event.get("pid")
+    if event.get("status") in TRAINING and pid_alive(pid):
+        return int(pid)
+    launched = read_trainer_pid(run_dir)
+    if launched and launched != pid and pid_alive(launched):
+        return launched
+    return None
 
 
 def list_runs(root: Path | None = None) -> list[RunInfo]:
@@ -325,4 +356,9 @@ def delete_run(run_dir: Path, root: Path | None = None) -> None:
     run_dir = Path(run_dir).resolve()
     if run_dir.parent != root:
         raise RunError(f"Refusing to delete {run_dir}: it is not a run inside the runs folder {root}.")
+    pid = training_pid(run_dir)
+    if pid is not None:
+        raise RunError(f"Run {run_dir.name} is still training (process {pid}); it is not deleted. Stop it first: "
+                       f"Stop in the Train tab, or `python -m classifier stop --run {run_dir.name}`, and wait "
+                       "until it has stopped.")
     shutil.rmtree(run_dir)

@@ -8,6 +8,7 @@ rendered harmless.
     5 symbolic links inside a run folder (model zip, Evaluate tab)
     6 a run name that is not a run
     7 formulas in CSV files meant for spreadsheets
+    8 deleting a run that another process (the command line, another app) is training
 
 The big files are generated here, never committed; the small ones live in tests/bad_inputs/ (make.py hostile). The
 model is a tiny random BERT (2 layers x 32) over the bundled MiniLM tokenizer: no training, a few MB.
@@ -579,6 +580,62 @@ def test_run_predictions_csv_starts_no_formula(tmp_path):
         rows = list(csv.DictReader(handle))
     assert [row["text"] for row in rows] == ["'=cmd|' /C calc'!A0", "'@SUM(1)"]
     assert rows[0]["gold"] == "'=a"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 8. Deleting a run that the command line trains
+# ---------------------------------------------------------------------------------------------------------------
+def runs_tab_handlers() -> dict:
+    from classifier.webui import runs_tab
+
+    with gr.Blocks() as demo:
+        runs_tab.build(gr.Textbox("en"))
+    return {fn.fn.__name__: fn.fn for fn in demo.fns.values() if fn.fn is not None}
+
+
+def test_a_run_that_another_process_trains_is_not_deleted(tmp_path):
+    """Before, the delete guard knew only the runs this app launched: a run that `python -m classifier train` was
+    training in a terminal (or another instance of the app) was deleted under it. Now the run folder says: the
+    last status is a training one and its process is alive, or RUN/trainer.pid names a live trainer."""
+    import subprocess
+
+    from classifier.errors import RunError
+    from classifier.runs import delete_run, runs_root, training_pid
+
+    handlers = runs_tab_handlers()
+    cli_run, app_run = runs_root() / f"20260101-000000-cli{IMG}", runs_root() / "20260101-000001-app"
+    for run in (cli_run, app_run):
+        run.mkdir(parents=True)
+        (run / "config.json").write_text("{}")
+    trainer = subprocess.Popen(["sleep", "60"])  # stands for the training process
+    try:
+        # what `classifier train` writes: a status event with its pid (no trainer.pid: only the app writes one)
+        (cli_run / "events.jsonl").write_text(json.dumps({"time": "2026-01-01T00:00:00", "type": "status",
+                                                          "status": "running", "pid": trainer.pid}) + "\n")
+        # a trainer that the app (or another instance) launched, before its first event
+        (app_run / "trainer.pid").write_text(str(trainer.pid))
+        for run in (cli_run, app_run):
+            assert training_pid(run) == trainer.pid
+            for handler in ("ask_delete", "really_delete"):
+                with pytest.raises(gr.Error) as refused:
+                    handlers[handler](run.name, "en")
+                message = str(refused.value.message)
+                assert f"still training (process {trainer.pid}" in message and "not deleted" in message
+                if run is cli_run:
+                    assert "<img" not in message and "&lt;img" in message  # the name is shown as text
+            with pytest.raises(RunError, match=f"still training \\(process {trainer.pid}\\)"):
+                delete_run(run)
+            assert run.is_dir()
+        with pytest.raises(gr.Error, match="仍在训练"):
+            handlers["ask_delete"](app_run.name, "zh-CN")
+    finally:
+        trainer.kill()
+        trainer.wait()  # reaped: a zombie would still answer kill(pid, 0)
+    for run in (cli_run, app_run):
+        assert training_pid(run) is None
+        handlers["ask_delete"](run.name, "en")
+        handlers["really_delete"](run.name, "en")
+        assert not run.exists()
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -78,7 +78,7 @@ def build_app(runner: TrainingRunner | None = None) -> gr.Blocks:
             with gr.Tab(t("tab_predict"), id="predict") as predict_item:
                 predict = predict_tab.build(lang_box)
             with gr.Tab(t("tab_runs"), id="runs") as runs_item:
-                runs = runs_tab.build(lang_box, runner)
+                runs = runs_tab.build(lang_box)
 
         # page load: learn the page's language, then show the run that is training (or the latest one)
         private = {"api_visibility": "private"}
@@ -133,7 +133,7 @@ def build_demo_app() -> gr.Blocks:
             with gr.Tab(t("tab_evaluate"), id="evaluate") as evaluate_item:
                 evaluate = evaluate_tab.build(lang_box)
             with gr.Tab(t("tab_runs"), id="runs") as runs_item:
-                runs = runs_tab.build(lang_box, None, allow_delete=False)
+                runs = runs_tab.build(lang_box, allow_delete=False)
         private = {"api_visibility": "private"}
         loaded = demo.load(None, None, [lang_box], js=PAGE_LANGUAGE_JS, **private)
         loaded.then(predict.refresh_choices, [predict.run], [predict.run], **private)

@@ -416,7 +416,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "delete_yes": ("Yes, delete", "确认删除"),
     "delete_cancel": ("Cancel", "取消"),
     "deleted": ("Deleted {name}.", "已删除 {name}。"),
-    "delete_running": ("{name} is still training; stop it before deleting it.", "{name} 仍在训练；请先停止再删除。"),
+    "delete_running": ("{name} is still training (process {pid}, started here or on the command line), so it is not "
+                       "deleted. Stop it first (Stop in the Train tab, or python -m classifier stop --run {name}) "
+                       "and wait until it has stopped.",
+                       "{name} 仍在训练（进程 {pid}，由本应用或命令行启动），因此不会删除。请先停止它（“训练”页的"
+                       "“停止”，或 python -m classifier stop --run {name}），等它停下后再删除。"),
     # --- reliability and security
     "stop_already": ("{name} is already stopping: it finishes the current step, saves the model and tests it. "
                      "There is no need to press Stop again.",

@@ -31,11 +31,14 @@ from ..config import DATA_FILES, TrainConfig
 from ..errors import ClassifierError, RunError
 from ..events import last_status, tail_events
 from ..runs import (
+    PID_FILE,
     STOP_FILE,
+    TRAINING,
     checkpoint_step,
     latest_checkpoint,
     new_run_dir,
     pid_alive,
+    read_trainer_pid,
     request_stop,
     runs_root,
     stop_requested,
@@ -46,9 +49,8 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ASSETS = PROJECT_ROOT / "assets"
 REQUEST_FILE = "request.json"
 LOG_FILE = "train.log"
-PID_FILE = "trainer.pid"
 LOG_SEPARATOR = "=== "  # train.log: a line starting so begins each trainer's output (the first run, each resume)
-ACTIVE = ("starting", "started", "running", "evaluating")
+ACTIVE = ("starting", *TRAINING)
 FINAL = ("finished", "stopped", "failed", "interrupted")
 RESUMABLE = ("stopped", "failed", "interrupted")
 
@@ -207,7 +209,7 @@ class TrainingRunner:
         if stop_requested(run_dir):
             return False
         proc = self._procs.get(run_dir.resolve())
-        request_stop(run_dir, proc.pid if proc is not None and proc.poll() is None else _read_pid(run_dir))
+        request_stop(run_dir, proc.pid if proc is not None and proc.poll() is None else read_trainer_pid(run_dir))
         return True
 
     # ------------------------------------------------------------------ finding runs
@@ -280,7 +282,7 @@ class TrainingRunner:
         if proc is not None:
             launched = self._launched.get(run_dir, len(events))
             return proc.poll() is None and last_status(events[launched:]) is None
-        pid = _read_pid(run_dir)  # launched by an earlier instance of the app
+        pid = read_trainer_pid(run_dir)  # launched by an earlier instance of the app
         event = last_status(events) or {}
         return bool(pid) and pid != event.get("pid") and pid_alive(pid)
 
@@ -290,7 +292,7 @@ class TrainingRunner:
         if event is None:
             if proc is not None and not exited:
                 return "starting", ""
-            if proc is None and pid_alive(_read_pid(run_dir)):
+            if proc is None and pid_alive(read_trainer_pid(run_dir)):
                 return "starting", ""  # started by an earlier instance of the app, not yet writing events
             if exited:
                 return "failed", _log_tail(run_dir) or f"The training process exited with code {proc.returncode}."
@@ -308,18 +310,6 @@ class TrainingRunner:
 def _refuse_in_demo_mode() -> None:
     if demo_mode():
         raise RunError("This app runs in read-only demo mode (CLASSIFIER_DEMO=1): training is switched off.")
-
-
-def _read_pid(run_dir: Path, max_age: float = 300.0) -> int | None:
-    """The trainer's id from RUN/trainer.pid, if written in the last few minutes (a trainer writes its first
-    event within seconds; an old id may belong to another process by now)."""
-    try:
-        path = run_dir / PID_FILE
-        if time.time() - path.stat().st_mtime > max_age:
-            return None
-        return int(path.read_text(encoding="utf-8").strip())
-    except (FileNotFoundError, ValueError):
-        return None
 
 
 def _log_tail(run_dir: Path, chars: int = 600) -> str:

@@ -12,12 +12,11 @@ import gradio as gr
 import pandas as pd
 
 from ..errors import RunError
-from ..runs import delete_run, list_runs, model_dir
+from ..runs import delete_run, list_runs, model_dir, training_pid
 from ..security import inside
 from .common import html_escape, md_escape, run_path, shows_errors
 from .exports import new_export, touch_export
 from .i18n import status_word, t, tr
-from .runner import TrainingRunner
 
 COLUMNS = ("col_run", "col_status", "col_model", "col_data", "col_strategy", "col_started", "col_accuracy",
            "col_macro_f1")
@@ -90,7 +89,15 @@ class RunsTab:
     outputs: list
 
 
-def build(lang_box: gr.Textbox, runner: TrainingRunner | None, allow_delete: bool = True) -> RunsTab:
+def refuse_if_training(path: Path, lang: str) -> None:
+    """A run that a live process trains is not deleted, whoever started it (this app, another instance, the command
+    line): the run folder says so (runs.training_pid)."""
+    pid = training_pid(path)
+    if pid is not None:
+        raise gr.Error(tr(lang, "delete_running", name=html_escape(path.name), pid=pid), print_exception=False)
+
+
+def build(lang_box: gr.Textbox, allow_delete: bool = True) -> RunsTab:
     """The tab; `allow_delete=False` (demo mode) leaves out the delete and open-in-Train buttons and the delete
     handlers altogether."""
     gr.Markdown(t("runs_intro"))
@@ -136,17 +143,15 @@ def build(lang_box: gr.Textbox, runner: TrainingRunner | None, allow_delete: boo
         path = run_path(name)
         if path is None:
             raise gr.Error(tr(lang, "pick_run"), print_exception=False)
-        if runner.active_run() == path.resolve():
-            raise gr.Error(tr(lang, "delete_running", name=html_escape(path.name)), print_exception=False)
+        refuse_if_training(path, lang)
         return gr.Column(visible=True), tr(lang, "delete_confirm", name=md_escape(path.name))
 
     @shows_errors
     def really_delete(name: str | None, lang: str):
         path = run_path(name)
         if path is not None:
-            if runner.active_run() == path.resolve():
-                raise gr.Error(tr(lang, "delete_running", name=html_escape(path.name)), print_exception=False)
-            delete_run(path)
+            refuse_if_training(path, lang)
+            delete_run(path)  # refuses as well (RunError) if a trainer started in between
             gr.Info(tr(lang, "deleted", name=html_escape(path.name)))
         return (gr.Column(visible=False), gr.DownloadButton(visible=False)) + refresh(None, lang)
 
