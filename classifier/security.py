@@ -7,7 +7,8 @@
     CLASSIFIER_MAX_REQUEST_CHARS   most characters of all texts of one batch-prediction file (default 50,000,000)
     CLASSIFIER_MAX_PREDICT_TEXTS   most texts of one batch-prediction file (default 100,000)
     CLASSIFIER_LOAD_TIMEOUT        seconds the web app may spend reading and summarising a data file (default 120)
-    CLASSIFIER_AUTH                "user:password" (several: comma-separated) - HTTP login for the whole web app
+    CLASSIFIER_AUTH                "user:password" (several: comma-separated) - HTTP login for the whole web app;
+                                   wrong passwords are slowed down and a name is locked after a few (LoginGuard)
     CLASSIFIER_DEMO                1 - read-only web app: predict (and look at results) only; no training, no deleting
     CLASSIFIER_TRUST_REMOTE_CODE   1 - allow models that ship Python code (off: such a model is refused, never run)
 
@@ -19,8 +20,15 @@ run folder), `spreadsheet_safe` (no formulas in a CSV). No gradio here: the engi
 
 from __future__ import annotations
 
+import asyncio
+import hmac
+import logging
 import os
 import re
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -177,6 +185,76 @@ def auth_pairs() -> list[tuple[str, str]] | None:
                              "CLASSIFIER_AUTH='alice:long-secret'.")
         pairs.append((user, password))
     return pairs
+
+
+LOGIN_MAX_FAILURES = 5  # wrong passwords for one user name within LOGIN_WINDOW_S, then the name is locked
+LOGIN_WINDOW_S = 60.0
+LOGIN_LOCKOUT_S = 60.0  # how long a locked name is refused, even with the right password
+LOGIN_FAILURE_DELAY_S = 1.0  # every refused login waits this long before its answer
+LOGIN_NAMES_KEPT = 10_000  # user names whose failures are remembered (the oldest are forgotten first)
+
+
+class LoginGuard:
+    """The check behind CLASSIFIER_AUTH's login form (`launch(auth=LoginGuard(pairs).check)`); before it, Gradio
+    compared the password and answered at once: 100 wrong passwords took 1.3 s.
+
+    Every pair is compared in constant time (hmac.compare_digest, all of them, so the time says nothing about which
+    name exists). A refused login waits `delay` seconds before its answer; after `max_failures` wrong passwords for
+    one name within `window` seconds that name is refused for `lockout` seconds, the right password included. The
+    wait is an asyncio sleep: Gradio awaits an async check in its event loop, where a time.sleep would stop every
+    other visitor. The counts are kept under a lock (thread-safe) for at most LOGIN_NAMES_KEPT names. `clock` and
+    `sleep` are there for tests."""
+
+    def __init__(self, pairs: list[tuple[str, str]], max_failures: int = LOGIN_MAX_FAILURES,
+                 window: float = LOGIN_WINDOW_S, lockout: float = LOGIN_LOCKOUT_S,
+                 delay: float = LOGIN_FAILURE_DELAY_S, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+        self._pairs = [(user.encode("utf-8"), password.encode("utf-8")) for user, password in pairs]
+        self.max_failures, self.window, self.lockout, self.delay = max_failures, window, lockout, delay
+        self._clock, self._sleep = clock, sleep
+        self._failures: OrderedDict[str, list[float]] = OrderedDict()  # name -> times of its recent failures
+        self._locked: dict[str, float] = {}  # name -> until when
+        self._lock = threading.Lock()
+
+    async def check(self, username: str, password: str) -> bool:
+        """Gradio's `auth` callable: True lets the visitor in."""
+        if self.attempt(username, password):
+            return True
+        await self._sleep(self.delay)
+        return False
+
+    def attempt(self, username: str, password: str) -> bool:
+        """The decision, without the wait: False while `username` is locked, else whether the pair is right (a
+        wrong one is counted, and may lock the name)."""
+        username, password = str(username), str(password)
+        key = username[:256]  # a megabyte of user name is not kept as a key
+        now = self._clock()
+        with self._lock:
+            if self._locked.get(key, float("-inf")) > now:
+                return False
+            self._locked.pop(key, None)
+            if self._matches(username, password):
+                self._failures.pop(key, None)
+                return True
+            recent = [t for t in self._failures.pop(key, []) if now - t < self.window] + [now]
+            if len(recent) < self.max_failures:
+                self._failures[key] = recent
+                while len(self._failures) > LOGIN_NAMES_KEPT:
+                    self._failures.popitem(last=False)
+                return False
+            for name in [n for n, until in self._locked.items() if until <= now]:  # expired locks
+                del self._locked[name]
+            self._locked[key] = now + self.lockout
+        logging.getLogger(__name__).warning("Login: %d wrong passwords for user name %r within %g s; refused for %g s.",
+                                            len(recent), key[:100], self.window, self.lockout)
+        return False
+
+    def _matches(self, username: str, password: str) -> bool:
+        user, secret = username.encode("utf-8"), password.encode("utf-8")
+        found = False
+        for known_user, known_secret in self._pairs:  # every pair, so the time does not depend on which one
+            found |= hmac.compare_digest(user, known_user) & hmac.compare_digest(secret, known_secret)
+        return found
 
 
 def safe_filename(name: str, default: str = "file") -> str:

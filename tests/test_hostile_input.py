@@ -9,6 +9,7 @@ rendered harmless.
     6 a run name that is not a run
     7 formulas in CSV files meant for spreadsheets
     8 deleting a run that another process (the command line, another app) is training
+    12 guessing the login's password
 
 The big files are generated here, never committed; the small ones live in tests/bad_inputs/ (make.py hostile). The
 model is a tiny random BERT (2 layers x 32) over the bundled MiniLM tokenizer: no training, a few MB.
@@ -636,6 +637,106 @@ def test_a_run_that_another_process_trains_is_not_deleted(tmp_path):
         handlers["ask_delete"](run.name, "en")
         handlers["really_delete"](run.name, "en")
         assert not run.exists()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 12. Guessing the login's password
+# ---------------------------------------------------------------------------------------------------------------
+def test_wrong_passwords_are_slowed_down_and_a_name_is_locked_out():
+    """Before, Gradio's login answered 100 wrong passwords in 1.3 s. Now every refusal waits, and five wrong
+    passwords within a minute lock the name for a minute, the right password included (a clock of our own here)."""
+    import asyncio
+
+    from classifier.security import LoginGuard
+
+    now, waits = [1000.0], []
+
+    async def sleep(seconds):
+        waits.append(seconds)
+
+    guard = LoginGuard([("alice", "long-secret"), ("bob", "pässwört")], max_failures=5, window=60, lockout=60,
+                       delay=0.5, clock=lambda: now[0], sleep=sleep)
+
+    def login(user, password):
+        return asyncio.run(guard.check(user, password))
+
+    assert login("alice", "long-secret") and login("bob", "pässwört") and waits == []
+    assert not any(login("alice", f"guess-{i}") for i in range(100))  # the attack
+    assert waits == [0.5] * 100  # each wrong one waited
+    assert not login("alice", "long-secret")  # locked: the right password is refused too
+    assert login("bob", "pässwört")  # another name is not locked
+    assert not login("alice", "long-secre") and not login("alicee", "long-secret") and not login("", "")
+    now[0] += 59
+    assert not login("alice", "long-secret")
+    now[0] += 2  # the lockout is over
+    assert login("alice", "long-secret")
+    for _ in range(10):  # wrong passwords spread wider than the window never lock
+        assert not login("alice", "typo")
+        now[0] += 20
+    assert login("alice", "long-secret")
+
+
+def serve(demo, options: dict) -> str:
+    """`demo` served in this process on a free port (the caller closes it); returns its address."""
+    from tests.webui_helpers import free_port
+
+    port = free_port()
+    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True, **options)
+    return f"http://127.0.0.1:{port}"
+
+
+def http(method: str, url: str, data: bytes | None = None, headers: dict | None = None) -> tuple[int, bytes, dict]:
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, response.read(), dict(response.headers)
+    except urllib.error.HTTPError as error:
+        return error.code, error.read(), dict(error.headers)
+
+
+def test_the_running_app_locks_out_a_password_guesser(monkeypatch):
+    """CLASSIFIER_AUTH through the real login route of a launched app: wrong passwords wait, the sixth try is refused
+    even with the right password, and after the lockout the right one gets in. Also pins what docs/security.md says
+    Gradio shows before the login: the public endpoint list is in the page (GET /), nothing else answers."""
+    import inspect
+    import re
+    from urllib.parse import urlencode
+
+    from classifier.webui import build_app, launch_options
+
+    monkeypatch.setenv("CLASSIFIER_AUTH", "alice:long-secret")
+    options = launch_options()
+    assert inspect.iscoroutinefunction(options["auth"])  # awaited by Gradio: the wait holds up no one else
+    assert "5 wrong passwords" in options["auth_message"] and "5 次密码" in options["auth_message"]
+    guard = options["auth"].__self__
+    guard.delay, guard.lockout = 0.3, 2.0  # quicker than the defaults (1 s, 60 s), same code
+    demo = build_app()
+    base = serve(demo, options)
+    try:
+        def login(password: str) -> int:
+            body = urlencode({"username": "alice", "password": password}).encode()
+            return http("POST", f"{base}/login", body, {"Content-Type": "application/x-www-form-urlencoded"})[0]
+
+        started = time.perf_counter()
+        assert [login(f"guess-{i}") for i in range(5)] == [400] * 5
+        assert time.perf_counter() - started >= 5 * 0.3
+        assert login("long-secret") == 400  # locked
+        time.sleep(2.1)
+        assert login("long-secret") == 200
+
+        status, page, _ = http("GET", f"{base}/")  # before any login
+        assert status == 200 and re.search(rb'"auth_required":\s*true', page)  # the login form, not the app
+        assert b'"/predict"' in page and b"start_training" not in page  # the public endpoints, their parameters
+        assert b"start_training" in http("GET", f"{base}/?all_endpoints=true")[1]  # and on request the others
+        for path in ("/gradio_api/info", "/config"):
+            assert http("GET", base + path)[0] == 401
+        json_type = {"Content-Type": "application/json"}  # urllib keeps no cookie: the login above is not sent
+        assert http("POST", f"{base}/gradio_api/call/predict", b'{"data": ["hi", ""]}', json_type)[0] == 401
+    finally:
+        demo.close()
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -68,7 +68,8 @@ def test_launch_options_carry_the_upload_limit_and_the_login(monkeypatch):
     options = launch_options()
     assert options["max_file_size"] == 7 * 1024 * 1024 and "auth" not in options and options["show_error"] is False
     monkeypatch.setenv("CLASSIFIER_AUTH", "alice:secret")
-    assert launch_options()["auth"] == [("alice", "secret")]
+    check = launch_options()["auth"]  # security.LoginGuard: slows down and locks out password guessing
+    assert check.__self__.attempt("alice", "secret") and not check.__self__.attempt("alice", "guess")
 
 
 def test_uploads_go_to_the_apps_own_temp_folder():

@@ -11,11 +11,11 @@ from typing import Any
 
 import gradio as gr
 
-from ..security import auth_pairs, demo_mode, max_upload_bytes
+from ..security import LoginGuard, auth_pairs, demo_mode, max_upload_bytes
 from . import data_tab, evaluate_tab, predict_tab, runs_tab, train_tab
 from .common import ConfigForm, run_choices
 from .exports import purge_exports
-from .i18n import I18N, t
+from .i18n import I18N, LANGS, t, tr
 from .runner import ASSETS, TrainingRunner
 
 DEFAULT_CONCURRENCY = 2  # data summaries, evaluation views, run lists: short, but CPU-bound on a small machine
@@ -44,12 +44,18 @@ THEME = gr.themes.Soft(font=["ui-sans-serif", "system-ui", "Segoe UI", "Roboto",
 
 def launch_options() -> dict[str, Any]:
     """Arguments for `demo.launch` that belong to the studio (the caller adds host and port): the upload size
-    limit (CLASSIFIER_MAX_UPLOAD_MB) and, when CLASSIFIER_AUTH is set, a login for the whole app."""
+    limit (CLASSIFIER_MAX_UPLOAD_MB) and, when CLASSIFIER_AUTH is set, a login for the whole app that slows down
+    wrong passwords and locks a user name after a few (security.LoginGuard; the login page says so, in both
+    languages: the page's language is not known before the login)."""
     options = {"i18n": I18N, "css": CSS, "theme": THEME, "allowed_paths": [str(ASSETS)],
                "footer_links": ["api", "settings"], "show_error": False, "max_file_size": max_upload_bytes()}
     pairs = auth_pairs()
     if pairs:
-        options["auth"] = pairs
+        guard = LoginGuard(pairs)
+        options["auth"] = guard.check
+        options["auth_message"] = "<br>".join(
+            tr(lang, "login_note", failures=guard.max_failures, window=f"{guard.window:g}",
+               lockout=f"{guard.lockout:g}") for lang in LANGS)
     return options
 
 

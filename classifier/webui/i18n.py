@@ -437,6 +437,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "demo_banner": ("**Demo mode**: this app is read-only. You can classify texts with the trained models and look at "
                     "their results; training and deleting runs are switched off.",
                     "**演示模式**：本应用只读。可以用已训练的模型分类文本、查看结果；训练和删除运行已关闭。"),
+    "login_note": ("{failures} wrong passwords for a user name within {window} seconds lock it for {lockout} seconds.",
+                   "同一用户名在 {window} 秒内输错 {failures} 次密码，将被锁定 {lockout} 秒。"),
     "demo_refused": ("This app runs in read-only demo mode (CLASSIFIER_DEMO): training and deleting are switched off.",
                      "本应用运行在只读演示模式（CLASSIFIER_DEMO）：训练和删除已关闭。"),
 }
