@@ -1,7 +1,8 @@
 """What an operator can lock down with environment variables, and the safe defaults when they are not set.
 
-    CLASSIFIER_MAX_UPLOAD_MB       largest file the web app accepts (default 100); an .xlsx may also expand to at
-                                   most this much sheet XML and hold at most 5,000 rows per MB (default 500,000)
+    CLASSIFIER_MAX_UPLOAD_MB       largest file the web app accepts (default 100; 10 in demo mode); an .xlsx may
+                                   also expand to at most this much sheet XML and hold at most 5,000 rows per MB
+                                   (default 500,000)
     CLASSIFIER_MAX_TEXT_CHARS      longest text the web app classifies (default 100,000 characters); also what a
                                    run trained with truncation="chunk" reads of a text
     CLASSIFIER_MAX_REQUEST_CHARS   most characters of all texts of one batch-prediction file (default 50,000,000)
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 DEFAULT_MAX_UPLOAD_MB = 100
+DEFAULT_DEMO_MAX_UPLOAD_MB = 10  # CLASSIFIER_DEMO=1 takes files for batch prediction only
 DEFAULT_MAX_TEXT_CHARS = 100_000
 DEFAULT_MAX_REQUEST_CHARS = 50_000_000  # 50 MB of text: 100,000 texts of 500 characters
 DEFAULT_MAX_PREDICT_TEXTS = 100_000
@@ -140,7 +142,8 @@ def _positive(name: str, default: float) -> float:
 
 
 def max_upload_mb() -> float:
-    return _positive("CLASSIFIER_MAX_UPLOAD_MB", DEFAULT_MAX_UPLOAD_MB)
+    """CLASSIFIER_MAX_UPLOAD_MB; unset, 100, or 10 in demo mode (an open demo needs no big files)."""
+    return _positive("CLASSIFIER_MAX_UPLOAD_MB", DEFAULT_DEMO_MAX_UPLOAD_MB if demo_mode() else DEFAULT_MAX_UPLOAD_MB)
 
 
 def max_upload_bytes() -> int:

@@ -10,6 +10,7 @@ rendered harmless.
     7 formulas in CSV files meant for spreadsheets
     8 deleting a run that another process (the command line, another app) is training
     12 guessing the login's password
+    13 uploads to the open demo
 
 The big files are generated here, never committed; the small ones live in tests/bad_inputs/ (make.py hostile). The
 model is a tiny random BERT (2 layers x 32) over the bundled MiniLM tokenizer: no training, a few MB.
@@ -737,6 +738,47 @@ def test_the_running_app_locks_out_a_password_guesser(monkeypatch):
         assert http("POST", f"{base}/gradio_api/call/predict", b'{"data": ["hi", ""]}', json_type)[0] == 401
     finally:
         demo.close()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 13. Uploads to the open demo
+# ---------------------------------------------------------------------------------------------------------------
+def test_the_demo_refuses_big_uploads_and_soon_removes_the_others(tmp_path, monkeypatch):
+    """CLASSIFIER_DEMO=1, launched: before, anyone could put files of any type and up to 100 MB into
+    /gradio_api/upload, kept a day. Now the demo takes 10 MB at most, and removes what was uploaded after
+    DEMO_DELETE_CACHE (15 minutes; 2 seconds here). Gradio checks no file type at its upload route."""
+    import httpx
+
+    from classifier.webui import app_builder, build_app, launch_options
+
+    monkeypatch.setenv("CLASSIFIER_DEMO", "1")
+    monkeypatch.delenv("CLASSIFIER_MAX_UPLOAD_MB", raising=False)
+    monkeypatch.setenv("GRADIO_TEMP_DIR", str(tmp_path / "uploads"))
+    monkeypatch.setattr(app_builder, "DEMO_DELETE_CACHE", (1, 2))
+    options = launch_options()
+    assert options["max_file_size"] == 10 * 1024 * 1024
+    demo = build_app()
+    assert demo.delete_cache == (1, 2)
+    base = serve(demo, options)
+    try:
+        big = httpx.post(f"{base}/gradio_api/upload", files={"files": ("big.csv", b"x" * (10 * 1024 * 1024 + 1))},
+                         timeout=60)
+        assert big.status_code == 413 and not list((tmp_path / "uploads").rglob("big.csv"))
+        small = httpx.post(f"{base}/gradio_api/upload", files={"files": ("payload.exe", b"MZ anything")}, timeout=60)
+        assert small.status_code == 200
+        stored = Path(small.json()[0])
+        assert stored.is_file() and tmp_path / "uploads" in stored.parents
+        deadline = time.monotonic() + 20
+        while stored.exists() and time.monotonic() < deadline:
+            time.sleep(0.25)
+        assert not stored.exists()
+    finally:
+        demo.close()
+    monkeypatch.delenv("CLASSIFIER_DEMO")
+    assert launch_options()["max_file_size"] == 100 * 1024 * 1024  # the full app keeps its limit
+    monkeypatch.setenv("CLASSIFIER_DEMO", "1")
+    monkeypatch.setenv("CLASSIFIER_MAX_UPLOAD_MB", "50")
+    assert launch_options()["max_file_size"] == 50 * 1024 * 1024  # and the operator's own setting wins
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -61,6 +61,9 @@ def launch_options() -> dict[str, Any]:
 
 # Uploaded files are removed from the app's temporary folder once a day (a run keeps its own copy in RUN/inputs/).
 DELETE_CACHE = (3600, 86400)
+# The open demo takes anything any visitor uploads (Gradio's upload route checks no file type) for batch prediction
+# only: every minute, what is 15 minutes old goes (uploads, and Gradio's copies of the results it served).
+DEMO_DELETE_CACHE = (60, 900)
 
 
 def build_app(runner: TrainingRunner | None = None) -> gr.Blocks:
@@ -128,8 +131,9 @@ def build_app(runner: TrainingRunner | None = None) -> gr.Blocks:
 def build_demo_app() -> gr.Blocks:
     """Read-only demo for public hosting (CLASSIFIER_DEMO=1): Predict, Evaluate and the list of runs. There is
     no Data or Train tab and no delete button, so the app has no endpoint that uploads training data, starts or
-    stops a training, or deletes a run (the runner refuses to start in this mode as well)."""
-    with gr.Blocks(title="Text Classifier Studio", analytics_enabled=False, delete_cache=DELETE_CACHE) as demo:
+    stops a training, or deletes a run (the runner refuses to start in this mode as well). Uploads are smaller
+    (security.DEFAULT_DEMO_MAX_UPLOAD_MB) and kept 15 minutes (DEMO_DELETE_CACHE)."""
+    with gr.Blocks(title="Text Classifier Studio", analytics_enabled=False, delete_cache=DEMO_DELETE_CACHE) as demo:
         lang_box = gr.Textbox(value="en", visible=False)
         gr.Markdown(t("app_header"))
         gr.Markdown(t("demo_banner"), elem_id="demo-banner")
