@@ -97,10 +97,8 @@ def read_decision(settings: dict, labels: list[str]) -> dict | None:
 
 def _test_table(run_dir: Path, label: str | None):
     """A finished two-class run's test predictions: (metrics, table, names, gold ids, probabilities, positive)."""
-    import pandas as pd
-
     from .errors import RunError
-    from .runs import read_json
+    from .runs import read_json, read_predictions
     from .security import from_spreadsheet_cell, run_file
 
     metrics = read_json(run_file(run_dir, "metrics.json"))
@@ -111,10 +109,14 @@ def _test_table(run_dir: Path, label: str | None):
     label = label or (metrics.get("binary") or {}).get("positive_label") or names[1]
     if label not in names:
         raise RunError(f"{label!r} is not a class of run {run_dir.name} ({', '.join(names)}).")
-    table = pd.read_csv(run_file(run_dir, "predictions.csv"), keep_default_na=False, dtype=str)
+    table = read_predictions(run_dir, ("gold", *(f"p_{n}" for n in names)), dtype=str)
     table["gold"] = table["gold"].map(from_spreadsheet_cell)
-    probs = np.stack([table[f"p_{n}"].astype(float).to_numpy() for n in names], axis=1)
-    gold = np.array([names.index(g) for g in table["gold"]])
+    try:
+        probs = np.stack([table[f"p_{n}"].astype(float).to_numpy() for n in names], axis=1)
+        gold = np.array([names.index(g) for g in table["gold"]])
+    except ValueError as exc:  # a probability that is not a number, a gold label that is not a class
+        raise RunError(f"{run_dir.name}/predictions.csv does not match the run's classes ({str(exc)[:120]}). It "
+                       "was edited; train the run again to write it anew.") from None
     return metrics, table, names, gold, probs, names.index(label)
 
 

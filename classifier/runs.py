@@ -28,15 +28,19 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import RunError
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 STOP_FILE = "STOP"
 PID_FILE = "trainer.pid"  # the trainer's id, written by the web app when it launches one (before its first event)
 PID_FILE_MAX_AGE = 300.0  # seconds: a trainer writes its first event within them; an older id may be another process
 TRAINING = ("started", "running", "evaluating")  # the statuses a trainer writes while it works
 CHECKPOINTS_DIR = "checkpoints"
+NAME_MAX = 255  # bytes in one folder name (Linux, macOS, Windows): a longer run name cannot exist
 TRAINER_STATE = "trainer_state.json"  # Trainer writes it last into a checkpoint: its presence marks one complete
 
 
@@ -51,8 +55,8 @@ def runs_root() -> Path:
 
 def display_path(path: str | Path) -> str:
     """A path for a message that a web visitor may read: relative to the runs folder for what lies in it
-    (`sms/best/config.json`), the last two parts of any other absolute path (`my-model/best`, a bundled model's
-    folder), and a relative path or hub id as it was given. Never the server's absolute paths (docs/security.md)."""
+    (`sms/best/config.json`), the name of any other absolute path (an upload's own file name, a model folder's
+    name), and a relative path or hub id as it was given. Never the server's absolute paths (docs/security.md)."""
     path = Path(str(path)).expanduser()
     if not path.is_absolute():
         return str(path)
@@ -62,7 +66,7 @@ def display_path(path: str | Path) -> str:
             return str(candidate.relative_to(base))
         except ValueError:
             continue
-    return str(Path(path.parent.name, path.name))
+    return path.name
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -224,7 +228,7 @@ def load_run_info(run_dir: Path) -> RunInfo:
 
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
-        raise RunError(f"Run folder {run_dir} does not exist.")
+        raise RunError(f"Run folder {display_path(run_dir)} does not exist.")
     config = read_json(run_dir / "config.json") or {}
     metrics = read_json(run_dir / "metrics.json") or {}
     events = read_events(run_dir / "events.jsonl")
@@ -306,13 +310,21 @@ def list_runs(root: Path | None = None) -> list[RunInfo]:
 def resolve_run_dir(run: str | Path, root: Path | None = None) -> Path:
     """A run given by path or by name (a folder under the runs root)."""
     path = Path(run).expanduser()
-    if not path.is_dir():
+    if not _is_dir(path):
         candidate = (root or runs_root()) / str(run)
-        if candidate.is_dir():
+        if _is_dir(candidate):
             path = candidate
-    if not path.is_dir():
+    if not _is_dir(path):
         raise RunError(f"No run folder at {run}. List the runs with `python -m classifier runs`.")
     return path.resolve()
+
+
+def _is_dir(path: Path) -> bool:
+    """Path.is_dir, False (not an OSError) for a name the system refuses, such as one over NAME_MAX bytes."""
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
 
 
 def model_dir(run_dir: Path) -> Path:
@@ -324,9 +336,32 @@ def model_dir(run_dir: Path) -> Path:
     if (Path(run_dir) / "config.json").exists() and any(Path(run_dir).glob("*.safetensors")):
         return Path(run_dir)  # a plain save_pretrained folder given directly
     raise RunError(
-        f"Run folder {run_dir} has no trained model yet (neither best/ nor last/). "
+        f"Run folder {display_path(run_dir)} has no trained model yet (neither best/ nor last/). "
         "Wait for the training to save one, or pick another run."
     )
+
+
+def read_predictions(run_dir: Path, columns: tuple[str, ...], **read_csv) -> pd.DataFrame:
+    """RUN/predictions.csv (FileNotFoundError when there is none), with `columns` checked: a file that lacks one,
+    or is not a CSV table, is a RunError that says which (it was edited, or not written by this app)."""
+    import pandas as pd
+
+    from .security import run_file
+
+    path = run_file(run_dir, "predictions.csv")
+    try:
+        frame = pd.read_csv(path, keep_default_na=False, **read_csv)
+    except ValueError as exc:  # pandas' parser and empty-file errors, a file that is not UTF-8
+        reason = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+        raise RunError(f"{display_path(path)} is not a readable table ({reason}). It was edited or damaged; train "
+                       "the run again to write it anew.") from None
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise RunError(f"{display_path(path)} has no {', '.join(repr(c) for c in missing)} column (it has "
+                       f"{len(frame.columns)}: {', '.join(map(str, frame.columns[:8]))}"
+                       f"{', ...' if len(frame.columns) > 8 else ''}). It was edited, or not written by this app; "
+                       "train the run again to write it anew.")
+    return frame
 
 
 def run_in_root(name: str | Path, root: Path | None = None) -> Path | None:
@@ -339,6 +374,9 @@ def run_in_root(name: str | Path, root: Path | None = None) -> Path | None:
     text = str(name or "").strip()
     if not text:
         return None
+    if len(text.encode("utf-8", "surrogateescape")) > NAME_MAX:  # the system refuses such a name (ENAMETOOLONG)
+        raise RunError(f"A run name of {len(text):,} characters is not a run: a folder name holds at most "
+                       f"{NAME_MAX} bytes. Pick a run from the list.")
     root = (root or runs_root()).resolve()
     if "/" in text or "\\" in text or "\x00" in text or text.startswith(".") or Path(text).is_absolute():
         raise RunError(f"{text!r} is not a run name. Pick a run from the list; runs are only read from {root.name}/.")
@@ -352,10 +390,11 @@ def run_in_root(name: str | Path, root: Path | None = None) -> Path | None:
 def delete_run(run_dir: Path, root: Path | None = None) -> None:
     root = (root or runs_root()).resolve()
     if Path(run_dir).is_symlink():
-        raise RunError(f"Refusing to delete {run_dir}: it is a link, not a run folder.")
+        raise RunError(f"Refusing to delete {display_path(run_dir)}: it is a link, not a run folder.")
     run_dir = Path(run_dir).resolve()
     if run_dir.parent != root:
-        raise RunError(f"Refusing to delete {run_dir}: it is not a run inside the runs folder {root}.")
+        raise RunError(f"Refusing to delete {display_path(run_dir)}: it is not a run inside the runs folder "
+                       f"{root.name}/.")
     pid = training_pid(run_dir)
     if pid is not None:
         raise RunError(f"Run {run_dir.name} is still training (process {pid}); it is not deleted. Stop it first: "

@@ -149,7 +149,7 @@ class TfidfModel:
         folder = Path(folder)
         meta = json.loads((folder / JSON_FILE).read_text(encoding="utf-8"))
         if meta.get("format") != FORMAT_VERSION:
-            raise ValueError(f"{folder / JSON_FILE}: unknown TF-IDF model format {meta.get('format')!r}")
+            raise ValueError(f"{JSON_FILE}: unknown TF-IDF model format {meta.get('format')!r}")
         arrays = load_file(str(folder / WEIGHTS_FILE))
         model = cls([str(x) for x in meta["labels"]], bool(meta["multi_label"]))
         known = {settings["analyzer"]: settings for settings in VECTORIZERS}
@@ -158,17 +158,17 @@ class TfidfModel:
             # make every prediction cost the square of a text's length)
             settings = known.get(block.get("analyzer"))
             if settings is None:
-                raise ValueError(f"{folder / JSON_FILE}: unknown analyzer {block.get('analyzer')!r}")
+                raise ValueError(f"{JSON_FILE}: unknown analyzer {block.get('analyzer')!r}")
             idf = arrays.get(f"idf_{i}")
             if idf is None or idf.shape != (len(block["terms"]),):
-                raise ValueError(f"{folder}: the TF-IDF weights do not match its vocabulary")
+                raise ValueError(f"{WEIGHTS_FILE}: the TF-IDF weights do not match the vocabulary")
             vectorizer = _vectorizer(settings, {str(t): j for j, t in enumerate(block["terms"])})
             vectorizer.idf_ = idf.astype(np.float64)
             model.vectorizers.append((settings, vectorizer))
         model.coef, model.intercept = arrays["coef"], arrays["intercept"]
         width = sum(len(b["terms"]) for b in meta["vectorizers"])
         if model.coef.shape != (len(model.labels), width) or model.intercept.shape != (len(model.labels),):
-            raise ValueError(f"{folder}: the TF-IDF weights do not match its vocabulary and labels")
+            raise ValueError(f"{WEIGHTS_FILE}: the TF-IDF weights do not match the vocabulary and labels")
         return model
 
 

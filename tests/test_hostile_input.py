@@ -9,6 +9,8 @@ rendered harmless.
     6 a run name that is not a run
     7 formulas in CSV files meant for spreadsheets
     8 deleting a run that another process (the command line, another app) is training
+    11 failures that reached the page as a bare "Error" (a bad or 300-character run name, an edited
+       predictions.csv, a bug): a message on the page, without the server's paths
     12 guessing the login's password
     13 uploads to the open demo
 
@@ -638,6 +640,143 @@ def test_a_run_that_another_process_trains_is_not_deleted(tmp_path):
         handlers["ask_delete"](run.name, "en")
         handlers["really_delete"](run.name, "en")
         assert not run.exists()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 11. Every failure reaches the page as a message, without the server's paths
+# ---------------------------------------------------------------------------------------------------------------
+def handlers_of(demo) -> list:
+    return [block_fn for block_fn in demo.fns.values() if block_fn.fn is not None]
+
+
+def handler_on(demo, elem_id: str):
+    """The function of the event that the component with this elem_id triggers (a lambda included)."""
+    ids = {id_ for id_, block in demo.blocks.items() if getattr(block, "elem_id", None) == elem_id}
+    found = [fn.fn for fn in handlers_of(demo) if any(target in ids for target, _ in fn.targets)]
+    assert len(found) == 1, (elem_id, found)
+    return found[0]
+
+
+def page_error(call, *args) -> str:
+    """The message of the gr.Error a handler raises (what the page shows)."""
+    with pytest.raises(gr.Error) as shown:
+        call(*args)
+    message = str(shown.value.message)
+    assert "/" + "tmp" not in message and str(Path.cwd()) not in message, message  # no absolute server path
+    return message
+
+
+def test_every_event_handler_of_every_tab_shows_its_failures(monkeypatch):
+    """Gradio answers a handler's unexpected exception with {"error": null} (show_error is off): the page said
+    "Error" and the reason was in the server's log only. Every registered function, lambdas and Timer ticks
+    included, is wrapped by common.shows_errors, in the full app and in the demo."""
+    from classifier.webui.app_builder import build_app
+
+    for demo_mode in ("", "1"):
+        monkeypatch.setenv("CLASSIFIER_DEMO", demo_mode)
+        handlers = handlers_of(build_app())
+        assert len(handlers) >= (40 if not demo_mode else 10)
+        unwrapped = [f"{fn.fn.__name__} ({fn.api_name})" for fn in handlers if not getattr(fn.fn, "shows_errors", 0)]
+        assert not unwrapped, unwrapped
+
+
+def test_a_bug_in_a_handler_is_a_short_message_on_the_page_and_a_traceback_in_the_log(monkeypatch, caplog):
+    from classifier.runs import runs_root
+    from classifier.webui import evaluate_tab
+    from classifier.webui.app_builder import build_app
+
+    (runs_root() / "r").mkdir(parents=True)
+    (runs_root() / "r" / "metrics.json").write_text("{}")
+
+    def broken(run_dir, lang):
+        raise RuntimeError(f"<b>boom</b> in {run_dir / 'events.jsonl'} and /srv/private/secret.key\nsecond line")
+
+    monkeypatch.setattr(evaluate_tab, "curve_figures", broken)
+    load = next(fn.fn for fn in handlers_of(build_app()) if fn.api_name == "evaluation")
+    for lang, generic in (("en", "Something went wrong"), ("zh-CN", "出错了")):
+        with caplog.at_level("ERROR"):
+            message = page_error(load, "r", "counts", lang)
+        assert generic in message
+        assert "RuntimeError: &lt;b&gt;boom&lt;/b&gt; in r/events.jsonl and secret.key" in message
+        assert "second line" not in message and ("server's log" in message or "服务器日志" in message)
+        assert "Traceback" in caplog.text and "second line" in caplog.text  # the details stay on the server
+    # a lambda without a `lang` argument says it in both languages
+    with gr.Blocks() as demo:
+        button = gr.Button(elem_id="b")
+        button.click(lambda: 1 / 0, None, None)
+    from classifier.webui.common import guard_handlers
+
+    message = page_error(handler_on(guard_handlers(demo), "b"))
+    assert "ZeroDivisionError: division by zero" in message
+    assert "Something went wrong" in message and "出错了" in message
+
+
+def test_open_in_train_with_a_bad_or_300_character_run_name_says_why():
+    from classifier.webui.app_builder import build_app
+
+    open_train = handler_on(build_app(), "open-train")
+    assert "is not a run name" in page_error(open_train, "../../etc", "en")
+    message = page_error(open_train, "x" * 300, "en")
+    assert "A run name of 300 characters is not a run" in message and "255 bytes" in message
+    assert "请先选择一个运行" in page_error(open_train, "", "zh-CN")
+
+
+def test_a_300_character_run_name_in_every_run_picker_says_why(tiny_model):
+    """Before: OSError (File name too long) in every handler that looks a run up, shown as a bare "Error"."""
+    from classifier.webui import predict_tab
+    from classifier.webui.app_builder import build_app
+
+    long_name = "é" * 150  # 300 bytes in UTF-8
+    demo = build_app()
+    load = next(fn.fn for fn in handlers_of(demo) if fn.api_name == "evaluation")
+    by_name = {fn.fn.__name__: fn.fn for fn in handlers_of(demo)}
+    calls = [(load, long_name, "counts", "en"), (predict_tab.predict, "some text", long_name),
+             (by_name["make_zip"], long_name, "en"), (by_name["ask_delete"], long_name, "en"),
+             (by_name["try_threshold"], long_name, 0.5, "counts", "en")]
+    for call, *args in calls:
+        assert "A run name of 150 characters is not a run" in page_error(call, *args), call
+
+
+def test_an_evaluate_view_of_predictions_without_gold_says_which_column(tiny_model):
+    from classifier.runs import runs_root
+    from classifier.webui.app_builder import build_app
+
+    run = runs_root() / "edited"
+    run.mkdir(parents=True)
+    metrics = {"accuracy": 0.9, "macro_f1": 0.9, "labels": ["ham", "spam"], "report": {},
+               "confusion_matrix": [[1, 0], [0, 1]], "binary": {"roc": [[0, 0], [1, 1]], "threshold": 0.5}}
+    (run / "metrics.json").write_text(json.dumps(metrics))
+    (run / "predictions.csv").write_text("text,label,predicted,confidence,p_ham,p_spam\nhi,ham,ham,0.9,0.9,0.1\n")
+    demo = build_app()
+    load = next(fn.fn for fn in handlers_of(demo) if fn.api_name == "evaluation")
+    by_name = {fn.fn.__name__: fn.fn for fn in handlers_of(demo)}
+    for call, *args in ((load, "edited", "counts", "en"), (by_name["show_errors"], "edited", "", "en"),
+                        (by_name["try_threshold"], "edited", 0.3, "counts", "en")):
+        message = page_error(call, *args)
+        assert "edited/predictions.csv has no 'gold' column" in message and "train the run again" in message, call
+
+
+def test_a_damaged_model_message_names_the_run_not_the_server_path(tiny_model):
+    from classifier.webui import predict_tab
+
+    run = make_run(tiny_model, "damaged")
+    (run / "best" / "model.safetensors").write_bytes(b"\x08\x00\x00\x00\x00\x00\x00\x00{\"a")  # cut short
+    message = page_error(predict_tab.predict, "some text", "damaged")
+    assert "The model in damaged/best cannot be loaded" in message
+
+
+def test_page_text_hides_the_servers_paths():
+    from classifier.runs import display_path, runs_root
+    from classifier.webui.common import page_text
+
+    inside = runs_root() / "sms" / "best" / "config.json"
+    assert display_path(inside) == "sms/best/config.json" and display_path("org/model") == "org/model"
+    assert display_path("/srv/uploads/abc123/reviews.csv") == "reviews.csv"
+    text = f"[Errno 2] No such file: '{inside}'; see /usr/lib/python3/site-packages/x/model and https://hf.co/a/b"
+    assert page_text(text) == ("[Errno 2] No such file: 'sms/best/config.json'; see model and "
+                               "https://hf.co/a/b")
+    assert page_text("'/etc' is not a run name; labels a/b, train/validation/test") == \
+        "'/etc' is not a run name; labels a/b, train/validation/test"
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import gradio as gr
 
 from ..security import LoginGuard, auth_pairs, demo_mode, max_upload_bytes
 from . import data_tab, evaluate_tab, predict_tab, runs_tab, train_tab
-from .common import ConfigForm, run_choices
+from .common import ConfigForm, guard_handlers, run_choices
 from .exports import purge_exports
 from .i18n import I18N, LANGS, t, tr
 from .runner import ASSETS, TrainingRunner
@@ -124,6 +124,7 @@ def build_app(runner: TrainingRunner | None = None) -> gr.Blocks:
         runs.open_train.click(lambda name, lang: (gr.Tabs(selected="train"), *train.show(name, lang)),
                               [runs.run, lang_box], [tabs, *train.view_outputs], **private)
 
+    guard_handlers(demo)  # every failure reaches the page as a message (common.shows_errors)
     demo.queue(default_concurrency_limit=DEFAULT_CONCURRENCY, max_size=QUEUE_SIZE)
     return demo
 
@@ -156,5 +157,6 @@ def build_demo_app() -> gr.Blocks:
                                  [tabs, evaluate.run], **private)
         runs.open_predict.click(lambda name: (gr.Tabs(selected="predict"), gr.Dropdown(value=name)), [runs.run],
                                 [tabs, predict.run], **private)
+    guard_handlers(demo)  # every failure reaches the page as a message (common.shows_errors)
     demo.queue(default_concurrency_limit=DEFAULT_CONCURRENCY, max_size=QUEUE_SIZE)
     return demo

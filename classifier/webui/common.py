@@ -7,6 +7,8 @@ import contextlib
 import dataclasses
 import functools
 import html
+import inspect
+import logging
 import re
 import threading
 from collections.abc import Callable, Iterator
@@ -17,8 +19,10 @@ import gradio as gr
 
 from ..config import TrainConfig, field_kind
 from ..errors import ClassifierError
-from ..runs import RunInfo, list_runs, run_in_root, runs_root
+from ..runs import RunInfo, display_path, list_runs, run_in_root, runs_root
+from .i18n import LANGS, tr
 
+log = logging.getLogger(__name__)
 _FIELDS = {f.name: f for f in dataclasses.fields(TrainConfig)}
 _DEFAULTS = TrainConfig()
 
@@ -100,17 +104,67 @@ def html_escape(value: Any) -> str:
 
 
 def shows_errors(fn: Callable) -> Callable:
-    """Engine errors (ClassifierError) become a gr.Error toast with the engine's message (escaped: it quotes file
-    names, labels and run names, and the toast renders HTML), never a traceback."""
+    """Every failure of a handler reaches the page as a gr.Error toast, never a bare "Error": an engine error
+    (ClassifierError) with the engine's message; anything else (a bug) with a short generic message and the
+    exception's one-line summary, its traceback in the server's log. Both escaped (the toast renders HTML) and
+    without the server's absolute paths (page_text). `guard_handlers` applies this to every event of an app."""
+    if getattr(fn, "shows_errors", False):
+        return fn
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
+        except gr.Error:
+            raise
         except ClassifierError as exc:
-            raise gr.Error(html_escape(exc), duration=None, print_exception=False) from None
+            raise gr.Error(html_escape(page_text(str(exc))), duration=None, print_exception=False) from None
+        except Exception as exc:
+            log.exception("Handler %s failed", getattr(fn, "__qualname__", fn))
+            message = unexpected_message(exc, _lang_argument(fn, args, kwargs))
+            raise gr.Error(html_escape(message), duration=None, print_exception=False) from None
 
+    wrapper.shows_errors = True
     return wrapper
+
+
+def guard_handlers(blocks: gr.Blocks) -> gr.Blocks:
+    """Wrap the function of every event registered in `blocks` (lambdas, Timer ticks, `.then` steps included)
+    with shows_errors, so that no failure reaches the page as a bare "Error" with its reason in the log only.
+    Called once the app is built: a handler added later to any tab is covered without anyone remembering to."""
+    for block_fn in blocks.fns.values():
+        if block_fn.fn is not None:
+            block_fn.fn = shows_errors(block_fn.fn)
+    return blocks
+
+
+def unexpected_message(exc: BaseException, lang: str | None) -> str:
+    """What the page says about a failure that is not the user's: a generic sentence (in both languages when the
+    handler has no `lang`) with the exception's type and first line, at most 200 characters, paths hidden."""
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    summary = page_text(f"{type(exc).__name__}: {first}" if first else type(exc).__name__)
+    summary = summary if len(summary) <= 200 else summary[:199] + "…"
+    if lang is None:
+        return " / ".join(tr(code, "unexpected_error", summary=summary) for code in LANGS)
+    return tr(lang, "unexpected_error", summary=summary)
+
+
+def _lang_argument(fn: Callable, args: tuple, kwargs: dict) -> str | None:
+    try:
+        return inspect.signature(fn).bind_partial(*args, **kwargs).arguments.get("lang")
+    except (TypeError, ValueError):
+        return None
+
+
+_ABSOLUTE_PATH = re.compile(r"(?<![\w.~:/-])(?:/[^\s'\"/<>|,;()]+){2,}/?")
+
+
+def page_text(text: str) -> str:
+    """A message for the page without the server's absolute paths: a path in the runs folder relative to it
+    (`sms/best`), any other absolute path of two or more parts by its last part (runs.display_path)."""
+    for root in {str(runs_root()), str(runs_root().resolve())}:
+        text = text.replace(root + "/", "")
+    return _ABSOLUTE_PATH.sub(lambda match: display_path(match.group().rstrip("/")), text)
 
 
 _sessions: dict[str, list] = {}  # session hash -> [lock, events holding or waiting for it]

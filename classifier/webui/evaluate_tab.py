@@ -15,12 +15,13 @@ import pandas as pd
 from .. import charts
 from ..binary import metrics_at, save_threshold
 from ..events import read_events
-from ..runs import load_run_info, read_json
+from ..runs import load_run_info, read_json, read_predictions
 from ..security import demo_mode, from_spreadsheet_cell, run_file
 from .common import md_escape, run_choices, run_path, shows_errors
 from .i18n import status_word, t, tr
 
 ERROR_ROWS = 500
+ERROR_COLUMNS = ("text", "gold", "predicted", "confidence")  # what the list of errors reads of predictions.csv
 
 
 def report_table(metrics: dict, lang: str) -> pd.DataFrame:
@@ -116,15 +117,15 @@ def rates_text(binary: dict, lang: str) -> str:
 
 def read_errors(run_dir: Path) -> pd.DataFrame:
     try:
-        frame = pd.read_csv(run_file(run_dir, "predictions.csv"), keep_default_na=False,
-                            dtype={"gold": str, "predicted": str})
+        frame = read_predictions(run_dir, ERROR_COLUMNS, dtype={"gold": str, "predicted": str})
     except FileNotFoundError:
-        return pd.DataFrame(columns=["text", "gold", "predicted", "confidence"])
+        return pd.DataFrame(columns=list(ERROR_COLUMNS))
     for column in ("text", "gold", "predicted"):  # predictions.csv is written spreadsheet-safe; show the real values
         if column in frame:
             frame[column] = frame[column].map(from_spreadsheet_cell)
     wrong = frame[frame["gold"] != frame["predicted"]]
-    return wrong.sort_values("confidence", ascending=False)[["text", "gold", "predicted", "confidence"]]
+    wrong = wrong.assign(confidence=pd.to_numeric(wrong["confidence"], errors="coerce"))  # an edited file: NaN
+    return wrong.sort_values("confidence", ascending=False)[list(ERROR_COLUMNS)]
 
 
 def error_choices(errors: pd.DataFrame, lang: str) -> list[tuple[str, str]]:

@@ -391,6 +391,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     "batch_done": ("Classified {n:,} texts.", "已分类 {n:,} 条文本。"),
     "no_model_runs": ("No trained model yet. Train one in the Train tab.", "还没有训练好的模型。请先在“训练”页训练。"),
     "pick_run": ("Pick a run first.", "请先选择一个运行。"),
+    "unexpected_error": ("Something went wrong ({summary}). This is a bug in Text Classifier Studio; the details "
+                         "are in the server's log.",
+                         "出错了（{summary}）。这是 Text Classifier Studio 的缺陷，详情见服务器日志。"),
     # --- runs tab
     "runs_intro": ("Every training run, newest first. Pick one to open, download or delete; a stopped or "
                    "interrupted run can be resumed from the Train tab.",

@@ -23,7 +23,7 @@ from ..config import BEST_METRICS, PRECISIONS, SCHEDULERS
 from ..errors import ClassifierError
 from ..runs import read_json
 from ..security import UPLOAD_EXTENSIONS
-from .common import ConfigForm, default, html_escape, md_escape, run_path, shows_errors
+from .common import ConfigForm, default, html_escape, md_escape, page_text, run_path, shows_errors
 from .i18n import duration, status_word, t, tr
 from .runner import RunInProgress, RunView, TrainingRunner, estimate_seconds
 
@@ -64,7 +64,7 @@ def status_markdown(view: RunView, lang: str) -> str:
     if view.test and view.status in ("finished", "stopped"):
         line += "  \n" + tr(lang, "test_result", accuracy=view.test["accuracy"], macro_f1=view.test["macro_f1"])
     elif view.message and view.status in ("failed", "interrupted"):
-        line += "  \n⚠ " + md_escape(view.message)  # quotes what the user typed: a model name, a path
+        line += "  \n⚠ " + md_escape(page_text(view.message))  # quotes what the user typed: a model name, a path
     if view.resumable:
         step = view.checkpoint_step
         line += "  \n" + (tr(lang, "resume_from", step=step) if step else tr(lang, "resume_from_start"))
