@@ -63,7 +63,8 @@ def adapt(config: AdaptConfig, progress: bool = True, run_events=None) -> dict:
     if not 0.0 < config.mlm_probability < 1.0:
         raise ConfigError(f"--mlm-probability is {config.mlm_probability}; it must be between 0 and 1 (0.15 is usual).")
     # `not a <= x <= b` is also true for NaN
-    for flag, value, low, high in (("--epochs", config.epochs, 1e-6, 1000), ("--max-length", config.max_length, 8, 8192),
+    for flag, value, low, high in (("--epochs", config.epochs, 1e-6, 1000),
+                                   ("--max-length", config.max_length, 8, 8192),
                                    ("--batch-size", config.batch_size, 1, 4096),
                                    ("--learning-rate", config.learning_rate, 1e-12, 1.0),
                                    ("--max-texts", config.max_texts or 1, 1, float("inf"))):

@@ -1066,6 +1066,11 @@ def log_to_trackers(trainer, trackers: list[str], run_dir: Path, resolved: Train
             if value is not None:
                 numbers[f"test_{part}_{key}"] = float(value)
     trainer.log(numbers)
+    # Trainer ended the trackers' runs at the end of training; logging the test metrics opened them again, so
+    # end them once more (trackio writes in a background thread: in-process callers would read its store early)
+    for callback in trainer.callback_handler.callbacks:
+        if type(callback).__name__ in ("TrackioCallback", "MLflowCallback"):
+            callback.on_train_end(trainer.args, trainer.state, trainer.control, model=trainer.model)
     if "tensorboard" in trackers:
         from torch.utils.tensorboard import SummaryWriter
 

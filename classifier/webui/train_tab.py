@@ -147,6 +147,8 @@ def build(form: ConfigForm, lang_box: gr.Textbox, data_state: gr.State, runner: 
                                       info=t("model_info"), scale=3, elem_id="model"), "model")
         epochs = form.bind(gr.Number(default("epochs"), minimum=0.1, step=1, label=t("epochs"), scale=1,
                                      elem_id="epochs"), "epochs")
+        form.bind(gr.Textbox("", label=t("name"), info=t("name_info"), max_length=60, scale=1, elem_id="run-name"),
+                  "name")
     strategy = form.bind(gr.Radio([(t("strategy_auto"), "auto"), (t("strategy_full"), "full"),
                                    (t("strategy_head"), "head"), (t("strategy_last_n"), "last-n"),
                                    (t("strategy_lora"), "lora")],
