@@ -44,7 +44,10 @@ class EventWriter:
         return event
 
     def status(self, status: str, message: str = "", **fields: Any) -> dict[str, Any]:
-        return self.write("status", status=status, message=message, pid=os.getpid(), **fields)
+        from .runs import process_start
+
+        return self.write("status", status=status, message=message, pid=os.getpid(),
+                          pid_start=process_start(os.getpid()), **fields)
 
     def log(self, message: str) -> dict[str, Any]:
         return self.write("log", message=message)

@@ -235,7 +235,7 @@ def load_run_info(run_dir: Path) -> RunInfo:
     status_event = last_status(events)
     status = status_event.get("status", "unknown") if status_event else "unknown"
     pid = (status_event or {}).get("pid")
-    if status in TRAINING and pid and not pid_alive(pid):
+    if status in TRAINING and pid and not pid_alive(pid, (status_event or {}).get("pid_start")):
         status = "interrupted"
     started = events[0].get("time", "") if events else ""
     return RunInfo(
@@ -253,28 +253,56 @@ def load_run_info(run_dir: Path) -> RunInfo:
     )
 
 
-def pid_alive(pid: Any) -> bool:
-    """Whether a process with this id runs on this machine (False for no id)."""
+def pid_alive(pid: Any, started: str | None = None) -> bool:
+    """Whether a process with this id runs on this machine (False for no id). `started`: what `process_start` said
+    of the process when it wrote the id; a different answer now means the id was given to another process since (a
+    container restarts with the same small ids: a Space's trainer was pid 57, and after a restart pid 57 is something
+    else), so the process that wrote it is gone."""
     if not pid:
         return False
     try:
         os.kill(int(pid), 0)
-    except ProcessLookupError:
+    except (ProcessLookupError, ValueError, OverflowError):
         return False
     except PermissionError:
-        return True
+        pass
+    if started:
+        now = process_start(pid)
+        if now is not None and now != started:
+            return False
     return True
 
 
+def process_start(pid: Any) -> str | None:
+    """Which process holds this id: the boot's id and the process's start time in clock ticks since boot (Linux
+    /proc); None where that cannot be read."""
+    try:
+        stat = Path(f"/proc/{int(pid)}/stat").read_text(encoding="ascii", errors="replace")
+        ticks = stat.rsplit(")", 1)[1].split()[19]  # field 22, counted after the command name
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text(encoding="ascii").strip()
+        return f"{boot}:{ticks}"
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def read_trainer_pid(run_dir: Path, max_age: float = PID_FILE_MAX_AGE) -> int | None:
-    """The trainer's id from RUN/trainer.pid, if written in the last `max_age` seconds."""
+    """The trainer's id from RUN/trainer.pid (`write_trainer_pid`), if written in the last `max_age` seconds and the
+    id still belongs to the process that wrote it."""
     try:
         path = Path(run_dir) / PID_FILE
         if time.time() - path.stat().st_mtime > max_age:
             return None
-        return int(path.read_text(encoding="utf-8").strip())
+        pid, _, started = path.read_text(encoding="utf-8").strip().partition(" ")
+        if started and process_start(pid) not in (None, started):
+            return None
+        return int(pid)
     except (FileNotFoundError, ValueError):
         return None
+
+
+def write_trainer_pid(run_dir: Path, pid: int) -> None:
+    """RUN/trainer.pid: the id of a trainer just launched and which process holds it (see `pid_alive`)."""
+    (Path(run_dir) / PID_FILE).write_text(f"{pid} {process_start(pid) or ''}".strip(), encoding="utf-8")
 
 
 def training_pid(run_dir: Path) -> int | None:
@@ -286,7 +314,7 @@ def training_pid(run_dir: Path) -> int | None:
 
     event = last_status(read_events(Path(run_dir) / "events.jsonl")) or {}
     pid = event.get("pid")
-    if event.get("status") in TRAINING and pid_alive(pid):
+    if event.get("status") in TRAINING and pid_alive(pid, event.get("pid_start")):
         return int(pid)
     launched = read_trainer_pid(run_dir)
     if launched and launched != pid and pid_alive(launched):

@@ -66,6 +66,14 @@ DELETE_CACHE = (3600, 86400)
 DEMO_DELETE_CACHE = (60, 900)
 
 
+def storage_note(**options) -> gr.Markdown:
+    """Where runs live, where that matters: on a Space, whether a restart keeps them."""
+    from . import ON_SPACE, PERSISTENT_DIR
+
+    key = "storage_persistent" if PERSISTENT_DIR else "storage_ephemeral" if ON_SPACE else None
+    return gr.Markdown(t(key) if key else "", visible=key is not None, **options)
+
+
 def build_app(runner: TrainingRunner | None = None) -> gr.Blocks:
     """The studio; with CLASSIFIER_DEMO=1 the read-only demo (build_demo_app)."""
     purge_exports()  # what an earlier run of the app left (webui.exports)
@@ -88,6 +96,7 @@ def build_app(runner: TrainingRunner | None = None) -> gr.Blocks:
                 predict = predict_tab.build(lang_box)
             with gr.Tab(t("tab_runs"), id="runs") as runs_item:
                 runs = runs_tab.build(lang_box)
+        storage_note(elem_id="storage-note")
 
         # page load: learn the page's language, then show the run that is training (or the latest one)
         private = {"api_visibility": "private"}

@@ -25,6 +25,14 @@ TEXTS: dict[str, tuple[str, str]] = {
         "## 文本分类工作室\n让预训练语言模型学会你的类别：载入带标签的文本，训练，查看结果，分类新文本。"
         "一切都在本机运行；自带模型无需联网。",
     ),
+    "storage_persistent": (
+        "Runs and models are kept on this Space's persistent storage (`/data`): they survive a restart.",
+        "运行记录和模型保存在此 Space 的持久存储（`/data`）中：重启后仍在。",
+    ),
+    "storage_ephemeral": (
+        "This Space has no persistent storage: runs are lost when it restarts (Settings → Persistent storage).",
+        "此 Space 没有持久存储：重启后运行记录会丢失（Settings → Persistent storage）。",
+    ),
     "tab_data": ("1 · Data", "1 · 数据"),
     "tab_train": ("2 · Train", "2 · 训练"),
     "tab_evaluate": ("3 · Evaluate", "3 · 评估"),

@@ -31,7 +31,6 @@ from ..config import DATA_FILES, TrainConfig
 from ..errors import ClassifierError, RunError
 from ..events import last_status, tail_events
 from ..runs import (
-    PID_FILE,
     STOP_FILE,
     TRAINING,
     checkpoint_step,
@@ -42,6 +41,7 @@ from ..runs import (
     request_stop,
     runs_root,
     stop_requested,
+    write_trainer_pid,
 )
 from ..security import demo_mode, safe_filename
 
@@ -196,7 +196,7 @@ class TrainingRunner:
                                     cwd=PROJECT_ROOT, env=env, start_new_session=True)
         self._procs[run_dir] = proc
         # the trainer's id before it writes any event, so an app restarted in that instant still sees it
-        (run_dir / PID_FILE).write_text(str(proc.pid), encoding="utf-8")
+        write_trainer_pid(run_dir, proc.pid)
         # wait() in a thread reaps the child as soon as it exits, so a dead trainer is never a zombie that
         # still answers kill(pid, 0)
         threading.Thread(target=proc.wait, name=f"reap-{proc.pid}", daemon=True).start()
@@ -299,7 +299,7 @@ class TrainingRunner:
             return "unknown", ""
         status, message = event.get("status", "unknown"), event.get("message", "")
         if status in ACTIVE:
-            alive = (not exited) if proc is not None else pid_alive(event.get("pid"))
+            alive = (not exited) if proc is not None else pid_alive(event.get("pid"), event.get("pid_start"))
             if not alive:
                 tail = _log_tail(run_dir)
                 return "interrupted", "The training process ended without finishing (killed or crashed)." + (
