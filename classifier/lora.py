@@ -104,7 +104,7 @@ def load_adapter_model(folder: Path, tokenizer, base_model: str | None = None):
     from transformers import AutoConfig, AutoModelForSequenceClassification
 
     from .backbones import resolve_model
-    from .decoders import match_padding
+    from .padding import match_padding
 
     folder = Path(folder)
     if base_model is None:

