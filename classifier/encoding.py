@@ -33,9 +33,7 @@ def encode_texts(texts: list[str], tokenizer, max_length: int, truncation: str =
     budget = max(max_length - len(prefix) - len(suffix), 2)
     ids_out, masks = [], []
     for ids in encoded["input_ids"]:
-        if len(ids) > budget:
-            head = budget // 4
-            ids = ids[:head] + ids[len(ids) - (budget - head):]
+        ids = [ids[i] for i in head_tail_positions(len(ids), budget)]
         full = prefix + ids + suffix
         ids_out.append(full)
         masks.append([1] * len(full))
@@ -51,19 +49,35 @@ def encode_chunks(texts: list[str], tokenizer, max_length: int, stride: int | No
     """
     prefix, suffix = special_tokens_around(tokenizer)
     budget = max(max_length - len(prefix) - len(suffix), 2)
-    stride = budget // 4 if stride is None else min(stride, budget // 2)
-    step = max(budget - stride, 1)
     encoded = tokenizer(list(texts), truncation=False, add_special_tokens=False)["input_ids"]
     all_ids, all_masks = [], []
     for ids in encoded:
-        starts = list(range(0, max(len(ids) - stride, 1), step)) or [0]
-        if max_chunks and len(starts) > max_chunks:
-            picks = np.linspace(0, len(starts) - 1, max_chunks).round().astype(int)
-            starts = [starts[i] for i in sorted(set(picks.tolist()))]
+        starts = window_starts(len(ids), budget, stride, max_chunks)
         windows = [prefix + ids[s:s + budget] + suffix for s in starts]
         all_ids.append(windows)
         all_masks.append([[1] * len(w) for w in windows])
     return {"input_ids": all_ids, "attention_mask": all_masks}
+
+
+def head_tail_positions(n_tokens: int, budget: int) -> list[int]:
+    """Which of a text's `n_tokens` tokens `head+tail` keeps: all when they fit, else the first quarter of the
+    budget and the last three quarters."""
+    if n_tokens <= budget:
+        return list(range(n_tokens))
+    head = budget // 4
+    return list(range(head)) + list(range(n_tokens - (budget - head), n_tokens))
+
+
+def window_starts(n_tokens: int, budget: int, stride: int | None = None, max_chunks: int | None = None) -> list[int]:
+    """The first token of each `chunk` window of `budget` tokens over a text of `n_tokens` tokens (windows overlap
+    by `stride`, default a quarter of the budget); with `max_chunks`, windows spread evenly over the text."""
+    stride = budget // 4 if stride is None else min(stride, budget // 2)
+    step = max(budget - stride, 1)
+    starts = list(range(0, max(n_tokens - stride, 1), step)) or [0]
+    if max_chunks and len(starts) > max_chunks:
+        picks = np.linspace(0, len(starts) - 1, max_chunks).round().astype(int)
+        starts = [starts[i] for i in sorted(set(picks.tolist()))]
+    return starts
 
 
 def pool_logits(logits: torch.Tensor, owner: torch.Tensor, n_texts: int, how: str = "mean") -> torch.Tensor:
