@@ -168,12 +168,14 @@ def job_ours_train(workload: dict, epochs: float, output: str, strategy: str = "
     feature pass with timers (instrumentation of this process only, no change to the engine) to split those out
     (`validation_seconds` includes `save_best_seconds`)."""
     import classifier.training as training
+    import classifier.training.features as training_features
+    import classifier.training.model as training_model
     from classifier.config import TrainConfig
 
     timers = {"train": 0.0, "evaluate_in_train": 0.0, "features": 0.0, "save_in_train": 0.0}
     in_train = [False]
     original_train, original_eval = training.ClassifierTrainer.train, training.ClassifierTrainer.evaluate
-    original_features, original_save = training.pooled_features, training.atomic_save_dir
+    original_features, original_save = training_features.pooled_features, training_model.atomic_save_dir
 
     def timed_train(self, *args, **kwargs):
         t0 = time.perf_counter()
@@ -208,7 +210,7 @@ def job_ours_train(workload: dict, epochs: float, output: str, strategy: str = "
                 timers["save_in_train"] += time.perf_counter() - t0
 
     training.ClassifierTrainer.train, training.ClassifierTrainer.evaluate = timed_train, timed_eval
-    training.pooled_features, training.atomic_save_dir = timed_features, timed_save
+    training_features.pooled_features, training_model.atomic_save_dir = timed_features, timed_save
     config = TrainConfig(data=workload["train_file"], validation_file=workload["validation_file"],
                          test_file=workload["test_file"], model=workload["model"], strategy=strategy, epochs=epochs,
                          output=output)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from .data import (
@@ -56,8 +57,6 @@ def evaluate_file(run: str | Path, data: str | Path, text_column: str | None = N
 
 def _evaluate_multilabel_file(predictor: Predictor, frame: pd.DataFrame, data: str | Path, text_column: str | None,
                               label_column: str | None) -> dict[str, Any]:
-    import numpy as np
-
     warnings: list[str] = []
     name = Path(data).name
     _, text_col, label_cols = resolve_label_layout(frame, text_column, label_column, None, "yes", "|", name, warnings)
@@ -90,13 +89,28 @@ def predict_file(run: str | Path, data: str | Path, output: str | Path, text_col
     predictor = Predictor(resolve_run_dir(run), batch_size=batch_size, int8=int8)
     probs = predictor.predict_proba(texts)
     if predictor.multi_label:  # every label that reaches its threshold, joined by "|"
-        labels = ["|".join(predictor.labels[j] for j in row.nonzero()[0]) for row in predictor.decide(probs)]
+        labels = label_names(predictor.decide(probs), predictor.labels)
     else:
-        labels = [predictor.labels[i] for i in predictor.label_ids(probs)]
-    table = pd.DataFrame({"text": texts, "label": labels, "confidence": probs.max(-1).round(6)})
-    for i, name in enumerate(predictor.labels):
+        labels = label_names(predictor.label_ids(probs), predictor.labels)
+    return write_prediction_table(Path(output), texts, {"label": labels}, probs, predictor.labels)
+
+
+def label_names(predicted: np.ndarray, names: list[str]) -> list[str]:
+    """Label ids (one per text) or rows of 0/1 per label (multi-label: the names joined by "|") as names."""
+    if predicted.ndim == 2:
+        return ["|".join(names[j] for j in np.flatnonzero(row)) for row in predicted]
+    return [names[i] for i in predicted]
+
+
+def write_prediction_table(path: Path, texts: list[str], labels: dict[str, list[str]], probs: np.ndarray,
+                           names: list[str], extra: dict[str, Any] | None = None) -> int:
+    """A CSV of predictions, written atomically and safe to open in a spreadsheet (no cell starts a formula):
+    text, the `labels` columns, confidence (the highest probability), the `extra` columns, then p_<label> for every
+    label. RUN/predictions.csv (the test step) and `predict_file` are written here. Returns the rows written."""
+    table = pd.DataFrame({"text": texts, **labels, "confidence": probs.max(-1).round(6), **(extra or {})})
+    for i, name in enumerate(names):
         table[f"p_{name}"] = probs[:, i].round(6)
-    atomic_write_text(Path(output), spreadsheet_safe(table).to_csv(index=False))
+    atomic_write_text(path, spreadsheet_safe(table).to_csv(index=False))
     return len(table)
 
 

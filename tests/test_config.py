@@ -165,6 +165,7 @@ def test_stop_on_a_finished_run_is_refused(tmp_path, capsys, monkeypatch):
 
 def test_name_names_the_run_folder(monkeypatch):
     import classifier.training as training
+    import classifier.training.run as training_run
 
     seen = {}
 
@@ -172,7 +173,7 @@ def test_name_names_the_run_folder(monkeypatch):
         seen["run_dir"] = run_dir
         return "done"
 
-    monkeypatch.setattr(training, "_train", fake_train)
+    monkeypatch.setattr(training_run, "_train", fake_train)
     assert training.train(TrainConfig(data="x.csv", name="spam-v2"), progress=False) == "done"
     assert seen["run_dir"].name.endswith("-spam-v2")
 

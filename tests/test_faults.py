@@ -43,8 +43,9 @@ def test_out_of_memory_says_what_to_change(tmp_path, monkeypatch):
 
 def test_disk_full_while_saving_leaves_no_half_written_model(tmp_path, monkeypatch):
     import classifier.training as training
+    import classifier.training.model as training_model  # where best/ and last/ are saved
 
-    real_save = training.atomic_save_dir
+    real_save = training_model.atomic_save_dir
 
     def full_disk(target, save):
         def partial(tmp):
@@ -53,7 +54,7 @@ def test_disk_full_while_saving_leaves_no_half_written_model(tmp_path, monkeypat
 
         return real_save(target, partial)
 
-    monkeypatch.setattr(training, "atomic_save_dir", full_disk)
+    monkeypatch.setattr(training_model, "atomic_save_dir", full_disk)
     with pytest.raises(ClassifierError, match="disk is full"):
         training.train(_config(tmp_path, "full"), progress=False)
     run = tmp_path / "full"

@@ -1,0 +1,77 @@
+"""The run's data: the config's sources read into train/validation/test splits, then tokenized for the model
+(whole texts up to max_length, or overlapping windows of long texts)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import torch
+from datasets import Dataset
+from transformers import DataCollatorWithPadding
+
+from ..config import TrainConfig
+from ..data import PreparedData, prepare_data
+from ..encoding import encode_chunks, encode_texts
+from ..events import EventWriter
+from .plan import ResolvedRun
+from .trainer import ChunkCollator
+
+
+def with_local_sources(config: TrainConfig, events: EventWriter) -> TrainConfig:
+    """A hub data set (`hub:NAME`) or a `save_to_disk` folder becomes one Parquet file per split, its splits used
+    as given; the config then names those files (config.json too, so the run repeats and resumes on them), and
+    `extra.data_source` keeps what the user gave."""
+    from ..datasources import resolve_sources
+
+    sources = resolve_sources(config.data, config.validation_file, config.test_file)
+    if sources.note is None:
+        return config
+    events.log(f"Data {sources.note}")
+    return config.replace(data=sources.data, validation_file=sources.validation_file, test_file=sources.test_file,
+                          extra={**config.extra, "data_source": config.data})
+
+
+def load_data(config: TrainConfig, events: EventWriter) -> PreparedData:
+    """The splits and labels of the config's data; what was cleaned on the way goes to the events."""
+    data = prepare_data(
+        config.data, config.text_column, config.label_column, config.validation_file, config.test_file,
+        config.validation_fraction, config.test_fraction, config.seed, config.balance, config.max_train_samples,
+        multi_label=config.multi_label, label_delimiter=config.label_delimiter, label_columns=config.label_columns,
+    )
+    for warning in data.warnings:
+        events.log(warning)
+    events.log(f"Data: {data.split_sizes()} rows (train/validation/test), {len(data.labels)} "
+               f"{'labels (multi-label)' if data.multi_label else 'classes'}.")
+    return data
+
+
+def tokenize(frame: pd.DataFrame, data: PreparedData, tokenizer, plan: ResolvedRun,
+             max_chunks: int | None) -> dict[str, list]:
+    """input_ids, attention_mask and labels (an id, or a row of 0/1 per label) of a split's texts."""
+    config = plan.config
+    texts = frame["text"].tolist()
+    if plan.chunked:
+        encoded = encode_chunks(texts, tokenizer, plan.max_length, config.chunk_stride, max_chunks)
+    else:
+        encoded = encode_texts(texts, tokenizer, plan.max_length, config.truncation)
+    labels = data.label_matrix(frame).tolist() if data.multi_label else frame["label"].astype(int).tolist()
+    return {"input_ids": encoded["input_ids"], "attention_mask": encoded["attention_mask"], "labels": labels}
+
+
+def tokenized_splits(data: PreparedData, tokenizer, plan: ResolvedRun) -> dict[str, Dataset]:
+    """The train and validation splits as Datasets. Validation reads every window of a text, as prediction will;
+    training caps the windows per text (max_chunks)."""
+    return {name: Dataset.from_dict(tokenize(frame, data, tokenizer, plan,
+                                             plan.config.max_chunks if name == "train" else None))
+            for name, frame in (("train", data.train), ("validation", data.validation))}
+
+
+def pad_multiple() -> int | None:
+    """Padding to a multiple of 8 tokens suits a GPU's tensor cores; a CPU gains nothing from it."""
+    return 8 if torch.cuda.is_available() else None
+
+
+def text_collator(tokenizer, plan: ResolvedRun):
+    """Pads a batch of texts (with windows: every window of its texts, see ChunkCollator)."""
+    if plan.chunked:
+        return ChunkCollator(tokenizer, pad_multiple())
+    return DataCollatorWithPadding(tokenizer, pad_to_multiple_of=pad_multiple())

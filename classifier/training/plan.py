@@ -1,0 +1,253 @@
+"""The plan of a run: every "auto" of the config decided (model, pooling, strategy, learning rate, max_length,
+windows of long texts, micro-batches on a CPU) in one `ResolvedRun`, and the TrainingArguments built from it.
+
+The resolved config is what RUN/config.json holds, so that the run repeats and resumes with the same decisions.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import torch
+from transformers import TrainingArguments
+
+from ..backbones import BUNDLED, default_model_for
+from ..config import TrainConfig, default_learning_rate
+from ..data import PreparedData, language_hint
+from ..errors import ConfigError
+from ..events import EventWriter
+from ..runs import CHECKPOINTS_DIR
+
+if TYPE_CHECKING:
+    from .model import RunModel
+
+# transformers 5.23 renamed TrainingArguments' gradient_checkpointing to activation_checkpointing (the old name is a
+# deprecated alias until v6); 5.0-5.22 know only gradient_checkpointing.
+_CHECKPOINTING_ARG = ("activation_checkpointing" if "activation_checkpointing" in
+                      {f.name for f in dataclasses.fields(TrainingArguments)} else "gradient_checkpointing")
+# On a CPU a batch holds at most this many tokens; a larger batch is split into accumulated micro-batches (same
+# effective batch, same updates): batch 16 x 512 tokens took 5.7 GiB of RSS, 8 x 512 with accumulation 2 less.
+CPU_TOKENS_PER_MICRO_BATCH = 4096
+
+
+@dataclass
+class BatchPlan:
+    """How the effective batch (batch_size x gradient_accumulation_steps x processes) is run, and the step counts."""
+
+    world: int  # processes (torchrun / accelerate launch)
+    samples_per_step: int  # texts per optimizer update, all processes together
+    micro_batch: int  # per_device_train_batch_size
+    accumulation: int  # gradient_accumulation_steps, micro-batches included
+    tokens_per_text: int
+    split_for_cpu: bool  # the batch was split into micro-batches to bound a CPU's memory
+    steps_per_epoch: int
+    total_steps: int
+    eval_steps: int
+    logging_steps: int
+
+
+@dataclass
+class ResolvedRun:
+    """Every decision of the run. `config` is the resolved config (no "auto" left): RUN/config.json."""
+
+    config: TrainConfig
+    model_name: str
+    display: str
+    strategy: str
+    pooling: str
+    max_length: int
+    learning_rate: float
+    freeze_embeddings: bool
+    chunked: bool  # long texts are read in overlapping windows
+    batches: BatchPlan
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Decisions
+# ----------------------------------------------------------------------------------------------------------------
+def choose_model(config: TrainConfig, data: PreparedData) -> str:
+    if config.model and config.model != "auto":
+        return config.model
+    return default_model_for(language_hint(data.train["text"].tolist()))
+
+
+def choose_pooling(config: TrainConfig, model_name: str, path) -> str:
+    """`mean` or `cls` (the model's own head). A saved mean-pooling classifier (a run's best/) stays one."""
+    from transformers import AutoConfig
+
+    from ..pooling import is_mean_pooling
+    from ..security import pretrained_kwargs
+
+    try:
+        model_config = AutoConfig.from_pretrained(path, **pretrained_kwargs(path))
+    except Exception:  # load_model reports an unreadable config with its own message
+        model_config = None
+    if model_config is not None and is_mean_pooling(model_config):
+        return "mean"
+    from transformers.models.auto.modeling_auto import (
+        MODEL_FOR_CAUSAL_LM_MAPPING_NAMES,
+        MODEL_FOR_MASKED_LM_MAPPING_NAMES,
+    )
+
+    kind = getattr(model_config, "model_type", "")
+    decoder = (kind in MODEL_FOR_CAUSAL_LM_MAPPING_NAMES and kind not in MODEL_FOR_MASKED_LM_MAPPING_NAMES) or \
+        bool(getattr(model_config, "is_encoder_decoder", False))
+    if config.pooling == "mean" and decoder:
+        raise ConfigError("Mean pooling is for encoders (BERT-style models); a GPT-style decoder classifies on "
+                          "its last token: choose pooling 'cls' or 'auto'.")
+    if config.pooling != "auto":
+        return config.pooling
+    if config.strategy == "lora":
+        # LoRA was measured with BERT's own head, its pooler trained in full (docs/results.md: 0.978 on SMS); on the
+        # mean-pooling head only a linear layer trains beside the adapters, and 800 SMS texts x 1 epoch missed
+        # obvious spam (tests/test_decoders_lora.py)
+        return "cls"
+    backbone = BUNDLED.get(model_name)
+    if backbone is not None:
+        return backbone.pooling
+    from ..adapt import adapted_pooling
+
+    return adapted_pooling(path) or "cls"  # a model adapted from a bundled encoder keeps its pooling
+
+
+def choose_strategy(config: TrainConfig, total_params: int, decoder: bool = False) -> str:
+    if config.strategy != "auto":
+        return config.strategy
+    if decoder and not torch.cuda.is_available():
+        # GPT-style decoders on a CPU: the last 2 blocks + final norm + head, as in Raschka's GPT-2 spam
+        # classifier (LLMs-from-scratch ch06); measured in docs/results.md ("Decoders and LoRA").
+        return "last-n"
+    # Full fine-tuning wins on accuracy and stays affordable on a CPU for the bundled small models; beyond
+    # ~150M parameters a CPU run takes hours, so only the top blocks are trained there.
+    if torch.cuda.is_available() or total_params < 150_000_000:
+        return "full"
+    return "last-n"
+
+
+def precision_flags(setting: str) -> dict[str, bool]:
+    if not torch.cuda.is_available() or setting == "no":
+        return {"bf16": False, "fp16": False}
+    if setting == "auto":
+        setting = "bf16" if torch.cuda.is_bf16_supported() else "fp16"
+    return {"bf16": setting == "bf16", "fp16": setting == "fp16"}
+
+
+def plan_batches(config: TrainConfig, strategy: str, max_length: int, chunked: bool, train_size: int) -> BatchPlan:
+    """Steps per epoch, evaluation and logging steps; on a CPU a batch of more than CPU_TOKENS_PER_MICRO_BATCH tokens
+    runs as accumulated micro-batches whose size divides the batch, so the effective batch stays exactly as asked."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    samples_per_step = config.batch_size * config.gradient_accumulation_steps * world
+    micro_batch, accumulation = config.batch_size, config.gradient_accumulation_steps
+    tokens_per_text = max_length * (config.max_chunks if chunked else 1)
+    split = (not torch.cuda.is_available() and strategy != "head"
+             and micro_batch * tokens_per_text > CPU_TOKENS_PER_MICRO_BATCH)
+    if split:
+        micro_batch = max(1, CPU_TOKENS_PER_MICRO_BATCH // tokens_per_text)
+        while config.batch_size % micro_batch:  # keep the effective batch exactly as asked
+            micro_batch -= 1
+        accumulation *= config.batch_size // micro_batch
+    steps_per_epoch = max(1, math.ceil(train_size / samples_per_step))
+    total_steps = max(1, math.ceil(steps_per_epoch * config.epochs))
+    return BatchPlan(world=world, samples_per_step=samples_per_step, micro_batch=micro_batch,
+                     accumulation=accumulation, tokens_per_text=tokens_per_text, split_for_cpu=split,
+                     steps_per_epoch=steps_per_epoch, total_steps=total_steps,
+                     eval_steps=max(1, steps_per_epoch // config.evals_per_epoch),
+                     logging_steps=config.logging_steps or max(1, total_steps // 50))
+
+
+def resolve_run(config: TrainConfig, data: PreparedData, model: RunModel, run_dir: Path) -> ResolvedRun:
+    """Decide what is left to decide once the model is loaded (it is only inspected here, not changed)."""
+    from ..padding import is_decoder
+
+    loaded = model.loaded
+    max_length = min(config.max_length or model.summary["recommended_max_length"], loaded.model_limit)
+    total_params = sum(p.numel() for p in loaded.model.parameters())
+    strategy = choose_strategy(config, total_params, decoder=is_decoder(loaded.model))
+    vocab = loaded.model.get_input_embeddings().weight.shape[0]
+    freeze_embeddings = config.freeze_embeddings == "yes" or (
+        config.freeze_embeddings == "auto" and strategy == "full" and vocab > 100_000)
+    learning_rate = config.learning_rate or default_learning_rate(strategy, model.name)
+    chunked = config.truncation == "chunk"
+    if chunked and strategy == "head" and config.chunk_pooling == "max":
+        raise ConfigError("The head strategy averages the windows' features of a long text, so it pools by mean; "
+                          "choose chunk_pooling 'mean', or another strategy for 'max'.")
+    multi = data.multi_label
+    resolved = config.replace(
+        model=model.name, strategy=strategy, max_length=max_length, learning_rate=learning_rate,
+        pooling=model.pooling, freeze_embeddings="yes" if freeze_embeddings else "no", output=str(run_dir),
+        text_column=data.text_column,
+        label_column=None if multi and config.label_columns else data.label_column,
+        multi_label="yes" if multi else "no",
+        chunk_stride=(config.chunk_stride if config.chunk_stride is not None else max_length // 4)
+        if chunked else config.chunk_stride,
+    )
+    return ResolvedRun(config=resolved, model_name=model.name, display=model.display, strategy=strategy,
+                       pooling=model.pooling, max_length=max_length, learning_rate=learning_rate,
+                       freeze_embeddings=freeze_embeddings, chunked=chunked,
+                       batches=plan_batches(config, strategy, max_length, chunked, len(data.train)))
+
+
+def log_plan(events: EventWriter, given: TrainConfig, plan: ResolvedRun, summary: dict[str, Any],
+             counts: dict[str, int]) -> None:
+    """What the run decided, in the words of events.jsonl: max_length, windows, strategy, micro-batches."""
+    config = plan.config
+    lengths = summary.get("token_lengths_sample", [])
+    truncated = sum(1 for n in lengths if n > plan.max_length)
+    why = "chosen" if given.max_length else "automatic: holds 95% of the training texts whole"
+    fate = (f"are read in overlapping windows (stride {config.chunk_stride}, {config.chunk_pooling} of the "
+            "windows' logits)") if plan.chunked else "get truncated"
+    events.log(f"max_length {plan.max_length} tokens ({why}; {truncated} of {len(lengths)} sampled texts are longer "
+               f"and {fate}). Strategy {plan.strategy}: {counts['trainable_parameters']:,} of "
+               f"{counts['total_parameters']:,} parameters train.")
+    batches = plan.batches
+    if batches.split_for_cpu:
+        events.log(f"Batches of {config.batch_size} x {batches.tokens_per_text} tokens are run as "
+                   f"{batches.accumulation} micro-batches of {batches.micro_batch} (same updates, less memory on a "
+                   "CPU).")
+
+
+def training_arguments(plan: ResolvedRun, run_dir: Path, tracker_args: dict[str, Any],
+                       progress: bool) -> TrainingArguments:
+    """HF TrainingArguments of the plan; `tracker_args` from tracking.prepare."""
+    config, batches, strategy = plan.config, plan.batches, plan.strategy
+    return TrainingArguments(
+        output_dir=str(run_dir / CHECKPOINTS_DIR),
+        per_device_train_batch_size=batches.micro_batch,
+        per_device_eval_batch_size=config.eval_batch_size,
+        num_train_epochs=config.epochs,
+        learning_rate=plan.learning_rate,
+        weight_decay=config.weight_decay,
+        warmup_steps=config.warmup_ratio,
+        lr_scheduler_type=config.lr_scheduler_type,
+        gradient_accumulation_steps=batches.accumulation,
+        max_grad_norm=config.max_grad_norm,
+        **{_CHECKPOINTING_ARG: config.gradient_checkpointing and strategy != "head"},
+        eval_strategy="steps",
+        eval_steps=batches.eval_steps,
+        logging_strategy="steps",
+        logging_steps=batches.logging_steps,
+        logging_first_step=True,
+        # best/ and last/ are written by us, atomically, as plain models. For `resume`, Trainer keeps one checkpoint
+        # with optimizer, scheduler and random state, written at evaluations (after best/) and at the end, at most
+        # one a minute (RunCallback), and on a stop request; save_total_limit=1 deletes the older one only once the
+        # newer one is complete.
+        save_strategy="steps" if config.save_checkpoints else "no",
+        save_steps=batches.eval_steps,
+        save_total_limit=1,
+        **tracker_args,
+        seed=config.seed,
+        data_seed=config.seed,
+        disable_tqdm=not progress,
+        train_sampling_strategy="group_by_length" if strategy != "head" and not plan.chunked else "random",
+        dataloader_num_workers=0,
+        dataloader_pin_memory=torch.cuda.is_available(),
+        use_cpu=not torch.cuda.is_available(),
+        ddp_find_unused_parameters=strategy != "full",
+        remove_unused_columns=not plan.chunked,
+        **precision_flags(config.mixed_precision),
+    )

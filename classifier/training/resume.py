@@ -1,0 +1,172 @@
+"""What lets a run continue after an interruption: clearing a folder for a new run or for a resumed one, the
+settings a resumed run starts from, the data fingerprints that tell it trains on the very same data, and the
+early-stopping and best/ bookkeeping of its checkpoint."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from ..config import DATA_FILES, TrainConfig
+from ..data import PreparedData
+from ..errors import ConfigError
+from ..events import EventWriter
+from ..runs import (
+    CHECKPOINTS_DIR,
+    TRAINER_STATE,
+    atomic_write_json,
+    checkpoint_step,
+    clear_stale_stop,
+    read_json,
+    remove_partial_checkpoints,
+)
+from .callbacks import RunCallback, is_better, metric_key
+from .model import MODEL_META_FILE
+from .plan import ResolvedRun
+
+TEST_RESULTS = ("metrics.json", "predictions.csv", "error.log")  # what the test step (or a failure) writes
+
+
+def clear_previous_outputs(run_dir: Path) -> None:
+    """A reused --output folder must not show the old run's results while the new one trains."""
+    import shutil
+
+    for name in ("events.jsonl", "data.json", *TEST_RESULTS):
+        (run_dir / name).unlink(missing_ok=True)
+    clear_stale_stop(run_dir)
+    for name in ("best", "last", CHECKPOINTS_DIR):
+        shutil.rmtree(run_dir / name, ignore_errors=True)
+
+
+def clear_for_resume(run_dir: Path) -> None:
+    """Before resuming: a STOP request from before is forgotten and half-written checkpoints are removed; events,
+    best/, last/ and the test results stay (the results go once the data is known to match: drop_test_results)."""
+    clear_stale_stop(run_dir)
+    remove_partial_checkpoints(run_dir)
+
+
+def drop_test_results(run_dir: Path) -> None:
+    """The interrupted part's test results: best/ may still change."""
+    for name in TEST_RESULTS:
+        (run_dir / name).unlink(missing_ok=True)
+
+
+def announce_start(events: EventWriter, resume: bool, checkpoint: Path | None, device: str) -> None:
+    """The first status event of a run, or of a resumed one (from which step)."""
+    if not resume:
+        events.status("started", f"Training started on {device}.", device=device)
+    elif checkpoint is not None:
+        events.status("started", f"Resuming on {device} from step {checkpoint_step(checkpoint)} (the "
+                      "newest checkpoint); best/ so far is kept.", device=device,
+                      resumed_from_step=checkpoint_step(checkpoint))
+    else:
+        events.status("started", f"Resuming on {device}: the run ended before its first checkpoint, so "
+                      "training starts again from step 0 in the same folder.", device=device,
+                      resumed_from_step=0)
+
+
+def resume_config(run: str | Path) -> TrainConfig:
+    """The settings an interrupted, stopped or failed run started with (RUN/config.json), checked: the run is not
+    training nor finished, and its data files are still there."""
+    from ..errors import RunError
+    from ..runs import load_run_info, resolve_run_dir
+
+    run_dir = resolve_run_dir(run)
+    info = load_run_info(run_dir)
+    if info.status in ("started", "running", "evaluating") and int(os.environ.get("WORLD_SIZE", "1")) == 1:
+        raise RunError(f"Run {run_dir.name} is still training; there is nothing to resume. Stop it first "
+                       f"(python -m classifier stop --run {run_dir.name}) or wait for it.")
+    if info.status == "finished":
+        raise RunError(f"Run {run_dir.name} finished; there is nothing to resume. To train longer, start a new run "
+                       f"with more epochs: python -m classifier train --config {run_dir / 'config.json'} --epochs N")
+    settings = run_dir / "config.json"
+    if not settings.is_file():
+        settings = run_dir / "request.json"  # written by the web app before the trainer started
+    if not settings.is_file():
+        raise RunError(f"Run {run_dir.name} has no config.json: it ended before its settings were saved, so it "
+                       "cannot be resumed. Start a new training instead.")
+    config = TrainConfig.from_json(settings).replace(output=str(run_dir))
+    if "pooling" not in (read_json(settings) or {}):
+        # a run started before pooling was a setting trained the model's own ([CLS]) head; its checkpoint holds
+        # that model, so the resumed run must build the same one
+        config = config.replace(pooling="cls")
+    for name in DATA_FILES:
+        value = getattr(config, name)
+        if value and not str(value).startswith("hub:") and not Path(value).exists():
+            raise RunError(f"Run {run_dir.name} trained on {value}, which is no longer there. Resuming needs the "
+                           "very same file: put it back at that path, or start a new training.")
+    return config
+
+
+def data_fingerprints(config: TrainConfig) -> dict[str, str]:
+    """sha256 of each data file of the run, so that a resumed run can tell it trains on the very same data."""
+    import hashlib
+
+    prints = {}
+    for name in DATA_FILES:
+        value = getattr(config, name)
+        if value and Path(value).is_file():
+            digest = hashlib.sha256()
+            with open(value, "rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(block)
+            prints[name] = digest.hexdigest()
+    return prints
+
+
+def record_run(run_dir: Path, plan: ResolvedRun, data: PreparedData, fingerprints: dict[str, str],
+               summary: dict[str, Any]) -> None:
+    """RUN/config.json (the resolved config) and RUN/data.json (what the data was, fingerprints included)."""
+    plan.config.to_json(run_dir / "config.json")
+    atomic_write_json(run_dir / "data.json", {
+        **data.stats, "labels": data.labels.names, "warnings": data.warnings, "fingerprints": fingerprints,
+        "summary": {k: v for k, v in summary.items() if k != "token_lengths_sample"},
+    })
+
+
+def check_same_data(run_dir: Path, fingerprints: dict[str, str], labels: list[str]) -> None:
+    before = json.loads((run_dir / "data.json").read_text(encoding="utf-8")) if (run_dir / "data.json").is_file() \
+        else {}
+    changed = [name for name, digest in (before.get("fingerprints") or {}).items() if fingerprints.get(name) != digest]
+    if changed:
+        raise ConfigError(f"The data ({', '.join(changed)}) changed since run {run_dir.name} started, so its "
+                          "checkpoint no longer matches it. Put the original file back, or start a new training.")
+    if before.get("labels") and before["labels"] != labels:
+        raise ConfigError(f"The labels of the data ({', '.join(labels)}) differ from those run {run_dir.name} "
+                          f"started with ({', '.join(before['labels'])}); start a new training instead.")
+
+
+def best_state_at(checkpoint: Path | None, best_meta: dict[str, Any] | None, metric: str
+                  ) -> tuple[float | None, int | None, int, int | None]:
+    """(best value, its step, evaluations since without improvement, replay_until) for a run resumed from
+    `checkpoint` (None: from step 0).
+
+    best/ is what exists on disk, so its recorded score is the one to beat; the evaluations in the checkpoint's
+    log after best/'s step count towards early stopping (none when best/ is newer than the checkpoint, and then the
+    resumed run's evaluations up to best/'s step are a replay, not misses: `replay_until`)."""
+    state = json.loads((checkpoint / TRAINER_STATE).read_text(encoding="utf-8")) if checkpoint is not None else {}
+    key = metric_key(metric)
+    evals = [(int(e["step"]), float(e[key])) for e in state.get("log_history", []) if key in e]
+    best_value = best_step = None
+    if best_meta and best_meta.get("best_value") is not None:
+        best_value, best_step = float(best_meta["best_value"]), int(best_meta.get("step") or 0)
+    else:  # no best/ with a score: replay the evaluations with the same rule as RunCallback
+        for step, value in evals:
+            if is_better(metric, value, best_value):
+                best_value, best_step = value, step
+    bad_evals = sum(1 for step, _ in evals if best_step is not None and step > best_step)
+    replay_until = best_step if best_step is not None and best_step > int(state.get("global_step", 0)) else None
+    return best_value, best_step, bad_evals, replay_until
+
+
+def restore_progress(callback: RunCallback, run_dir: Path, checkpoint: Path | None, metric: str,
+                     events: EventWriter) -> None:
+    """A resumed run's best/ from before stays unless beaten, with or without a checkpoint to continue from."""
+    best_meta = read_json(run_dir / "best" / MODEL_META_FILE)
+    callback.restore(*best_state_at(checkpoint, best_meta, metric))
+    events.log((f"Resuming from {checkpoint.name}: weights, optimizer, schedule and data order as they were"
+                if checkpoint is not None else "No checkpoint: training again from step 0")
+               + (f"; best so far {metric} {callback.best_value:.4f} at step "
+                  f"{callback.best_step}." if callback.best_value is not None else "."))

@@ -1,0 +1,227 @@
+"""One training run, from a TrainConfig to a finished run folder, read top to bottom:
+
+    data -> model -> plan (every "auto" decided) -> what the Trainer trains on (texts, or the head strategy's cached
+    features) -> Trainer.train (callbacks write events, keep best/, stop early, honour a stop request) -> save last/
+    -> test best/ -> metrics.json, predictions.csv, the final status
+
+`train` owns the run folder and turns failures into status events; `_train` is the run itself.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from transformers import set_seed
+
+from .. import tracking
+from ..config import TrainConfig
+from ..errors import ClassifierError, ConfigError
+from ..events import EventWriter
+from ..runs import atomic_write_text, checkpoint_step, latest_checkpoint, new_run_dir
+from .callbacks import RunCallback, StopFlag
+from .features import head_feature_sets
+from .inputs import load_data, pad_multiple, text_collator, tokenized_splits, with_local_sources
+from .model import ModelSaver, RunModel, apply_plan, load_run_model
+from .plan import ResolvedRun, log_plan, resolve_run, training_arguments
+from .resume import (
+    announce_start,
+    check_same_data,
+    clear_for_resume,
+    clear_previous_outputs,
+    data_fingerprints,
+    drop_test_results,
+    record_run,
+    restore_progress,
+    resume_config,
+)
+from .test_step import choose_and_test, finish_run
+from .trainer import build_trainer
+
+
+def is_main_process() -> bool:
+    return int(os.environ.get("RANK", "0")) == 0
+
+
+def describe_device() -> str:
+    if torch.cuda.is_available():
+        count = torch.cuda.device_count()
+        name = torch.cuda.get_device_name(0)
+        return f"{count} x {name}" if count > 1 else name
+    return f"CPU ({os.cpu_count()} cores)"
+
+
+@dataclass
+class RunResult:
+    run_dir: Path
+    status: str  # finished | stopped
+    metrics: dict[str, Any] | None
+
+
+def train(config: TrainConfig, progress: bool = True, resume: bool = False) -> RunResult:
+    """Train as `config` says; returns when the run is finished or stopped. Raises ClassifierError on bad input.
+
+    `resume=True` (see `resume_run`) continues the run in `config.output` from its newest complete checkpoint
+    (from step 0 when it has none), appending to its events and keeping best/ unless a better model comes."""
+    config.validate()
+    main = is_main_process()
+    run_dir = _run_folder(config, resume, main)
+    events = EventWriter(run_dir / "events.jsonl", enabled=main)
+    checkpoint = latest_checkpoint(run_dir) if resume else None
+    announce_start(events, resume, checkpoint, describe_device())
+    stop = StopFlag(run_dir)
+    previous = stop.install()
+    try:
+        return _train(config, run_dir, events, progress, stop, resume=resume, checkpoint=checkpoint)
+    except KeyboardInterrupt:
+        events.status("stopped", "Interrupted; only what was saved before (best/, last/) is kept.")
+        raise
+    except ClassifierError as exc:
+        events.status("failed", str(exc))
+        raise
+    except Exception as exc:
+        plain = resource_error(exc, config)
+        if plain is not None:  # out of memory, disk full: the user can act on these; best/ stays as it was
+            events.status("failed", str(plain))
+            raise plain from exc
+        if main:
+            atomic_write_text(run_dir / "error.log", traceback.format_exc())
+        events.status("failed", f"{type(exc).__name__}: {exc}. Details in {run_dir / 'error.log'}.")
+        raise
+    finally:
+        stop.restore(previous)
+
+
+def resume_run(run: str | Path, progress: bool = True) -> RunResult:
+    """Continue an interrupted, stopped or failed run from its newest checkpoint, with the settings and data it
+    started with (RUN/config.json; the data files must be unchanged)."""
+    return train(resume_config(run), progress=progress, resume=True)
+
+
+def _run_folder(config: TrainConfig, resume: bool, main: bool) -> Path:
+    """The run folder: --output (cleared of an earlier run's outputs, or readied for resuming) or a new one."""
+    if resume and not config.output:
+        raise ConfigError("Resuming needs the run folder (--run).")
+    if config.output:
+        run_dir = Path(config.output).expanduser().resolve()
+        if main:
+            run_dir.mkdir(parents=True, exist_ok=True)
+            if resume:
+                clear_for_resume(run_dir)
+            else:
+                clear_previous_outputs(run_dir)
+        return run_dir
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        raise ConfigError("With several processes (torchrun / accelerate launch) give the run folder with --output, "
+                          "so that every process writes to the same one.")
+    return new_run_dir(config.name or f"{Path(config.data).stem}-"
+                       f"{config.model if config.model != 'auto' else 'model'}")
+
+
+def resource_error(exc: BaseException, config: TrainConfig) -> ClassifierError | None:
+    """Out of memory or out of disk space as a message a user can act on (None for anything else)."""
+    import errno
+
+    text = str(exc)
+    if isinstance(exc, torch.OutOfMemoryError) or (isinstance(exc, RuntimeError) and (
+            "out of memory" in text.lower() or "can't allocate memory" in text.lower())):
+        smaller = max(1, config.batch_size // 2)
+        return ClassifierError(
+            f"Out of memory with batch size {config.batch_size} x max length {config.max_length or 'auto'} "
+            f"tokens. Try batch size {smaller} with gradient accumulation "
+            f"{config.gradient_accumulation_steps * 2} (same effective batch), a smaller max length, gradient "
+            "checkpointing, or the head / LoRA strategy. What was saved before (best/) is kept.")
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return ClassifierError(
+            f"The disk is full ({getattr(exc, 'filename', None) or 'while saving'}). Free some space (old runs can "
+            "be deleted in the Runs tab or with rm -r runs/NAME) and train again. Files are written atomically: "
+            "best/ and metrics.json are whole or absent, never half-written.")
+    return None
+
+
+def _train(config: TrainConfig, run_dir: Path, events: EventWriter, progress: bool, stop: StopFlag,
+           resume: bool = False, checkpoint: Path | None = None) -> RunResult:
+    started = time.perf_counter()
+    main = is_main_process()
+    set_seed(config.seed)
+    trackers = tracking.parse(config.report_to)
+    tracking.check_installed(trackers)  # before anything slow: a missing package names its pip command
+    config = with_local_sources(config, events)
+
+    # --- data
+    data = load_data(config, events)
+    resumed_from = (checkpoint_step(checkpoint) or 0) if checkpoint is not None else 0  # before rotation removes it
+    fingerprints = data_fingerprints(config)
+    if resume:
+        check_same_data(run_dir, fingerprints, data.labels.names)
+        if main:
+            drop_test_results(run_dir)
+
+    # --- model and plan
+    model = load_run_model(config, data, run_dir, events, progress and main)
+    plan = resolve_run(config, data, model, run_dir)
+    counts = apply_plan(model.loaded, plan)
+    if main:
+        record_run(run_dir, plan, data, fingerprints, model.summary)
+    log_plan(events, config, plan, model.summary, counts)
+
+    # --- Trainer
+    saver = ModelSaver(run_dir, model, plan, data.labels.names, data.multi_label)
+    train_model, train_set, eval_set, collator = _trainer_inputs(model, plan, data, saver, events)
+    args = training_arguments(plan, run_dir, tracking.prepare(trackers, run_dir), progress and main)
+    callback = RunCallback(stop, events, lambda: saver.save("best", callback.best_step, callback.best_value),
+                           config.metric_for_best_model, config.early_stopping_patience,
+                           plan.batches.samples_per_step, config.checkpoint_every_seconds)
+    if resume:
+        restore_progress(callback, run_dir, checkpoint, config.metric_for_best_model, events)
+    trainer = build_trainer(plan, data, train_model, args, train_set, eval_set, collator,
+                            [callback, *tracking.callbacks(trackers, run_dir)], events, progress and main)
+    events.status("running", f"Training {plan.display} ({plan.strategy}) for {config.epochs:g} epoch(s), "
+                  f"{plan.batches.total_steps} steps on {describe_device()}.", total_steps=plan.batches.total_steps,
+                  trainable_parameters=counts["trainable_parameters"])
+    train_start = time.perf_counter()
+    stop.training = True
+    output = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint is not None else None)
+    train_seconds = time.perf_counter() - train_start
+    stopped = callback.stop_reason == "stop requested"
+    if callback.stop_reason:
+        events.log(f"Training ended early: {callback.stop_reason}.")
+    if main and callback.best_value is None:
+        # stopped before the first evaluation: the model as it is is the best we have
+        saver.save("best", trainer.state.global_step)
+    if main:
+        saver.save("last", trainer.state.global_step)
+    if not main:
+        return RunResult(run_dir, "stopped" if stopped else "finished", None)
+
+    # --- test and summary
+    metrics = choose_and_test(run_dir, data, config, plan.display, events)
+    metrics.update({
+        "model": plan.display, "strategy": plan.strategy, "pooling": plan.pooling, "max_length": plan.max_length,
+        "trainable_parameters": counts["trainable_parameters"], "total_parameters": counts["total_parameters"],
+        "train_seconds": round(train_seconds, 1), "total_seconds": round(time.perf_counter() - started, 1),
+        "train_samples_per_second": round(float(output.metrics.get("train_samples_per_second", 0.0)), 2),
+        "best_step": callback.best_step, f"best_validation_{config.metric_for_best_model}": callback.best_value,
+        "steps_trained": trainer.state.global_step, "device": describe_device(), "world_size": plan.batches.world,
+        "resumed_from_step": resumed_from if resume else None,
+        "stopped_early": bool(callback.stop_reason and callback.stop_reason.startswith("early stopping")),
+    })
+    status = finish_run(run_dir, metrics, plan.config, data, trainer, trackers, events, stopped)
+    return RunResult(run_dir, status, metrics)
+
+
+def _trainer_inputs(model: RunModel, plan: ResolvedRun, data, saver: ModelSaver, events: EventWriter) -> tuple:
+    """(model, train set, validation set, collator) for the Trainer: the tokenized texts, or with the head strategy
+    the head alone on the frozen backbone's features (computed once here; best/ and last/ fold the head back)."""
+    splits = tokenized_splits(data, model.tokenizer, plan)
+    if plan.strategy != "head":
+        return model.loaded.model, splits["train"], splits["validation"], text_collator(model.tokenizer, plan)
+    head_only, train_set, eval_set = head_feature_sets(model.loaded, model.tokenizer, splits, plan.chunked,
+                                                       plan.config.eval_batch_size, pad_multiple(), events)
+    saver.head_only = head_only
+    return head_only, train_set, eval_set, None

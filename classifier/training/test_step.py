@@ -1,0 +1,177 @@
+"""After training: choose on the validation split what the run answers with (thresholds, the TF-IDF ensemble),
+evaluate it on the test split (RUN/metrics.json, RUN/predictions.csv), and close the run with its summary."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..config import TrainConfig
+from ..data import PreparedData, language_hint
+from ..ensemble import ValidatedDecision, blend, choose_on_validation, targets_of
+from ..evaluation import label_names, write_prediction_table
+from ..events import EventWriter
+from ..metrics import classification_metrics, multilabel_metrics
+from ..runs import CHECKPOINTS_DIR, atomic_write_json
+from ..tfidf import summary as tfidf_summary
+from .model import MODEL_META_FILE
+
+
+def choose_and_test(run_dir: Path, data: PreparedData, config: TrainConfig, display: str,
+             events: EventWriter) -> dict[str, Any]:
+    """On validation: thresholds (multi-label) and the ensemble with the TF-IDF model; then the test metrics."""
+    events.status("evaluating", "Choosing on the validation split between the model, the TF-IDF model and their mix, "
+                  "then evaluating on the test set...")
+    decided = choose_on_validation(run_dir, data, config, MODEL_META_FILE)
+    log_decision(events, decided, data)
+    return evaluate_on_test(run_dir, data, config, display, decided)
+
+
+def _decide(probs: np.ndarray, thresholds: list[float] | None, multi: bool) -> np.ndarray:
+    return (probs >= np.asarray(thresholds, dtype=np.float32)).astype(int) if multi else probs.argmax(-1)
+
+
+def _scored(gold: np.ndarray, probs: np.ndarray, thresholds: list[float] | None, names: list[str],
+            multi: bool) -> dict[str, Any]:
+    predicted = _decide(probs, thresholds, multi)
+    return multilabel_metrics(gold, predicted, names) if multi else classification_metrics(gold, predicted, names)
+
+
+def evaluate_on_test(run_dir: Path, data: PreparedData, config: TrainConfig, display: str,
+                     decided: ValidatedDecision) -> dict[str, Any]:
+    """Test metrics of what the run answers (best/ through Predictor: the model, or its validated ensemble with the
+    TF-IDF model), predictions.csv, and beside them the model alone, the TF-IDF model alone and the mix."""
+    from ..predict import Predictor
+
+    predictor = Predictor(run_dir, batch_size=config.eval_batch_size)
+    texts = data.test["text"].tolist()
+    gold = targets_of(data, data.test)
+    model_probs = predictor.model_proba(texts)
+    # one TF-IDF pass: the model fitted on validation is the one best/ stores where the run answers with it
+    tfidf_probs = decided.tfidf.predict_proba(predictor._tfidf_view(texts)) if decided.tfidf is not None else None
+    probs = predictor.combine(model_probs, tfidf_probs)
+    names = data.labels.names
+    multi = data.multi_label
+
+    predicted = _decide(probs, predictor.thresholds, multi)
+    metrics = _scored(gold, probs, predictor.thresholds, names, multi)
+    if multi:
+        metrics["thresholds"] = dict(zip(names, predictor.thresholds))
+    write_predictions_table(run_dir, texts, gold, predicted, probs, names, multi)
+    headline = ("accuracy", "macro_f1", "micro_f1") if multi else ("accuracy", "macro_f1")
+    if not multi:
+        from ..binary import binary_report, one_vs_rest_auc, positive_class
+
+        if len(names) == 2:
+            metrics["binary"] = binary_report(gold, probs, names, positive_class(targets_of(data, data.train)), 0.5)
+        else:
+            metrics["roc_auc_per_class"] = one_vs_rest_auc(gold, probs, names)
+    metrics["decision"] = predictor.decision
+    metrics["model_only"] = {k: _scored(gold, model_probs, decided.model_thresholds, names, multi)[k]
+                             for k in headline}
+    if tfidf_probs is not None:
+        metrics["baseline"] = {**_scored(gold, tfidf_probs, decided.tfidf_thresholds, names, multi),
+                               **tfidf_summary(decided.tfidf)}
+        choice = decided.choice
+        mixed = blend(model_probs, tfidf_probs, decided.mix_weight) if decided.mix_weight is not None else None
+        metrics["ensemble"] = {
+            "weight": choice.weight, "decision": choice.decision, "metric": choice.metric,
+            "validation_scores": choice.scores, "mix_weight": decided.mix_weight,
+            "mix_test": ({k: _scored(gold, mixed, decided.mix_thresholds, names, multi)[k] for k in headline}
+                         if mixed is not None else None),
+        }
+    return metrics
+
+
+def write_predictions_table(run_dir: Path, texts: list[str], gold: np.ndarray, predicted: np.ndarray,
+                            probs: np.ndarray, names: list[str], multi: bool) -> None:
+    """RUN/predictions.csv: text, gold, predicted, confidence, correct, and one probability column per class."""
+    correct = (gold == predicted).all(1) if multi else gold == predicted
+    write_prediction_table(run_dir / "predictions.csv", texts,
+                           {"gold": label_names(gold, names), "predicted": label_names(predicted, names)},
+                           probs, names, extra={"correct": correct})
+
+
+def log_decision(events: EventWriter, decided: ValidatedDecision, data: PreparedData) -> None:
+    names = data.labels.names
+    if decided.model_thresholds is not None:
+        events.log("Decision thresholds tuned on the validation split (best F1 per label): "
+                   + ", ".join(f"{n} {t:.2f}" for n, t in zip(names, decided.model_thresholds)) + ".")
+    choice = decided.choice
+    if choice is None:
+        return
+    scores = choice.scores
+    what = {"model": "the fine-tuned model alone",
+            "baseline": "the TF-IDF model alone (it beat the fine-tuned model on validation)",
+            "ensemble": f"the fine-tuned model mixed with the TF-IDF model (weight {choice.weight:.1f} : "
+                        f"{1 - choice.weight:.1f})"}[choice.decision]
+    events.log(f"Predictions use {what}: validation {choice.metric} model {scores['1.0']:.4f}, TF-IDF "
+               f"{scores['0.0']:.4f}, chosen {scores[f'{choice.weight:.1f}']:.4f}.")
+
+
+def log_to_trackers(trainer, trackers: list[str], run_dir: Path, resolved: TrainConfig, metrics: dict) -> None:
+    """The test metrics (`test_...`) through every tracker, and the resolved config as text for TensorBoard."""
+    # "test_..." keys: Trainer's integrations file them under test/ (TensorBoard: test/accuracy)
+    numbers = {f"test_{k}": float(v) for k, v in metrics.items() if k in (
+        "accuracy", "macro_f1", "micro_f1", "weighted_f1", "subset_accuracy", "hamming_loss") and v is not None}
+    for key in ("accuracy", "macro_f1", "micro_f1"):
+        for part in ("model_only", "baseline"):
+            value = (metrics.get(part) or {}).get(key)
+            if value is not None:
+                numbers[f"test_{part}_{key}"] = float(value)
+    trainer.log(numbers)
+    # Trainer ended the trackers' runs at the end of training; logging the test metrics opened them again, so
+    # end them once more (trackio writes in a background thread: in-process callers would read its store early)
+    for callback in trainer.callback_handler.callbacks:
+        if type(callback).__name__ in ("TrackioCallback", "MLflowCallback"):
+            callback.on_train_end(trainer.args, trainer.state, trainer.control, model=trainer.model)
+    if "tensorboard" in trackers:
+        from torch.utils.tensorboard import SummaryWriter
+
+        with SummaryWriter(log_dir=str(run_dir / "logs")) as writer:
+            writer.add_text("config", "```\n" + resolved.to_json() + "\n```")
+
+
+def summary_line(metrics: dict[str, Any], multi: bool) -> str:
+    """The test result in one sentence, for the final status event."""
+    baseline = metrics.get("baseline") or {}
+    if multi:
+        line = (f"Test micro-F1 {metrics['micro_f1']:.4f}, macro-F1 {metrics['macro_f1']:.4f}, subset "
+                f"accuracy {metrics['subset_accuracy']:.4f}"
+                + (f" (TF-IDF baseline micro-F1 {baseline['micro_f1']:.4f})" if baseline else ""))
+    else:
+        line = (f"Test accuracy {metrics['accuracy']:.4f}, macro-F1 {metrics['macro_f1']:.4f}"
+                + (f" (TF-IDF baseline {baseline['accuracy']:.4f} / {baseline['macro_f1']:.4f})" if baseline
+                   else ""))
+    return line + f"; {metrics['total_seconds']:.0f}s in all."
+
+
+def finish_run(run_dir: Path, metrics: dict[str, Any], config: TrainConfig, data: PreparedData, trainer,
+               trackers: list[str], events: EventWriter, stopped: bool) -> str:
+    """Advice, RUN/metrics.json, the trackers, the test event and the final status; returns that status.
+    `config`: the resolved config."""
+    from ..advice import advise
+    from ..tracking import where
+
+    multi = data.multi_label
+    metrics["advice"] = [a.to_dict() for a in advise(metrics, config.epochs, len(data.train),
+                                                     language_hint(data.train["text"].tolist()))]
+    atomic_write_json(run_dir / "metrics.json", metrics)
+    if trackers:
+        log_to_trackers(trainer, trackers, run_dir, config, metrics)
+        events.log("Tracked with " + where(trackers, run_dir) + ".")
+    baseline = metrics.get("baseline") or {}
+    events.write("test", accuracy=metrics["accuracy"], macro_f1=metrics["macro_f1"],
+                 baseline_accuracy=baseline.get("accuracy"), baseline_macro_f1=baseline.get("macro_f1"),
+                 **({"micro_f1": metrics["micro_f1"], "baseline_micro_f1": baseline.get("micro_f1")} if multi else {}))
+    status = "stopped" if stopped else "finished"
+    events.status(status, ("Stopped on request. " if stopped else "Finished. ") + summary_line(metrics, multi))
+    if status == "finished":
+        # nothing left to resume: the checkpoint (weights + optimizer state) is only disk. Deleted after the status
+        # is written, so a kill in the middle leaves a finished run with some leftovers, never an interrupted run
+        # whose checkpoint is half gone.
+        shutil.rmtree(run_dir / CHECKPOINTS_DIR, ignore_errors=True)
+    return status
