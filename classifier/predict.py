@@ -243,3 +243,10 @@ class Predictor:
                 results.append(Prediction(label=self.labels[best], score=float(row[best]),
                                           probabilities=probabilities, labels=[self.labels[best]]))
         return results
+
+    def explain(self, text: str, target: str | int | None = None, **kwargs) -> dict:
+        """Which words of `text` pushed the model towards `target` (default: the predicted class) and which away:
+        Integrated Gradients on the input embeddings, merged to words (classifier/explain.py)."""
+        from .explain import explain
+
+        return explain(self, text, target, **kwargs)
