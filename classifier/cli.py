@@ -95,6 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("--int8", action="store_true",
                          help="CPU: quantize the model to int8 on loading (faster; a few labels in a thousand may "
                               "differ; see bench/RESULTS.md)")
+    predict.add_argument("--explain", action="store_true",
+                         help="add the words that pushed the model towards its label and away from it (Integrated "
+                              "Gradients, about 0.1-1 s a text on a CPU; texts given or piped in, not --input)")
 
     adapt = sub.add_parser("adapt", help="continue pre-training a model on unlabelled texts of your domain (masked "
                            "language modelling; next-token prediction for decoders)")
@@ -177,14 +180,20 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
+    from .errors import ConfigError
     from .evaluation import predict_file
     from .predict import Predictor
     from .runs import resolve_run_dir
 
     run = resolve_run_dir(args.run)
+    if args.explain and (args.input or args.int8):
+        raise ConfigError("--explain works on texts given or piped in, with the full-precision model: drop "
+                         f"{'--input' if args.input else '--int8'}.")
     if not args.texts and not args.input:  # the tutorials' `while True: input()` loop, or a filter on a pipe
         predictor = Predictor(run, batch_size=args.batch_size, int8=args.int8)
-        return predict_loop(predictor) if sys.stdin.isatty() else predict_stream(predictor, sys.stdin)
+        if sys.stdin.isatty():
+            return predict_loop(predictor)
+        return predict_stream(predictor, sys.stdin, args.explain)
     if args.input:
         output = args.output or str(Path(args.input).with_suffix("")) + ".predictions.csv"
         count = predict_file(run, args.input, output, args.text_column, args.batch_size, int8=args.int8)
@@ -192,13 +201,21 @@ def cmd_predict(args: argparse.Namespace) -> int:
         return 0
     predictor = Predictor(run, batch_size=args.batch_size, int8=args.int8)
     for text, pred in zip(args.texts, predictor.predict(args.texts)):
-        print(_prediction_json(text, pred))
+        print(_prediction_json(text, pred, predictor if args.explain else None))
     return 0
 
 
-def _prediction_json(text: str, pred) -> str:
-    return json.dumps({"text": text, "label": pred.label, "score": round(pred.score, 4),
-                       "probabilities": {k: round(v, 4) for k, v in pred.probabilities.items()}}, ensure_ascii=False)
+def _prediction_json(text: str, pred, explainer=None) -> str:
+    """One text's answer as a JSON line; with `explainer` (a Predictor), also its top words (classifier/explain.py)."""
+    answer = {"text": text, "label": pred.label, "score": round(pred.score, 4),
+              "probabilities": {k: round(v, 4) for k, v in pred.probabilities.items()}}
+    if explainer is not None:
+        from .explain import top_words
+
+        why = explainer.explain(text)
+        answer["explanation"] = {"target": why["target"], "towards": top_words(why, 5),
+                                 "away": top_words(why, 5, towards=False), "explains": why["explains"]}
+    return json.dumps(answer, ensure_ascii=False)
 
 
 def predict_loop(predictor) -> int:
@@ -220,7 +237,7 @@ def predict_loop(predictor) -> int:
             print(f"    {name:<24} {p:.4f}")
 
 
-def predict_stream(predictor, stream) -> int:
+def predict_stream(predictor, stream, explain: bool = False) -> int:
     """Standard input is not a terminal: one text per line in, one JSON object per line out, in order. Lines that
     are already waiting are classified together (a batch), so a file piped in is fast and a slow pipe still gets
     each answer as soon as its line arrives."""
@@ -239,11 +256,11 @@ def predict_stream(predictor, stream) -> int:
             batch.append(text)
         if batch and (len(batch) >= predictor.batch_size or not waiting()):
             for t, pred in zip(batch, predictor.predict(batch)):
-                print(_prediction_json(t, pred), flush=True)
+                print(_prediction_json(t, pred, predictor if explain else None), flush=True)
             batch = []
     if batch:
         for t, pred in zip(batch, predictor.predict(batch)):
-            print(_prediction_json(t, pred), flush=True)
+            print(_prediction_json(t, pred, predictor if explain else None), flush=True)
     return 0
 
 
