@@ -150,6 +150,18 @@ def filter_errors(errors: pd.DataFrame, pair: str | None, lang: str) -> pd.DataF
     return shown
 
 
+@shows_errors
+def explain_error(run_name: str | None, lang: str, event: gr.SelectData):
+    """A click on a misclassified text: why the model gave it the label it gave (the Predict tab's explanation)."""
+    from .predict_tab import explain_view
+
+    row = list(getattr(event, "row_value", None) or [])
+    if len(row) < 3 or not str(row[0]).strip() or run_path(run_name) is None:
+        return None, ""
+    predicted = str(row[2])
+    return explain_view(str(row[0]), run_name, "" if "|" in predicted else predicted, lang)
+
+
 def curve_figures(run_dir: Path, lang: str):
     from .runner import RunView
     from .train_tab import loss_figure, validation_figure
@@ -200,6 +212,8 @@ def build(lang_box: gr.Textbox) -> EvaluateTab:
                                elem_id="error-filter")
     errors = gr.Dataframe(interactive=False, wrap=True, max_height=400, elem_id="errors",
                           column_widths=["64%", "12%", "12%", "12%"])
+    error_why = gr.HighlightedText(label=t("why_row"), show_legend=True, elem_id="error-why")
+    error_why_note = gr.Markdown(elem_id="error-why-note")
     with gr.Accordion(t("curves"), open=True):
         with gr.Row():
             loss_plot = gr.Plot(show_label=False)
@@ -277,6 +291,7 @@ def build(lang_box: gr.Textbox) -> EvaluateTab:
     run.change(load, [run, cm_mode, lang_box], outputs, api_name="evaluation", api_visibility="undocumented")
     cm_mode.change(redraw_matrix, [run, cm_mode, lang_box], [cm_plot], api_visibility="private")
     error_filter.input(show_errors, [run, error_filter, lang_box], [errors], api_visibility="private")
+    errors.select(explain_error, [run, lang_box], [error_why, error_why_note], api_visibility="private")
     refresh.click(refresh_choices, [run, newest_state], [run, newest_state], api_visibility="private")
     threshold.release(try_threshold, [run, threshold, cm_mode, lang_box], [cm_plot, report, roc_plot, rates],
                       api_visibility="private")

@@ -400,6 +400,26 @@ TEXTS: dict[str, tuple[str, str]] = {
     "batch_download": ("Download results (CSV)", "下载结果（CSV）"),
     "batch_preview": ("Results (first rows)", "结果（前几行）"),
     "batch_done": ("Classified {n:,} texts.", "已分类 {n:,} 条文本。"),
+    "why": ("Why this label", "为什么是这个标签"),
+    "why_info": (
+        "Each word coloured by how much it pushed the model towards the class (red) or away from it (purple), scaled "
+        "so the strongest word is ±1 (Integrated Gradients on the fine-tuned model's logit).",
+        "每个词按它把模型推向该类别（红）或推离该类别（紫）的程度着色，最强的词为 ±1"
+        "（对微调模型 logit 的积分梯度）。",
+    ),
+    "why_class": ("Explain the class", "解释的类别"),
+    "why_row": ("Why the model gave this label (click a row above)", "模型为什么给出这个标签（点击上方的一行）"),
+    "why_predicted": ("the predicted class", "预测的类别"),
+    "why_words": ("Words for and against", "支持与反对的词"),
+    "why_note": ("Explaining **{target}** (probability {probability:.3f}). Most for it: {towards}. Most against: "
+                 "{away}.", "解释 **{target}**（概率 {probability:.3f}）。最支持：{towards}。最反对：{away}。"),
+    "why_none": ("none", "无"),
+    "why_ensemble": ("The run's answer also mixes in the TF-IDF model, which is not explained here.",
+                     "该运行的答案还混合了 TF-IDF 模型，这里不解释它。"),
+    "why_baseline": ("This run answers with the TF-IDF model alone; the colours explain the fine-tuned model, which "
+                     "does not answer.", "该运行只用 TF-IDF 模型作答；颜色解释的是不参与作答的微调模型。"),
+    "why_windows": ("The text is long: the first {shown} of its {total} windows are explained.",
+                    "文本较长：只解释了 {total} 个窗口中的前 {shown} 个。"),
     "no_model_runs": ("No trained model yet. Train one in the Train tab.", "还没有训练好的模型。请先在“训练”页训练。"),
     "pick_run": ("Pick a run first.", "请先选择一个运行。"),
     "unexpected_error": ("Something went wrong ({summary}). This is a bug in Text Classifier Studio; the details "

@@ -1,6 +1,8 @@
 """Predict tab: classify a typed text as you type, or a whole file into a downloadable CSV.
 
-`predict` is also the app's public API (`api_name="predict"`): `Client(url).predict(text, run, api_name="/predict")`.
+`predict` is also the app's public API (`api_name="predict"`): `Client(url).predict(text, run, api_name="/predict")`;
+`explain` (`api_name="explain"`) answers which words pushed the model towards a class and which away
+(classifier/explain.py): `Client(url).predict(text, run, "", api_name="/explain")` ("" = the predicted class).
 One `classifier.predict.Predictor` per run folder is kept in memory and shared by every visitor. What one request
 may cost is bounded (classifier/security.py, docs/security.md): a text of more than CLASSIFIER_MAX_TEXT_CHARS
 characters is refused with a message, and so is a file of more texts or characters than its limits allow.
@@ -25,6 +27,8 @@ from .exports import new_export
 from .i18n import t, tr
 
 PREDICT_CONCURRENCY = 4  # typed predictions at once (small batches; torch uses the cores within each call)
+EXPLAIN_CONCURRENCY = 2  # explanations at once: each is ~20 forward and backward passes
+EXPLAIN_WINDOWS = 4  # a chunked run's windows explained per request (bounded cost; the answer says how many)
 CACHE_SIZE = 3
 EXAMPLES = [
     "WINNER!! You have been selected to receive a £900 prize reward! To claim call 09061701461 now.",
@@ -123,6 +127,63 @@ def predict_file(path: str | None, run: str | None = None, lang: str = "en"):
     return str(output), pd.read_csv(output, nrows=20)
 
 
+@shows_errors
+def explain(text: str, run: str | None = None, target: str | None = None) -> dict | None:
+    """Which words of `text` pushed the run's fine-tuned model towards `target` (default "": the predicted class)
+    and which away: label, target, probability, words [(word, score in [-1, 1])] in the text's order, towards and
+    away (the top five each), explains (what was computed, in words)."""
+    from ..explain import top_words
+
+    if not text or not text.strip():
+        return None
+    check_text(text)
+    result = PREDICTORS.get(resolve_run(run)).explain(text, target or None, max_windows=EXPLAIN_WINDOWS)
+    answer = {key: result[key] for key in ("label", "target", "probability", "words", "windows", "windows_total",
+                                           "explains")}
+    return answer | {"towards": top_words(result, 5), "away": top_words(result, 5, towards=False)}
+
+
+@shows_errors
+def explain_view(text: str, run: str | None = None, target: str | None = None, lang: str = "en"):
+    """The Predict tab's view of `explain`: the text with a score per word (gr.HighlightedText) and a note."""
+    from ..explain import top_words
+
+    if not text or not text.strip():
+        return None, ""
+    check_text(text)
+    predictor = PREDICTORS.get(resolve_run(run))
+    result = predictor.explain(text, target or None, max_windows=EXPLAIN_WINDOWS)
+    pieces, end = [], 0
+    for (a, b), (word, score) in zip(result["spans"], result["words"]):
+        if a > end:
+            pieces.append((text[end:a], None))  # the whitespace between words, uncoloured
+        pieces.append((word, score))
+        end = b
+    if end < len(text):
+        pieces.append((text[end:], None))
+
+    def listed(words):
+        return ", ".join(f"{md_escape(w)} ({s:+.2f})" for w, s in words) or tr(lang, "why_none")
+
+    note = tr(lang, "why_note", target=md_escape(result["target"]), probability=result["probability"],
+              towards=listed(top_words(result, 3)), away=listed(top_words(result, 3, towards=False)))
+    if predictor.decision in ("ensemble", "baseline"):
+        note += "  \n" + tr(lang, f"why_{predictor.decision}")
+    if result["windows_total"] > len(result["windows"]):
+        note += "  \n" + tr(lang, "why_windows", shown=len(result["windows"]), total=result["windows_total"])
+    return pieces, note
+
+
+@shows_errors
+def explain_classes(run: str | None = None, lang: str = "en"):
+    """The classes one can ask about: the predicted one (""), then the run's classes."""
+    try:
+        labels = PREDICTORS.get(resolve_run(run)).labels
+    except RunError:  # no run yet: the choice waits for one
+        labels = []
+    return gr.Dropdown(choices=[(tr(lang, "why_predicted"), "")] + [(name, name) for name in labels], value="")
+
+
 @dataclass
 class PredictTab:
     run: gr.Dropdown
@@ -154,6 +215,11 @@ def build(lang_box: gr.Textbox) -> PredictTab:
                 download = gr.File(label=t("batch_download"), interactive=False, height=80)
         batch_preview = gr.Dataframe(label=t("batch_preview"), interactive=False, wrap=True, max_height=300,
                                      elem_id="batch-preview")
+    with gr.Accordion(t("why"), open=True):
+        gr.Markdown(t("why_info"))
+        why_class = gr.Dropdown([("", "")], value="", label=t("why_class"), elem_id="why-class")
+        why_words = gr.HighlightedText(label=t("why_words"), show_legend=True, elem_id="why-words")
+        why_note = gr.Markdown(elem_id="why-note")
 
     gr.on([text.change, button.click, run.change], predict, [text, run], [label], api_name="predict",
           trigger_mode="always_last", concurrency_limit=PREDICT_CONCURRENCY, concurrency_id="predict",
@@ -161,6 +227,12 @@ def build(lang_box: gr.Textbox) -> PredictTab:
     gr.on([text.change, button.click, run.change, threshold.change], predict_labels, [text, run, threshold, lang_box],
           [chosen], trigger_mode="always_last", concurrency_limit=PREDICT_CONCURRENCY, concurrency_id="predict",
           show_progress="hidden", api_visibility="private")
+    explained = {"fn": explain_view, "inputs": [text, run, why_class, lang_box], "outputs": [why_words, why_note],
+                 "concurrency_limit": EXPLAIN_CONCURRENCY, "concurrency_id": "explain", "show_progress": "minimal",
+                 "api_visibility": "private"}
+    run.change(explain_classes, [run, lang_box], [why_class], api_visibility="private").then(**explained)
+    gr.on([text.change, button.click, why_class.input], trigger_mode="always_last", **explained)
+    gr.api(explain, api_name="explain", concurrency_limit=EXPLAIN_CONCURRENCY, concurrency_id="explain")
     batch_button.click(predict_file, [batch_file, run, lang_box], [download, batch_preview], api_name="predict_file",
                        concurrency_limit=1, concurrency_id="predict_file")
 
