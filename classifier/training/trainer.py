@@ -1,0 +1,202 @@
+"""The HF Trainer as the run uses it: the loss (class weights, label smoothing, multi-label, long texts in
+windows), learning rates per parameter group, a length-grouped sampler a resumed run can replay, the validation
+metrics, and `build_trainer`, which puts them together with the run's callbacks."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from transformers import DataCollatorWithPadding, Trainer
+from transformers.trainer_callback import PrinterCallback, ProgressCallback
+from transformers.trainer_pt_utils import LengthGroupedSampler
+
+from ..config import TrainConfig
+from ..data import PreparedData
+from ..encoding import pool_logits
+from ..events import EventWriter
+from ..metrics import eval_metrics, multilabel_eval_metrics, sigmoid, tune_thresholds
+from .callbacks import QuietProgressCallback
+from .plan import ResolvedRun
+
+
+class ClassifierTrainer(Trainer):
+    """Trainer whose loss knows class weights and label smoothing: cross-entropy for single-label data, binary
+    cross-entropy with `pos_weight` per label for multi-label data (mean over the batch). With chunked long texts
+    a batch holds every window of its texts; the windows' logits are pooled per text before the loss."""
+
+    loss_is_scaled_for_ga = False  # we return a per-batch mean; Trainer divides by the accumulation steps
+
+    def __init__(self, *args, class_weights: torch.Tensor | None = None, label_smoothing: float = 0.0,
+                 multi_label: bool = False, chunk_pooling: str = "mean", parameter_rates: dict | None = None,
+                 **kwargs):
+        self.parameter_rates = parameter_rates  # name -> learning rate (classifier/layer_lr.py), or None
+        super().__init__(*args, **kwargs)
+        self.class_weights = class_weights
+        self.label_smoothing = label_smoothing
+        self.multi_label = multi_label
+        self.chunk_pooling = chunk_pooling
+
+    def create_optimizer(self, model=None):
+        """Trainer's optimizer, with a learning rate per parameter group when the head has its own rate or the
+        layers decay (classifier/layer_lr.py)."""
+        if self.optimizer is None and self.parameter_rates:
+            from ..layer_lr import parameter_groups
+
+            opt_model = self.model if model is None else model
+            groups = parameter_groups(opt_model, self.parameter_rates, set(self.get_decay_parameter_names(opt_model)),
+                                      self.args.weight_decay, self.args.learning_rate)
+            optimizer_cls, optimizer_kwargs = self.get_optimizer_cls_and_kwargs(self.args, opt_model)
+            optimizer_kwargs.pop("lr", None)
+            self.optimizer = optimizer_cls(groups, lr=self.args.learning_rate, **optimizer_kwargs)
+        return super().create_optimizer(model)
+
+    def _get_train_sampler(self, train_dataset=None):
+        sampler = super()._get_train_sampler(train_dataset)
+        if isinstance(sampler, LengthGroupedSampler):
+            seed = self.args.data_seed if self.args.data_seed is not None else self.args.seed
+            return EpochSeededLengthGroupedSampler(sampler.batch_size, lengths=sampler.lengths, seed=seed)
+        return sampler
+
+    def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+        from transformers.modeling_outputs import SequenceClassifierOutput
+
+        labels = inputs.pop("labels")
+        owner = inputs.pop("window_owner", None)
+        outputs = model(**inputs)
+        logits = outputs["logits"] if isinstance(outputs, dict) else outputs[0]
+        if owner is not None:
+            logits = pool_logits(logits.float(), owner, labels.shape[0], self.chunk_pooling)
+            outputs = SequenceClassifierOutput(logits=logits)
+        weight = self.class_weights.to(logits.device) if self.class_weights is not None else None
+        if self.multi_label:
+            targets = labels.float()
+            if self.label_smoothing:
+                targets = targets * (1 - self.label_smoothing) + 0.5 * self.label_smoothing
+            loss = F.binary_cross_entropy_with_logits(logits.float(), targets, pos_weight=weight)
+        else:
+            loss = F.cross_entropy(logits.float(), labels, weight=weight, label_smoothing=self.label_smoothing)
+        return (loss, outputs) if return_outputs else loss
+
+
+class EpochSeededLengthGroupedSampler(LengthGroupedSampler):
+    """Length-grouped batches whose shuffle is seeded by seed + epoch.
+
+    transformers' LengthGroupedSampler shuffles with the global random state, which a resumed run cannot replay:
+    Trainer restores that state only after the epoch's order was drawn, so a resumed epoch saw other batches than the
+    uninterrupted run would have. Trainer calls `set_epoch` before each epoch (through accelerate's data loader)."""
+
+    def __init__(self, batch_size: int, lengths: list[int], seed: int) -> None:
+        super().__init__(batch_size, lengths=lengths)
+        self.seed = seed
+        self.epoch = 0
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __iter__(self):
+        self.generator = torch.Generator().manual_seed(self.seed + self.epoch)
+        return super().__iter__()
+
+
+class ChunkCollator:
+    """Texts of several windows each -> one padded batch of all their windows, `window_owner` (the text each
+    window belongs to) and one label row per text."""
+
+    def __init__(self, tokenizer, pad_to_multiple_of: int | None = None) -> None:
+        self.pad = DataCollatorWithPadding(tokenizer, pad_to_multiple_of=pad_to_multiple_of)
+
+    def __call__(self, features: list[dict]) -> dict[str, torch.Tensor]:
+        windows, owner = [], []
+        for i, feature in enumerate(features):
+            for ids, mask in zip(feature["input_ids"], feature["attention_mask"]):
+                windows.append({"input_ids": ids, "attention_mask": mask})
+                owner.append(i)
+        batch = self.pad(windows)
+        batch["window_owner"] = torch.tensor(owner)
+        batch["labels"] = torch.tensor([feature["labels"] for feature in features])
+        return batch
+
+
+def _compute_eval_metrics(eval_pred) -> dict[str, float]:
+    logits, labels = eval_pred
+    logits = logits[0] if isinstance(logits, tuple) else logits
+    return eval_metrics(labels, np.asarray(logits).argmax(-1))
+
+
+def _multilabel_eval_metrics(threshold: float | None):
+    """Validation metrics of a multi-label model at the decision the run will use: thresholds tuned per label on
+    these very probabilities (or the fixed `threshold`). At a fixed 0.5 an early model predicts no label at all and
+    every F1 is 0 until late, so model selection and early stopping had nothing to go by."""
+    def compute(eval_pred) -> dict[str, float]:
+        logits, labels = eval_pred
+        logits = logits[0] if isinstance(logits, tuple) else logits
+        gold = np.asarray(labels).astype(int)
+        probs = sigmoid(np.asarray(logits, dtype=np.float64))
+        limits = [threshold] * gold.shape[1] if threshold is not None else tune_thresholds(gold, probs)
+        return multilabel_eval_metrics(gold, (probs >= np.asarray(limits)).astype(int))
+
+    return compute
+
+
+def class_weight_tensor(labels: np.ndarray, n_classes: int) -> torch.Tensor:
+    counts = np.bincount(labels, minlength=n_classes).astype(np.float64)
+    counts[counts == 0] = 1.0
+    return torch.tensor(len(labels) / (n_classes * counts), dtype=torch.float32)
+
+
+def pos_weight_tensor(matrix: np.ndarray, cap: float = 50.0) -> torch.Tensor:
+    """Multi-label `pos_weight`: negatives / positives per label, so a rare label's few positives count as much as
+    its many negatives (capped: a label with 2 positives in 5,000 texts would otherwise dominate the loss)."""
+    positives = matrix.sum(0)
+    negatives = len(matrix) - positives
+    return torch.tensor(np.clip(negatives / np.maximum(positives, 1), 1.0, cap), dtype=torch.float32)
+
+
+def loss_weights(config: TrainConfig, data: PreparedData) -> torch.Tensor | None:
+    """Class weights (single-label) or `pos_weight` (multi-label) when class_weights is 'balanced'."""
+    if config.class_weights != "balanced":
+        return None
+    if data.multi_label:
+        return pos_weight_tensor(data.label_matrix(data.train))
+    return class_weight_tensor(data.train["label"].to_numpy(), len(data.labels))
+
+
+def parameter_rates(config: TrainConfig, train_model: torch.nn.Module, learning_rate: float, strategy: str,
+                    events: EventWriter) -> dict[str, float] | None:
+    """A learning rate per parameter when the head has its own rate or the layers' rates decay; None otherwise."""
+    if not (config.head_learning_rate or config.layerwise_lr_decay < 1.0):
+        return None
+    from ..layer_lr import parameter_learning_rates
+
+    if strategy == "head":  # the head alone trains: its own rate, if any, is the rate
+        rates_by_name = {name: config.head_learning_rate or learning_rate
+                         for name, p in train_model.named_parameters() if p.requires_grad}
+    else:
+        rates_by_name = parameter_learning_rates(train_model, learning_rate, config.head_learning_rate,
+                                                 config.layerwise_lr_decay)
+    rates = sorted(set(rates_by_name.values()))
+    events.log(f"Learning rates per layer: {len(rates)} rates from {rates[0]:.2e} to {rates[-1]:.2e} (head "
+               f"{config.head_learning_rate or learning_rate:.2e}, decay {config.layerwise_lr_decay:g}).")
+    return rates_by_name
+
+
+def build_trainer(plan: ResolvedRun, data: PreparedData, train_model, args, train_set, eval_set, collator,
+                  callbacks: list, events: EventWriter, progress: bool) -> ClassifierTrainer:
+    """The Trainer of the run, its events written by `callbacks` (RunCallback first) and a quiet progress bar."""
+    config = plan.config
+    weights = loss_weights(config, data)
+    rates = parameter_rates(config, train_model, plan.learning_rate, plan.strategy, events)
+    trainer = ClassifierTrainer(
+        model=train_model, args=args, train_dataset=train_set, eval_dataset=eval_set, parameter_rates=rates,
+        data_collator=collator, callbacks=callbacks,
+        compute_metrics=_multilabel_eval_metrics(config.threshold) if data.multi_label else _compute_eval_metrics,
+        class_weights=weights, label_smoothing=config.label_smoothing, multi_label=data.multi_label,
+        chunk_pooling=config.chunk_pooling,
+    )
+    # The events file is the record; a bar in the terminal is enough, without Trainer's dicts of logs.
+    trainer.remove_callback(PrinterCallback)
+    trainer.remove_callback(ProgressCallback)
+    if progress:
+        trainer.add_callback(QuietProgressCallback)
+    return trainer
