@@ -153,6 +153,42 @@ def test_runner_reports_a_dead_trainer_as_interrupted(tmp_path):
     assert runner.active_run() is None
 
 
+def _ended_run(root: Path, steps: int, stopped_early: bool) -> Path:
+    run = root / "20260101-000000-sms"
+    run.mkdir()
+    (run / "request.json").write_text("{}")
+    events = [{"type": "train", "step": 198, "total_steps": 199, "loss": 0.1, "progress": 0.995},
+              {"type": "status", "status": "finished", "message": "Finished.", "pid": 1, "steps": steps,
+               "stopped_early": stopped_early}]
+    (run / "events.jsonl").write_text("".join(json.dumps(e) + "\n" for e in events))
+    return run
+
+
+@pytest.mark.parametrize("steps,early,expected", [(199, False, "Step 199 / 199 · 100%"),
+                                                  (150, True, "Step 150 / 199 · stopped early")])
+def test_a_finished_runs_progress_line_ends_at_the_step_it_ended_at(tmp_path, steps, early, expected):
+    """It showed "Step 198 / 199 · 100%": the last logged step, not the last step (issue 14)."""
+    from classifier.webui.train_tab import progress_html
+
+    view = TrainingRunner(root=tmp_path).view(_ended_run(tmp_path, steps, early))
+    assert view.status == "finished" and expected in progress_html(view, "en")
+
+
+def test_start_and_stop_follow_the_run(tmp_path):
+    """Start is off while a run trains or stops; Stop only while it trains and has not been asked to stop."""
+    from classifier.webui.runner import RunView
+    from classifier.webui.train_tab import buttons
+
+    def states(view):
+        start, stop = buttons(view)
+        return start.interactive, stop.interactive
+
+    assert states(None) == (True, False)
+    assert states(RunView(run_dir=tmp_path, status="running", message="")) == (False, True)
+    assert states(RunView(run_dir=tmp_path, status="running", message="", stopping=True)) == (False, False)
+    assert states(RunView(run_dir=tmp_path, status="stopped", message="")) == (True, False)
+
+
 def test_runner_shows_why_a_trainer_failed_before_writing_events(tmp_path):
     class Failing(TrainingRunner):
         def command(self, run_dir):
@@ -296,7 +332,12 @@ def test_train_a_short_run_to_completion(page, studio):
     expect(page.locator("#train-status")).to_contain_text("Test accuracy")
     assert plot_has_traces(page, "loss-plot") and plot_has_traces(page, "validation-plot")
     expect(page.locator("#train-log textarea")).to_have_value(re.compile("Finished"))
+    # the progress line ends at the last step, not a logged step before it (issue 14); the log says it in words
     run = studio.runs[-1]
+    steps = json.loads((run / "metrics.json").read_text())["steps_trained"]
+    expect(page.locator("#train-progress")).to_contain_text(f"Step {steps} / ")
+    log = page.locator("#train-log textarea").input_value()
+    assert re.search(r"Data: [\d,]+ training, [\d,]+ validation and [\d,]+ test rows", log) and "{'" not in log
     config = json.loads((run / "config.json").read_text())
     assert config["max_train_samples"] == 600 and config["strategy"] == "full" and config["balance"] is True
     screenshot(page, "train")
@@ -357,12 +398,15 @@ def test_a_second_run_is_stopped_midway(page, studio):
     expect(page.locator("#train-status")).to_contain_text(second, timeout=10_000)
     page.wait_for_function("() => document.querySelectorAll('#loss-plot .scatterlayer .trace').length > 0 && "
                            "document.querySelector('#train-progress').innerText.includes('Step')", timeout=120_000)
-    # a second Start while it trains is refused and names the run
-    page.locator("#start").click()
-    expect(page.locator("[data-testid=toast-text]", has_text="in progress")).to_be_visible()
-    assert any(second in text for text in toast_texts(page))
+    # one run at a time: Start is off while it trains (the API refuses a second start too: test_security)
+    expect(page.locator("#start")).to_be_disabled()
     page.locator("#stop").click()
+    # while it is stopping, neither Start nor Stop can be pressed (issue 14: Start looked enabled again)
+    expect(page.locator("#train-status")).to_contain_text("stopping", timeout=30_000)
+    expect(page.locator("#start")).to_be_disabled()
+    expect(page.locator("#stop")).to_be_disabled()
     expect(page.locator("#train-status")).to_contain_text("stopped", timeout=180_000)
+    expect(page.locator("#start")).to_be_enabled()
     run = studio.runs[-1]
     assert run.name == second
     assert (run / "best" / "config.json").is_file() and (run / "last" / "config.json").is_file()
@@ -375,13 +419,13 @@ def test_a_second_run_is_stopped_midway(page, studio):
     expect(page.locator("#train-log textarea")).to_have_value(re.compile(f"Resuming from checkpoint-{stopped_at}"),
                                                               timeout=120_000)
     expect(page.locator("#resume")).to_be_hidden()
-    trainer = int((run / "trainer.pid").read_text())
+    trainer = int((run / "trainer.pid").read_text().split()[0])  # "PID START" (runs.write_trainer_pid)
     os.kill(trainer, signal.SIGKILL)
     expect(page.locator("#train-status")).to_contain_text("interrupted", timeout=30_000)
     expect(page.locator("#resume")).to_be_visible()
     screenshot(page, "train-interrupted")
     page.locator("#resume").click()
-    assert wait_until(lambda: (run / "trainer.pid").read_text() != str(trainer), 10)
+    assert wait_until(lambda: (run / "trainer.pid").read_text().split()[0] != str(trainer), 10)
     expect(page.locator("#train-status")).to_contain_text(re.compile("— training"), timeout=120_000)
     page.locator("#stop").click()
     expect(page.locator("#train-status")).to_contain_text("stopped", timeout=180_000)

@@ -39,8 +39,9 @@ def load_data(config: TrainConfig, events: EventWriter) -> PreparedData:
     )
     for warning in data.warnings:
         events.log(warning)
-    events.log(f"Data: {data.split_sizes()} rows (train/validation/test), {len(data.labels)} "
-               f"{'labels (multi-label)' if data.multi_label else 'classes'}.")
+    sizes = data.split_sizes()
+    events.log(f"Data: {sizes['train']:,} training, {sizes['validation']:,} validation and {sizes['test']:,} test "
+               f"rows; {len(data.labels)} {'labels (multi-label)' if data.multi_label else 'classes'}.")
     return data
 
 

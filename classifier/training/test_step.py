@@ -168,7 +168,8 @@ def finish_run(run_dir: Path, metrics: dict[str, Any], config: TrainConfig, data
                  baseline_accuracy=baseline.get("accuracy"), baseline_macro_f1=baseline.get("macro_f1"),
                  **({"micro_f1": metrics["micro_f1"], "baseline_micro_f1": baseline.get("micro_f1")} if multi else {}))
     status = "stopped" if stopped else "finished"
-    events.status(status, ("Stopped on request. " if stopped else "Finished. ") + summary_line(metrics, multi))
+    events.status(status, ("Stopped on request. " if stopped else "Finished. ") + summary_line(metrics, multi),
+                  steps=trainer.state.global_step, stopped_early=bool(metrics.get("stopped_early")))
     if status == "finished":
         # nothing left to resume: the checkpoint (weights + optimizer state) is only disk. Deleted after the status
         # is written, so a kill in the middle leaves a finished run with some leftovers, never an interrupted run

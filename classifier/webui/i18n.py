@@ -88,6 +88,60 @@ TEXTS: dict[str, tuple[str, str]] = {
     "chart_texts": ("Texts", "文本数"),
     "chart_recommended": ("recommended max length", "推荐最大长度"),
     "chart_limit": ("model limit", "模型上限"),
+    # --- data tab: likely label errors (classifier/label_issues.py)
+    "issues_title": ("Find likely label errors", "查找可能标错的样本"),
+    "issues_info": (
+        "Every text is scored by a model trained **without it** (5 folds), and cleanlab's confident learning lists "
+        "the texts whose given label that model most doubts, most suspicious first (score: the probability of the "
+        "given label; low = likely wrong). Set each row's **decision**: `keep`, `drop`, or a class to relabel it "
+        "(`a|b` for several labels); then save. The corrected data goes to a **new file**, which Train then uses; "
+        "your original file is never changed.",
+        "每条文本都由一个**没见过它**的模型打分（5 折），再用 cleanlab 的置信学习列出模型最怀疑其标签的文本，"
+        "最可疑的在前（分数：给定标签的概率；越低越可能标错）。为每行设定**处理**：`keep`（保留）、`drop`（删除），"
+        "或填写一个类别以改标（多个标签写成 `a|b`）；然后保存。修正后的数据写入一个**新文件**，之后“训练”就使用它；"
+        "原文件不会被改动。",
+    ),
+    "issues_method": ("Model for the scores", "打分所用模型"),
+    "issues_method_features": ("Sentence vectors of the bundled model (better; minutes)",
+                               "自带模型的句向量（更准；需几分钟）"),
+    "issues_method_tfidf": ("TF-IDF (fast)", "TF-IDF（快）"),
+    "issues_find": ("Find likely label errors", "查找可能标错的样本"),
+    "issues_table": ("Likely label errors, most suspicious first (edit the decision column)",
+                     "可能标错的样本，最可疑的在前（可编辑“处理”列）"),
+    "issues_col_row": ("row", "行"),
+    "issues_col_text": ("text", "文本"),
+    "issues_col_given": ("given label", "给定标签"),
+    "issues_col_suggested": ("suggested", "建议标签"),
+    "issues_col_score": ("score", "分数"),
+    "issues_col_decision": ("decision", "处理"),
+    "issues_row": ("Row (click a row of the table)", "行号（点击表格中的一行）"),
+    "issues_decision": ("Decision", "处理"),
+    "issues_set": ("Set", "设定"),
+    "issues_accept_all": ("Relabel every row to its suggestion", "全部改为建议标签"),
+    "issues_save": ("Save the corrected file", "保存修正后的文件"),
+    "issues_no_data": ("Load data first (a sample or your file).", "请先载入数据（示例或你的文件）。"),
+    "issues_running": ("Scoring every text with models that did not see it…", "正在用没见过各条文本的模型为其打分…"),
+    "issues_found": (
+        "**{n:,}** likely label error(s) among {rows:,} texts of **{name}** ({method}, {folds} folds, {seconds} s).",
+        "在 **{name}** 的 {rows:,} 条文本中发现 **{n:,}** 条可能标错（{method}，{folds} 折，{seconds} 秒）。",
+    ),
+    "issues_none": ("No likely label error among {rows:,} texts of **{name}**.",
+                    "在 **{name}** 的 {rows:,} 条文本中没有发现可能标错的样本。"),
+    "issues_timeout": (
+        "The search took longer than {seconds:g} seconds and was stopped (CLASSIFIER_LABEL_ISSUES_TIMEOUT). Try "
+        "TF-IDF, a smaller file, or the command line: python -m classifier label-issues.",
+        "查找超过 {seconds:g} 秒，已停止（CLASSIFIER_LABEL_ISSUES_TIMEOUT）。请改用 TF-IDF、较小的文件，"
+        "或命令行：python -m classifier label-issues。",
+    ),
+    "issues_not_found": ("Row {row} is not in the table.", "表格中没有第 {row} 行。"),
+    "issues_nothing": ("Find the label errors first.", "请先查找可能标错的样本。"),
+    "issues_stale": ("The data changed since the search; search again.", "查找之后数据已更换；请重新查找。"),
+    "issues_saved": (
+        "Saved **{name}**: {relabelled:,} row(s) relabelled, {dropped:,} dropped, {rows:,} rows in all. Train now "
+        "uses this file; the original is unchanged.",
+        "已保存 **{name}**：改标 {relabelled:,} 行，删除 {dropped:,} 行，共 {rows:,} 行。"
+        "“训练”现在使用此文件；原文件未改动。",
+    ),
     "data_none": ("Load a sample or upload a file to begin.", "请载入示例或上传文件开始。"),
     "data_summary": (
         "**{rows_used:,}** texts with a label (of {rows_read:,} rows read) in **{classes}** classes. "
@@ -226,6 +280,8 @@ TEXTS: dict[str, tuple[str, str]] = {
                   "正在停止 {name}：完成当前步后保存模型并在测试集上评估。"),
     "nothing_to_stop": ("No training is running.", "当前没有正在进行的训练。"),
     "progress": ("Step {step} / {total} · {percent:.0%}", "第 {step} / {total} 步 · {percent:.0%}"),
+    "progress_early": ("Step {step} / {total} · stopped early: the validation score stopped improving",
+                       "第 {step} / {total} 步 · 提前停止：验证集得分不再提升"),
     "eta": ("about {time} left", "约剩 {time}"),
     "status_line": ("**{name}** — {status}", "**{name}** — {status}"),
     "status_starting": ("starting…", "启动中…"),
@@ -438,6 +494,37 @@ TEXTS: dict[str, tuple[str, str]] = {
     "col_started": ("started", "开始时间"),
     "col_accuracy": ("accuracy", "准确率"),
     "col_macro_f1": ("macro-F1", "宏平均 F1"),
+    "col_rank": ("rank", "名次"),
+    "compare_title": ("Compare runs side by side", "并排比较运行"),
+    "compare_intro": ("Pick two or more runs: their test scores, the settings that differ (highlighted), their "
+                      "validation curves and the F1 of each class.",
+                      "选择两个或更多运行：查看它们的测试得分、不同的设置（高亮）、验证曲线和每个类别的 F1。"),
+    "compare_pick": ("Runs to compare", "要比较的运行"),
+    "compare_button": ("Compare", "比较"),
+    "compare_metrics": ("Test set", "测试集"),
+    "compare_settings": ("Settings (● = differs)", "设置（● = 不同）"),
+    "compare_two": ("Pick at least two runs to compare.", "请至少选择两个运行进行比较。"),
+    "compare_same_data": ("Same data, so the test scores compare directly. Settings that differ: {differing}.",
+                          "数据相同，测试得分可直接比较。不同的设置：{differing}。"),
+    "compare_other_data": ("⚠ These runs were trained on different data, so their test sets differ too: compare "
+                           "the scores with care. Settings that differ: {differing}.",
+                           "⚠ 这些运行使用的数据不同，测试集也不同：比较得分时请谨慎。不同的设置：{differing}。"),
+    "compare_nothing_differs": ("none", "无"),
+    "cmp_metric": ("test set", "测试集"),
+    "cmp_setting": ("setting", "设置"),
+    "cmp_accuracy": ("accuracy", "准确率"),
+    "cmp_macro_f1": ("macro-F1 (what the run answers)", "宏平均 F1（运行实际采用的预测）"),
+    "cmp_micro_f1": ("micro-F1", "微平均 F1"),
+    "cmp_weighted_f1": ("weighted F1", "加权 F1"),
+    "cmp_model_only_macro_f1": ("macro-F1, fine-tuned model alone", "宏平均 F1（仅微调模型）"),
+    "cmp_baseline_macro_f1": ("macro-F1, TF-IDF baseline", "宏平均 F1（TF-IDF 基线）"),
+    "cmp_decision": ("answers with", "预测采用"),
+    "cmp_best_step": ("best step (validation)", "最佳步数（验证集）"),
+    "cmp_steps_trained": ("steps trained", "训练步数"),
+    "cmp_train_seconds": ("training time (s)", "训练时间（秒）"),
+    "cmp_curves": ("Validation macro-F1", "验证集宏平均 F1"),
+    "cmp_f1": ("Test F1 per class", "每个类别的测试 F1"),
+    "leaderboard_title": ("Leaderboard: runs on the same data, best first", "排行榜：相同数据上的运行，最佳在前"),
     "selected_run": ("Selected run", "选中的运行"),
     "open_evaluate": ("Open in Evaluate", "在“评估”中打开"),
     "open_predict": ("Use in Predict", "在“预测”中使用"),

@@ -77,6 +77,8 @@ class RunView:
     total_steps: int | None = None
     stopping: bool = False
     events_seen: int = 0
+    final_step: int | None = None
+    stopped_early: bool = False
 
     @property
     def name(self) -> str:
@@ -107,6 +109,9 @@ class RunView:
 
     @property
     def step(self) -> int:
+        """The last step logged; for an ended run the step it ended at (the last logged one may be a few before)."""
+        if self.final_step is not None and self.status in ("finished", "stopped"):
+            return self.final_step
         return int(self.train[-1].get("step") or 0) if self.train else 0
 
     @property
@@ -263,6 +268,8 @@ class TrainingRunner:
                 view.test = event
             elif kind == "status" and event.get("total_steps"):
                 view.total_steps = event["total_steps"]
+            if kind == "status" and event.get("steps") is not None:  # the step a run ended at
+                view.final_step, view.stopped_early = int(event["steps"]), bool(event.get("stopped_early"))
             if kind in ("log", "status") and event.get("message"):
                 view.logs.append(f"{str(event.get('time', ''))[11:19]}  {event['message']}")
         view.status, view.message = self._status(run_dir, last_status(events))

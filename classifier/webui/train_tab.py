@@ -73,7 +73,9 @@ def status_markdown(view: RunView, lang: str) -> str:
 
 def progress_html(view: RunView, lang: str) -> str:
     percent = max(0.0, min(1.0, view.progress))
-    if view.total_steps:
+    if view.total_steps and view.status == "finished" and view.stopped_early:
+        text = tr(lang, "progress_early", step=view.step, total=view.total_steps)
+    elif view.total_steps:
         text = tr(lang, "progress", step=view.step, total=view.total_steps, percent=percent)
     else:
         text = status_word(lang, view.status)
@@ -103,6 +105,14 @@ def validation_figure(view: RunView | None, lang: str):
 
 def signature(view: RunView) -> list:
     return [view.name, view.events_seen, view.status, view.stopping]
+
+
+def buttons(view: RunView | None) -> tuple:
+    """Start is off while a run trains or stops (one run at a time); Stop is on only while a run trains and has
+    not been asked to stop yet."""
+    active = view is not None and view.active
+    return (gr.Button(interactive=not active),
+            gr.Button(interactive=active and not view.stopping))
 
 
 def can_resume(view: RunView | None) -> bool:
@@ -227,15 +237,16 @@ def build(form: ConfigForm, lang_box: gr.Textbox, data_state: gr.State, runner: 
     seen_state = gr.State(None)  # what was last drawn of it (to skip unchanged redraws)
     timer = gr.Timer(POLL_SECONDS, active=False)
 
-    view_outputs = [run_state, seen_state, status, progress, loss_plot, validation_plot, log, resume, timer]
+    view_outputs = [run_state, seen_state, status, progress, loss_plot, validation_plot, log, resume, start, stop,
+                    timer]
 
     def render(view: RunView | None, lang: str) -> tuple:
         if view is None:
             return (None, None, tr(lang, "no_run_yet"), "", loss_figure(None, lang), validation_figure(None, lang),
-                    "", gr.Button(visible=False), gr.Timer(active=False))
+                    "", gr.Button(visible=False), *buttons(None), gr.Timer(active=False))
         return (view.name, signature(view), status_markdown(view, lang), progress_html(view, lang),
                 loss_figure(view, lang), validation_figure(view, lang), "\n".join(view.logs[-200:]),
-                gr.Button(visible=can_resume(view)), gr.Timer(active=view.active))
+                gr.Button(visible=can_resume(view)), *buttons(view), gr.Timer(active=view.active))
 
     def restore(lang: str):
         latest = runner.latest_run()
@@ -278,13 +289,13 @@ def build(form: ConfigForm, lang_box: gr.Textbox, data_state: gr.State, runner: 
         active = runner.active_run()
         if active is None:
             gr.Warning(tr(lang, "nothing_to_stop"))
-            return gr.skip(), gr.skip()
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
         if runner.stop(active):
             gr.Info(tr(lang, "stop_sent", name=html_escape(active.name)))
         else:
             gr.Info(tr(lang, "stop_already", name=html_escape(active.name)))
         view = runner.view(active)
-        return status_markdown(view, lang), progress_html(view, lang)
+        return status_markdown(view, lang), progress_html(view, lang), *buttons(view)
 
     def resume_run(run_name: str | None, lang: str):
         path = run_path(run_name)
@@ -318,7 +329,8 @@ def build(form: ConfigForm, lang_box: gr.Textbox, data_state: gr.State, runner: 
 
     start.click(start_run, {lang_box, data_state, *form.components}, view_outputs, concurrency_id="train",
                 concurrency_limit=1, api_visibility="undocumented", api_name="start_training")
-    stop.click(stop_run, [run_state, lang_box], [status, progress], concurrency_id="train", concurrency_limit=1,
+    stop.click(stop_run, [run_state, lang_box], [status, progress, start, stop], concurrency_id="train",
+               concurrency_limit=1,
                api_visibility="undocumented", api_name="stop_training")
     resume.click(resume_run, [run_state, lang_box], view_outputs, concurrency_id="train", concurrency_limit=1,
                  api_visibility="undocumented", api_name="resume_training")
