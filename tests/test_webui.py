@@ -189,6 +189,23 @@ def test_start_and_stop_follow_the_run(tmp_path):
     assert states(RunView(run_dir=tmp_path, status="stopped", message="")) == (True, False)
 
 
+def test_the_time_estimate_grows_with_the_machines_load(monkeypatch):
+    """A run estimated at 2 min took 12.5 min on a busy 2-core machine (issue 14): the estimate counts the load."""
+    import classifier.webui.train_tab as train_tab
+
+    info = {"splits": {"train": 1000, "validation": 200, "test": 200}, "model": "all-MiniLM-L6-v2"}
+    monkeypatch.setattr(train_tab, "device_description", lambda: "CPU (2 cores)")
+    monkeypatch.setattr(train_tab.os, "cpu_count", lambda: 2)
+
+    def minutes(load: float) -> str:
+        monkeypatch.setattr(train_tab.os, "getloadavg", lambda: (load, load, load))
+        return train_tab.estimate_markdown(info, "auto", "full", 3, None, "en")
+
+    quiet, busy = minutes(0.0), minutes(5.0)
+    assert train_tab.busy_factor(False) == 3.0 and train_tab.busy_factor(True) == 1.0
+    assert quiet != busy and "updated live" in quiet
+
+
 def test_runner_shows_why_a_trainer_failed_before_writing_events(tmp_path):
     class Failing(TrainingRunner):
         def command(self, run_dir):

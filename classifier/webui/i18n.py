@@ -257,8 +257,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "open_train": ("Open in Train", "在“训练”页打开"),
     "resumed_run": ("Resuming {name} from its last checkpoint.", "正在从最近的检查点继续 {name}。"),
     "device": ("Device: **{device}**", "设备：**{device}**"),
-    "estimate": ("Estimated time: **{time}** ({rows:,} training texts × {epochs:g} epochs; a rough guess).",
-                 "预计用时：**{time}**（{rows:,} 条训练文本 × {epochs:g} 轮；粗略估计）。"),
+    "estimate": ("Estimated time: **{time}** ({rows:,} training texts × {epochs:g} epochs; a first guess from "
+                 "earlier runs and how busy this machine is now. Once training starts, the progress bar shows an "
+                 "estimate measured on the real steps, updated live).",
+                 "预计用时：**{time}**（{rows:,} 条训练文本 × {epochs:g} 轮；根据以往运行和本机当前负载的初步估计。"
+                 "训练开始后，进度条会根据实际步骤实时更新预计剩余时间）。"),
     "estimate_none": ("Load data to see a time estimate.", "载入数据后显示预计用时。"),
     "curve_loss": ("Training loss", "训练损失"),
     "curve_validation": ("Validation", "验证集"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import html
+import os
 import threading
 import time
 from dataclasses import dataclass
@@ -362,8 +363,22 @@ def estimate_markdown(info: dict | None, model: str, strategy: str, epochs: floa
     on_gpu = not device_description().startswith("CPU")
     name = Path(model).name if Path(model).is_dir() else model
     seconds = estimate_seconds(name, strategy or "auto", rows, epochs, on_gpu, _past_metrics(),
-                               eval_texts=splits["validation"] * evals + splits["test"])
+                               eval_texts=splits["validation"] * evals + splits["test"]) * busy_factor(on_gpu)
     return tr(lang, "estimate", time=duration(seconds, lang), rows=rows, epochs=epochs)
+
+
+def busy_factor(on_gpu: bool) -> float:
+    """How much slower a CPU run goes on this machine now: other work (the load average) shares its cores. A run
+    estimated at 2 min took 12.5 min on a busy 2-core machine (issue 14); with a load of 4 on 2 cores a run gets
+    about a third of them."""
+    if on_gpu:
+        return 1.0
+    try:
+        load = os.getloadavg()[0]
+    except OSError:
+        return 1.0
+    cores = os.cpu_count() or 1
+    return max(1.0, (load + 1.0) / cores)
 
 
 def _past_metrics() -> list[dict]:
