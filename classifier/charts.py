@@ -235,3 +235,38 @@ def roc_and_pr(binary: dict[str, Any], roc_title: str = "ROC curve", pr_title: s
     pr_fig.update_xaxes(title_text="recall", range=[0, 1])
     pr_fig.update_yaxes(title_text="precision", range=[0, 1.02])
     return _layout(roc_fig, roc_title), _layout(pr_fig, pr_title)
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# Runs side by side
+# ----------------------------------------------------------------------------------------------------------------
+def compared_validation(curves: dict[str, Sequence[tuple[int, float | None, float | None]]],
+                        title: str = "Validation macro-F1", x_title: str = "Step",
+                        y_title: str = "macro-F1") -> go.Figure:
+    """Validation macro-F1 of several runs on one chart; `curves`: run name -> (step, macro-F1, loss) points."""
+    fig = go.Figure()
+    for name, points in curves.items():
+        shown = [(step, f1) for step, f1, _ in points if f1 is not None]
+        fig.add_trace(go.Scatter(x=[s for s, _ in shown], y=[f for _, f in shown], mode="lines+markers",
+                                 name=plain(name), hovertemplate="step %{x}: %{y:.4f}<extra></extra>"))
+    fig.update_xaxes(title=x_title)
+    fig.update_yaxes(title=y_title, range=[0, 1.02])
+    fig = _layout(fig, title)
+    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.18, "xanchor": "left", "x": 0.0},
+                      margin={"b": 90})
+    return fig
+
+
+def compared_per_class_f1(per_class: dict[str, dict[str, float]], title: str = "Test F1 per class",
+                          y_title: str = "F1") -> go.Figure:
+    """Per-class test F1 of several runs as grouped bars; `per_class`: run name -> class -> F1."""
+    classes = sorted({c for scores in per_class.values() for c in scores})
+    fig = go.Figure()
+    for name, scores in per_class.items():
+        fig.add_trace(go.Bar(x=[plain(c) for c in classes], y=[scores.get(c) for c in classes], name=plain(name),
+                             hovertemplate="%{x}: %{y:.4f}<extra></extra>"))
+    fig.update_yaxes(title=y_title, range=[0, 1.05])
+    fig = _layout(fig, title, barmode="group", height=max(HEIGHT, 260 + 6 * len(classes)))
+    fig.update_layout(legend={"orientation": "h", "yanchor": "top", "y": -0.18, "xanchor": "left", "x": 0.0},
+                      margin={"b": 90})
+    return fig

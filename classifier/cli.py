@@ -120,6 +120,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     runs = sub.add_parser("runs", help="list runs with model, data, status and headline metric")
     runs.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    runs.add_argument("--compare", nargs="+", metavar="RUN", help="two or more runs side by side: test metrics, the "
+                      "settings that differ (marked *), per-class F1")
+    runs.add_argument("--leaderboard", action="store_true", help="finished runs grouped by their data, best test "
+                      "macro-F1 first")
 
     stop = sub.add_parser("stop", help="ask a running training to stop (it saves last/ and keeps best/)")
     stop.add_argument("--run", required=True)
@@ -128,6 +132,22 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("--data", required=True)
     _add_data_args(inspect)
     inspect.add_argument("--model", default="auto")
+
+    issues = sub.add_parser("label-issues", help="list the texts whose given label is most likely wrong (CSV)",
+                            description="Out-of-fold probabilities for every labelled text (k folds; a logistic "
+                            "regression on the frozen backbone's sentence vectors, or TF-IDF), then cleanlab's "
+                            "confident learning: the likely label errors, most suspicious first.")
+    issues.add_argument("--data", required=True)
+    _add_data_args(issues)
+    issues.add_argument("--model", default="auto", help="backbone for --method features (auto: by the language)")
+    issues.add_argument("--method", choices=("features", "tfidf", "both"), default="features",
+                        help="features: logistic regression on the backbone's sentence vectors; tfidf: the TF-IDF "
+                        "model; both: the mean of the two (the most precise, see docs/results.md)")
+    issues.add_argument("--folds", type=_positive_int, default=5)
+    issues.add_argument("--seed", type=int, default=42)
+    issues.add_argument("--max-score", type=float, help="list only texts scored below this (default: 0.2 / classes "
+                        "for single-label data; 1: everything cleanlab flags)")
+    issues.add_argument("--output", required=True, help="CSV: row, text, given_label, suggested_label, score")
     return parser
 
 
@@ -291,6 +311,10 @@ def cmd_threshold(args: argparse.Namespace) -> int:
 def cmd_runs(args: argparse.Namespace) -> int:
     from .runs import list_runs, runs_root
 
+    if args.compare:
+        return _print_comparison(args.compare, args.json)
+    if args.leaderboard:
+        return _print_leaderboard(args.json)
     infos = list_runs()
     if args.json:
         print(json.dumps([i.to_dict() for i in infos], ensure_ascii=False, indent=2))
@@ -304,6 +328,61 @@ def cmd_runs(args: argparse.Namespace) -> int:
         acc = f"{info.accuracy:.4f}" if info.accuracy is not None else "-"
         f1 = f"{info.macro_f1:.4f}" if info.macro_f1 is not None else "-"
         print(f"{info.name[:44]:44} {info.status:11} {info.model[:24]:24} {info.data[:22]:22} {acc:>8} {f1:>8}")
+    return 0
+
+
+def _cell(value, setting: bool = False) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float) and not setting:
+        return f"{value:.4f}" if abs(value) < 10 else f"{value:.1f}"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _print_comparison(runs: list[str], as_json: bool) -> int:
+    from .compare import METRICS, compare
+
+    result = compare(runs)
+    if as_json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+        return 0
+    names = [r.name for r in result.runs]
+    width = max(18, *(min(len(n), 30) for n in names))
+    print(f"{'':22}" + "".join(f" {n[:30]:>{width}}" for n in names))
+    for key in METRICS:
+        print(f"{key:22}" + "".join(f" {_cell(r.metrics.get(key)):>{width}}" for r in result.runs))
+    print("\nsettings (* = differs)")
+    for row in result.settings_rows():
+        mark = "*" if row["differs"] else " "
+        values = [_cell(row[n], setting=True)[:width] for n in names]
+        print(f"{mark} {row['setting']:20}" + "".join(f" {v:>{width}}" for v in values))
+    classes = sorted({c for r in result.runs for c in r.per_class_f1})
+    if classes:
+        print("\nper-class F1 (test)")
+        for name in classes:
+            print(f"  {name[:20]:20}" + "".join(f" {_cell(r.per_class_f1.get(name)):>{width}}" for r in result.runs))
+    if len({r.data_key for r in result.runs}) > 1:
+        print("\nNote: these runs were not trained on the same data; their test sets differ.")
+    return 0
+
+
+def _print_leaderboard(as_json: bool) -> int:
+    from .compare import leaderboard
+
+    board = leaderboard()
+    if as_json:
+        print(json.dumps([[{"run": s.name, "data": s.data, "macro_f1": s.metrics.get("macro_f1"),
+                            "accuracy": s.metrics.get("accuracy"), "model": s.settings.get("model"),
+                            "strategy": s.settings.get("strategy")} for s in group] for group in board],
+                         ensure_ascii=False, indent=2))
+        return 0
+    if not board:
+        print("No finished runs with test results yet.")
+    for group in board:
+        print(f"\ndata: {group[0].data}")
+        for rank, s in enumerate(group, start=1):
+            print(f"  {rank:>2}. {s.name[:44]:44} macro_f1 {_cell(s.metrics.get('macro_f1'))}  accuracy "
+                  f"{_cell(s.metrics.get('accuracy'))}  {s.settings.get('model')} / {s.settings.get('strategy')}")
     return 0
 
 
@@ -328,9 +407,21 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_label_issues(args: argparse.Namespace) -> int:
+    from .label_issues import label_issues_of_file
+
+    report = label_issues_of_file(args.data, args.text_column, args.label_column, args.method, args.model,
+                                  args.folds, args.seed, max_score=args.max_score)
+    report.write_csv(args.output)
+    print(f"{len(report.issues)} likely label error(s) among {report.rows_checked} texts ({report.method}"
+          f"{', ' + report.model if report.model else ''}, {report.folds} folds, {report.seconds:g} s): {args.output}")
+    return 0
+
+
 COMMANDS = {"train": cmd_train, "resume": cmd_resume, "evaluate": cmd_evaluate, "predict": cmd_predict,
             "threshold": cmd_threshold, "adapt": cmd_adapt,
-            "runs": cmd_runs, "stop": cmd_stop, "inspect": cmd_inspect}
+            "runs": cmd_runs, "stop": cmd_stop, "inspect": cmd_inspect,
+            "label-issues": cmd_label_issues}
 
 
 def main(argv: list[str] | None = None) -> int:

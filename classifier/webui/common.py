@@ -209,7 +209,22 @@ def runs_with(what: str) -> list[RunInfo]:
 
 
 def run_choices(what: str) -> list[tuple[str, str]]:
-    return [(run_label(info), info.name) for info in runs_with(what)]
+    """(label, name) of the runs with `what`, newest first; the best finished run on the data of the latest run
+    (compare.best_run_on_latest_data) is marked ★: it is what Predict and Evaluate open by default."""
+    best = default_run(what)
+    return [(("★ " if info.name == best else "") + run_label(info), info.name) for info in runs_with(what)]
+
+
+def default_run(what: str) -> str | None:
+    """The run a picker opens by default: the finished run with the best test macro-F1 among the runs trained on
+    the same data as the most recent one; else the newest run with `what`."""
+    from ..compare import best_run_on_latest_data
+
+    names = [info.name for info in runs_with(what)]
+    best = best_run_on_latest_data()
+    if best is not None and best.name in names:
+        return best.name
+    return names[0] if names else None
 
 
 def run_path(name: str | None) -> Path | None:

@@ -17,7 +17,7 @@ from ..binary import metrics_at, save_threshold
 from ..events import read_events
 from ..runs import load_run_info, read_json, read_predictions
 from ..security import demo_mode, from_spreadsheet_cell, run_file
-from .common import md_escape, run_choices, run_path, shows_errors
+from .common import default_run, md_escape, run_choices, run_path, shows_errors
 from .i18n import status_word, t, tr
 
 ERROR_ROWS = 500
@@ -284,8 +284,12 @@ def build(lang_box: gr.Textbox) -> EvaluateTab:
         choices = run_choices("metrics")
         names = [value for _, value in choices]
         newest = names[0] if names else None
-        # a run that finished since the last visit is what the user wants to see; otherwise keep their pick
-        value = newest if (current not in names or newest != newest_seen) else current
+        # first visit: the best run on the latest data (marked ★); a run that finished since the last visit is what
+        # the user wants to see; otherwise keep their pick
+        if newest_seen is None or current not in names:
+            value = default_run("metrics") if newest_seen is None or newest == newest_seen else newest
+        else:
+            value = newest if newest != newest_seen else current
         return gr.Dropdown(choices=choices, value=value), newest
 
     run.change(load, [run, cm_mode, lang_box], outputs, api_name="evaluation", api_visibility="undocumented")

@@ -21,7 +21,7 @@ import pandas as pd
 from ..errors import RunError
 from ..runs import model_dir
 from ..security import check_text, safe_filename
-from .common import md_escape, run_choices, run_path, runs_with, shows_errors
+from .common import default_run, md_escape, run_choices, run_path, shows_errors
 from .data_tab import FILE_TYPES, check_upload
 from .exports import new_export
 from .i18n import t, tr
@@ -69,18 +69,19 @@ PREDICTORS = PredictorCache()
 
 
 def resolve_run(run: str | None) -> Path:
-    """The run named, or for no name ("" or None) the newest run that has a model. A name that is not a run is an
-    error (RunError), never an answer from another run."""
+    """The run named, or for no name ("" or None) the default run (common.default_run: the best finished run on
+    the data of the latest run, else the newest run with a model). A name that is not a run is an error (RunError),
+    never an answer from another run."""
     name = str(run or "").strip()
     path = run_path(name)
     if name and path is None:
         raise RunError(f"There is no run named {name!r}. Pick a run from the list, or leave the run empty for the "
-                       "newest one.")
+                       "default one (the best run on the data of your latest run).")
     if path is None:
-        runs = runs_with("model")
-        if not runs:
+        best = default_run("model")
+        if best is None:
             raise RunError("There is no trained model yet. Train one in the Train tab first.")
-        path = runs[0].path
+        path = run_path(best)
     return path
 
 
@@ -239,6 +240,6 @@ def build(lang_box: gr.Textbox) -> PredictTab:
     def refresh_choices(current: str | None):
         choices = run_choices("model")
         names = [value for _, value in choices]
-        return gr.Dropdown(choices=choices, value=current if current in names else (names[0] if names else None))
+        return gr.Dropdown(choices=choices, value=current if current in names else default_run("model"))
 
     return PredictTab(run=run, text=text, label=label, refresh_choices=refresh_choices)

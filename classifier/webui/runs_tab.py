@@ -11,6 +11,8 @@ from pathlib import Path
 import gradio as gr
 import pandas as pd
 
+from .. import charts
+from ..compare import METRICS, Comparison, compare, leaderboard
 from ..errors import RunError
 from ..runs import delete_run, list_runs, model_dir, training_pid
 from ..security import inside
@@ -30,6 +32,49 @@ def runs_table(lang: str) -> pd.DataFrame:
                      None if info.accuracy is None else round(info.accuracy, 3),
                      None if info.macro_f1 is None else round(info.macro_f1, 3)])
     return pd.DataFrame(rows, columns=[tr(lang, c) for c in COLUMNS])
+
+
+def comparison_views(result: Comparison, lang: str) -> tuple:
+    """The note, the metrics and settings tables (differing settings highlighted) and the two charts of a
+    comparison."""
+    names = [r.name for r in result.runs]
+    metrics = pd.DataFrame([[tr(lang, f"cmp_{key}")] + [_shown(r.metrics.get(key)) for r in result.runs]
+                            for key in METRICS], columns=[tr(lang, "cmp_metric"), *names])
+    rows = result.settings_rows()
+    settings = pd.DataFrame([[("● " if row["differs"] else "") + row["setting"]]
+                             + [_shown(row[n], setting=True) for n in names] for row in rows],
+                            columns=[tr(lang, "cmp_setting"), *names])
+    styled = settings.style.apply(
+        lambda line: ["background-color: #fef3c7; font-weight: 600" if rows[line.name]["differs"] else ""
+                      for _ in line], axis=1)
+    same = len({r.data_key for r in result.runs}) == 1 and result.runs[0].data_key is not None
+    note = tr(lang, "compare_same_data" if same else "compare_other_data",
+              differing=", ".join(result.differing) or tr(lang, "compare_nothing_differs"))
+    curves = charts.compared_validation({r.name: r.curve for r in result.runs}, title=tr(lang, "cmp_curves"),
+                                        x_title=tr(lang, "curve_step"))
+    f1 = charts.compared_per_class_f1({r.name: r.per_class_f1 for r in result.runs}, title=tr(lang, "cmp_f1"))
+    return note, metrics, styled, curves, f1
+
+
+def _shown(value, setting: bool = False):
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float):
+        return f"{value:g}" if setting else (f"{value:.4f}" if abs(value) < 10 else f"{value:.1f}")
+    return str(value)
+
+
+def leaderboard_table(lang: str) -> pd.DataFrame:
+    """Finished runs grouped by their data, best test macro-F1 first in each group."""
+    rows = []
+    for group in leaderboard():
+        for rank, s in enumerate(group, start=1):
+            rows.append([s.data, rank, s.name, s.settings.get("model"), s.settings.get("strategy"),
+                         _shown(s.metrics.get("macro_f1")), _shown(s.metrics.get("accuracy"))])
+    return pd.DataFrame(rows, columns=[tr(lang, key) for key in ("col_data", "col_rank", "col_run", "col_model",
+                                                                  "col_strategy", "col_macro_f1", "col_accuracy")])
 
 
 # model folder and its modification time -> the zip this app made of it (per process: never another instance's)
@@ -118,6 +163,21 @@ def build(lang_box: gr.Textbox, allow_delete: bool = True) -> RunsTab:
         with gr.Row():
             yes = gr.Button(t("delete_yes"), variant="stop", elem_id="delete-yes")
             no = gr.Button(t("delete_cancel"), elem_id="delete-cancel")
+    with gr.Accordion(t("compare_title"), open=False, elem_id="compare"):
+        gr.Markdown(t("compare_intro"))
+        with gr.Row():
+            compare_pick = gr.Dropdown([], multiselect=True, label=t("compare_pick"), scale=4, elem_id="compare-runs")
+            compare_button = gr.Button(t("compare_button"), variant="primary", scale=1, elem_id="compare-button")
+        compare_note = gr.Markdown(elem_id="compare-note")
+        compare_metrics = gr.Dataframe(label=t("compare_metrics"), interactive=False, wrap=True,
+                                       elem_id="compare-metrics")
+        compare_settings = gr.Dataframe(label=t("compare_settings"), interactive=False, wrap=True,
+                                        elem_id="compare-settings")
+        with gr.Row():
+            compare_curves = gr.Plot(show_label=False, elem_id="compare-curves")
+            compare_f1 = gr.Plot(show_label=False, elem_id="compare-f1")
+    with gr.Accordion(t("leaderboard_title"), open=False, elem_id="leaderboard"):
+        board = gr.Dataframe(label=t("leaderboard_title"), interactive=False, wrap=True, elem_id="leaderboard-table")
     outputs = [table, run]
 
     def refresh(current: str | None, lang: str):
@@ -155,7 +215,25 @@ def build(lang_box: gr.Textbox, allow_delete: bool = True) -> RunsTab:
             gr.Info(tr(lang, "deleted", name=html_escape(path.name)))
         return (gr.Column(visible=False), gr.DownloadButton(visible=False)) + refresh(None, lang)
 
+    def follow_table(chosen: list[str] | None, lang: str):
+        names = [info.name for info in list_runs()]
+        kept = [name for name in (chosen or []) if name in names]
+        return gr.Dropdown(choices=names, value=kept), leaderboard_table(lang)
+
+    @shows_errors
+    def show_comparison(chosen: list[str] | None, lang: str):
+        chosen = list(dict.fromkeys(chosen or []))
+        if len(chosen) < 2:
+            raise gr.Error(tr(lang, "compare_two"), print_exception=False)
+        for name in chosen:
+            run_path(name)  # one folder inside the runs folder, or RunError
+        return comparison_views(compare(chosen), lang)
+
     refresh_button.click(refresh, [run, lang_box], outputs, api_name="runs")
+    table.change(follow_table, [compare_pick, lang_box], [compare_pick, board], api_visibility="private")
+    compare_button.click(show_comparison, [compare_pick, lang_box],
+                         [compare_note, compare_metrics, compare_settings, compare_curves, compare_f1],
+                         api_name="compare_runs")
     table.select(pick, [table], [run], api_visibility="private")
     run.change(lambda: gr.DownloadButton(visible=False), None, [download], api_visibility="private")
     zip_button.click(make_zip, [run, lang_box], [download], concurrency_limit=1, concurrency_id="zip",
