@@ -13,7 +13,12 @@ import argparse
 import json
 import os
 import statistics
+import sys
 import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
 TEXT = ("URGENT! Your mobile number has won a free holiday for two in the sun. Txt CLAIM to 81010 to collect your "
         "prize now, or call 09061701461 before midnight. T&Cs apply, 16+ only, stop to opt out")
