@@ -129,3 +129,26 @@ def test_comparing_a_run_with_itself_or_a_missing_run_is_refused(two_runs):
         compare(["run-a", "run-a"])
     with pytest.raises(RunError):
         compare(["run-a", "no-such-run"])
+
+
+def test_a_cell_of_the_confusion_matrix_lists_its_texts(sms_run):
+    """Evaluate: the matrix as a clickable table; a cell (true row, predicted column) lists exactly its texts."""
+    pytest.importorskip("gradio")
+    import pandas as pd
+
+    from classifier.webui.evaluate_tab import cell_texts, matrix_table
+
+    metrics = sms_run.metrics
+    table = matrix_table(metrics, "en")
+    frame = table.data
+    assert list(frame.columns) == ["true ↓ · predicted →", "ham", "spam"]
+    assert frame.iloc[:, 1:].values.tolist() == metrics["confusion_matrix"]
+    assert "background-color" in table.to_html()
+    predictions = pd.read_csv(sms_run.run_dir / "predictions.csv", dtype=str, keep_default_na=False)
+    for gold in ("ham", "spam"):
+        for predicted in ("ham", "spam"):
+            texts = cell_texts(sms_run.run_dir, gold, predicted, "en")
+            expected = ((predictions["gold"] == gold) & (predictions["predicted"] == predicted)).sum()
+            assert len(texts) == min(expected, 500)
+            assert set(texts["true"]) <= {gold} and set(texts["predicted"]) <= {predicted}
+    assert matrix_table({**metrics, "multi_label": True}, "en") is None

@@ -128,6 +128,43 @@ def read_errors(run_dir: Path) -> pd.DataFrame:
     return wrong.sort_values("confidence", ascending=False)[list(ERROR_COLUMNS)]
 
 
+def matrix_table(metrics: dict | None, lang: str):
+    """The single-label confusion matrix as a table whose cells can be clicked (a click lists that cell's texts);
+    each cell shaded by its share of its row. None for multi-label runs (one 2x2 matrix per label)."""
+    if not metrics or metrics.get("multi_label") or not metrics.get("confusion_matrix"):
+        return None
+    labels = [str(name) for name in metrics.get("labels") or []]
+    matrix = metrics["confusion_matrix"]
+    if len(labels) != len(matrix):
+        return None
+    frame = pd.DataFrame([[gold, *row] for gold, row in zip(labels, matrix)],
+                         columns=[tr(lang, "cm_corner"), *labels])
+
+    def shade(line: pd.Series) -> list[str]:
+        counts = [float(v) for v in line.iloc[1:]]
+        total = sum(counts) or 1.0
+        return [""] + [f"background-color: rgba(37, 99, 235, {0.08 + 0.62 * v / total:.2f})" for v in counts]
+
+    return frame.style.apply(shade, axis=1)
+
+
+def cell_texts(run_dir: Path, gold: str, predicted: str, lang: str) -> pd.DataFrame:
+    """The test texts of one cell of the confusion matrix (right or wrong), most confident first."""
+    try:
+        frame = read_predictions(run_dir, ERROR_COLUMNS, dtype={"gold": str, "predicted": str})
+    except FileNotFoundError:
+        frame = pd.DataFrame(columns=list(ERROR_COLUMNS))
+    for column in ("text", "gold", "predicted"):
+        if column in frame:
+            frame[column] = frame[column].map(from_spreadsheet_cell)
+    cell = frame[(frame["gold"] == gold) & (frame["predicted"] == predicted)]
+    cell = cell.assign(confidence=pd.to_numeric(cell["confidence"], errors="coerce"))
+    shown = cell.sort_values("confidence", ascending=False).head(ERROR_ROWS)[list(ERROR_COLUMNS)].copy()
+    shown["confidence"] = shown["confidence"].round(3)
+    shown.columns = [tr(lang, c) for c in ("col_text", "col_gold", "col_predicted", "col_confidence")]
+    return shown
+
+
 def error_choices(errors: pd.DataFrame, lang: str) -> list[tuple[str, str]]:
     """'all errors (n)' and one entry per (true, predicted) pair that has errors, most frequent first."""
     pairs = errors.groupby(["gold", "predicted"]).size().sort_values(ascending=False)
@@ -198,6 +235,7 @@ def build(lang_box: gr.Textbox) -> EvaluateTab:
         with gr.Column(scale=2):
             vs_plot = gr.Plot(show_label=False, elem_id="baseline-plot")
             report = gr.Dataframe(label=t("report"), interactive=False, elem_id="report")
+    cm_table = gr.Dataframe(label=t("cm_table"), interactive=False, wrap=True, elem_id="confusion-table")
     with gr.Accordion(t("threshold_title"), open=True, visible=False, elem_id="threshold-box") as threshold_box:
         gr.Markdown(t("threshold_intro"))
         with gr.Row():
@@ -220,7 +258,7 @@ def build(lang_box: gr.Textbox) -> EvaluateTab:
             validation_plot = gr.Plot(show_label=False)
     newest_state = gr.State(None)
     outputs = [summary, cm_plot, vs_plot, report, error_filter, errors, loss_plot, validation_plot,
-               threshold_box, roc_plot, pr_plot, threshold, rates]
+               threshold_box, roc_plot, pr_plot, threshold, rates, cm_table]
     no_threshold = (gr.Accordion(visible=False), None, None, gr.skip(), "")
 
     @shows_errors
@@ -228,17 +266,18 @@ def build(lang_box: gr.Textbox) -> EvaluateTab:
         path = run_path(run_name)
         if path is None:
             return (tr(lang, "no_runs"),) + (None,) * 3 + (gr.Dropdown(choices=[], value=None), None, None,
-                                                           None) + no_threshold
+                                                           None) + no_threshold + (None,)
         metrics = read_json(run_file(path, "metrics.json"))
         loss, validation = curve_figures(path, lang)
         if not metrics:
             info = load_run_info(path)
             return (tr(lang, "no_metrics", name=md_escape(path.name), status=status_word(lang, info.status)), None,
-                    None, None, gr.Dropdown(choices=[], value=None), None, loss, validation) + no_threshold
+                    None, None, gr.Dropdown(choices=[], value=None), None, loss, validation) + no_threshold + (None,)
         wrong = read_errors(path)
         return (headline(metrics, lang), confusion_figure(metrics, mode, lang), baseline_figure(metrics, lang),
                 report_table(metrics, lang), gr.Dropdown(choices=error_choices(wrong, lang), value=""),
-                filter_errors(wrong, "", lang), loss, validation) + threshold_view(metrics, lang)
+                filter_errors(wrong, "", lang), loss, validation) + threshold_view(metrics, lang) + (
+                    matrix_table(metrics, lang),)
 
     @shows_errors
     def redraw_matrix(run_name: str | None, mode: str, lang: str):
@@ -263,11 +302,24 @@ def build(lang_box: gr.Textbox) -> EvaluateTab:
         """The slider: the confusion matrix, report, ROC point and rates as they would be at this threshold."""
         path = run_path(run_name)
         if path is None:
-            return gr.skip(), gr.skip(), gr.skip(), gr.skip()
+            return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
         metrics = metrics_at(path, float(value))
         roc, _ = threshold_figures(metrics["binary"], lang)
         return (confusion_figure(metrics, mode, lang), report_table(metrics, lang), roc,
-                rates_text(metrics["binary"], lang))
+                rates_text(metrics["binary"], lang), matrix_table(metrics, lang))
+
+    @shows_errors
+    def pick_cell(run_name: str | None, lang: str, event: gr.SelectData):
+        """A click on a cell of the matrix table: that cell's texts (true row, predicted column)."""
+        path = run_path(run_name)
+        index = list(getattr(event, "index", None) or [])
+        metrics = read_json(run_file(path, "metrics.json")) if path else None
+        labels = [str(name) for name in (metrics or {}).get("labels") or []]
+        if len(index) != 2 or not labels or not 1 <= index[1] <= len(labels) or not 0 <= index[0] < len(labels):
+            return gr.skip(), gr.skip()
+        gold, predicted = labels[index[0]], labels[index[1] - 1]
+        pair = json.dumps([gold, predicted], ensure_ascii=False)
+        return gr.Dropdown(value=pair if gold != predicted else ""), cell_texts(path, gold, predicted, lang)
 
     @shows_errors
     def keep_threshold(run_name: str | None, value: float, mode: str, lang: str):
@@ -297,8 +349,9 @@ def build(lang_box: gr.Textbox) -> EvaluateTab:
     error_filter.input(show_errors, [run, error_filter, lang_box], [errors], api_visibility="private")
     errors.select(explain_error, [run, lang_box], [error_why, error_why_note], api_visibility="private")
     refresh.click(refresh_choices, [run, newest_state], [run, newest_state], api_visibility="private")
-    threshold.release(try_threshold, [run, threshold, cm_mode, lang_box], [cm_plot, report, roc_plot, rates],
-                      api_visibility="private")
+    threshold.release(try_threshold, [run, threshold, cm_mode, lang_box],
+                      [cm_plot, report, roc_plot, rates, cm_table], api_visibility="private")
+    cm_table.select(pick_cell, [run, lang_box], [error_filter, errors], api_visibility="private")
     if not demo_mode():  # a read-only demo has no endpoint that writes into a run
         save_button.click(keep_threshold, [run, threshold, cm_mode, lang_box], outputs, api_name="save_threshold",
                           api_visibility="undocumented")

@@ -423,8 +423,11 @@ TEXTS: dict[str, tuple[str, str]] = {
     "weighted_avg": ("weighted average", "加权平均"),
     "errors": ("Misclassified test texts", "分错的测试文本"),
     "error_filter": ("Show", "显示"),
-    "error_filter_info": ("Pick a cell of the confusion matrix: true → predicted.",
-                          "选择混淆矩阵中的一格：真实 → 预测。"),
+    "error_filter_info": ("Click a cell of the table above (true row, predicted column) to list its texts, or "
+                          "pick a pair here: true → predicted.",
+                          "点击上方表格中的一个单元格（真实行、预测列）可列出其中的文本，或在此选择：真实 → 预测。"),
+    "cm_table": ("Confusion matrix: click a cell to list its texts", "混淆矩阵：点击单元格可列出其中的文本"),
+    "cm_corner": ("true ↓ · predicted →", "真实 ↓ · 预测 →"),
     "all_errors": ("all errors ({n})", "全部错误（{n}）"),
     "col_text": ("text", "文本"),
     "col_gold": ("true", "真实"),
