@@ -1,0 +1,309 @@
+"""The whole way of a training file: read, choose columns, clean, map labels to ids, split, and say what happened.
+
+`prepare_data` is the one entry point (training, the Data tab, bench); every problem is either fixed and reported
+in `PreparedData.warnings` (plain sentences) or raised as DataError.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataError
+from .clean import _dedupe, clean_frame, clean_multilabel_frame
+from .columns import detect_columns, resolve_label_layout
+from .labels import LabelSpace, _sort_labels, _warn_near_duplicate_labels, label_matrix
+from .readers import read_table
+from .split import _downsample, _rarest_label_keys, _subsample, stratified_split
+
+
+@dataclass
+class PreparedData:
+    """Splits with columns `text` and `label` (an id into `labels.names`), plus what happened on the way."""
+
+    train: pd.DataFrame
+    validation: pd.DataFrame
+    test: pd.DataFrame
+    labels: LabelSpace
+    text_column: str
+    label_column: str
+    warnings: list[str] = field(default_factory=list)
+    stats: dict[str, Any] = field(default_factory=dict)
+    multi_label: bool = False
+    """When True, `label` holds a list of ids per row (possibly empty): a text may carry several labels."""
+
+    def label_matrix(self, frame: pd.DataFrame) -> np.ndarray:
+        """Multi-hot rows (texts x labels) of a split; one-hot for single-label data."""
+        return label_matrix(frame["label"], len(self.labels), self.multi_label)
+
+    def label_names_of(self, value) -> str:
+        """A row's label as the user reads it: `spam`, or `体育|财经` for several."""
+        if self.multi_label:
+            return "|".join(self.labels.names[i] for i in value)
+        return self.labels.names[int(value)]
+
+    def to_dataset_dict(self):
+        from datasets import Dataset, DatasetDict
+
+        return DatasetDict(
+            {name: Dataset.from_pandas(frame[["text", "label"]], preserve_index=False)
+             for name, frame in (("train", self.train), ("validation", self.validation), ("test", self.test))}
+        )
+
+    def split_sizes(self) -> dict[str, int]:
+        return {"train": len(self.train), "validation": len(self.validation), "test": len(self.test)}
+
+
+def load_frame(path: str | Path, text_column: str | None = None, label_column: str | None = None
+               ) -> tuple[pd.DataFrame, str, str]:
+    frame = read_table(path)
+    text, label = detect_columns(frame, text_column, label_column)
+    return frame, text, label
+
+
+@dataclass
+class _Layout:
+    """The training file's layout (what resolve_label_layout decided) and the warnings gathered so far: what
+    reads the validation and test files and maps their labels the same way."""
+
+    name: str
+    multi: bool
+    text_column: str
+    label_columns: list[str]
+    delimiter: str
+    warnings: list[str]
+
+    @property
+    def label_column(self) -> str:
+        """The label column as the user reads it: `label`, or `sports, finance` for 0/1 columns."""
+        return self.label_columns[0] if len(self.label_columns) == 1 else ", ".join(self.label_columns)
+
+    def clean(self, table: pd.DataFrame, text: str, labels: list[str], source: str) -> pd.DataFrame:
+        if self.multi:
+            cleaned = clean_multilabel_frame(table, text, labels, self.delimiter, source, self.warnings)
+        else:
+            cleaned = clean_frame(table, text, labels[0], source, self.warnings)
+        return _dedupe(cleaned, source, self.warnings)
+
+    def side_file(self, path: str | Path | None) -> pd.DataFrame | None:
+        """A given validation or test file, read and cleaned with the training file's columns where it has them."""
+        if not path:
+            return None
+        side = read_table(path)
+        label_cols, text_col = self.label_columns, self.text_column
+        if len(label_cols) > 1:
+            missing = [c for c in label_cols if c not in side.columns]
+            if missing:
+                raise DataError(f"{Path(path).name} lacks the label column(s) {', '.join(map(repr, missing))} that "
+                                f"{self.name} has; give it the same columns.")
+            t = text_col if text_col in side.columns else None
+            t, _ = detect_columns(side[[c for c in side.columns if c not in label_cols] + [label_cols[0]]], t,
+                                  label_cols[0])
+            return self.clean(side, t, label_cols, Path(path).name)
+        t = text_col if text_col in side.columns else None
+        lab = label_cols[0] if label_cols[0] in side.columns else None
+        t, lab = detect_columns(side, t, lab)
+        return self.clean(side, t, [lab], Path(path).name)
+
+    def to_ids(self, series: pd.Series, labels: LabelSpace) -> pd.Series:
+        to_id = labels.label2id
+        if self.multi:
+            return series.map(lambda names: [to_id[n] for n in names])
+        return series.map(to_id).astype(int)
+
+    def restrict(self, side: pd.DataFrame | None, role: str, labels: LabelSpace) -> pd.DataFrame | None:
+        """A validation/test file's rows with ids of the training labels; labels training never saw are left out
+        (multi-label: from the row; single-label: the row)."""
+        if side is None:
+            return None
+        names, to_id = labels.names, labels.label2id
+        if self.multi:
+            unknown = sorted({n for row in side["label_name"] for n in row} - set(names))
+            if unknown:
+                self.warnings.append(
+                    f"The {role} file has label(s) never seen in training: {', '.join(map(repr, unknown[:10]))}. "
+                    "They were removed from its rows (the model cannot predict a label it never saw); the rows' "
+                    "other labels are kept.")
+                side = side.copy()
+                side["label_name"] = side["label_name"].map(lambda row: tuple(n for n in row if n in to_id))
+            side = side.copy()
+            side["label"] = self.to_ids(side["label_name"], labels)
+            return side
+        unknown = sorted(set(side["label_name"]) - set(names))
+        if unknown:
+            dropped = int(side["label_name"].isin(unknown).sum())
+            self.warnings.append(
+                f"The {role} file has label(s) never seen in training: {', '.join(map(repr, unknown[:10]))}. "
+                f"Its {dropped} row(s) with those labels were left out: the model cannot predict a class it never "
+                "saw."
+            )
+            side = side[~side["label_name"].isin(unknown)].reset_index(drop=True)
+        if side.empty:
+            raise DataError(f"The {role} file has no rows left with a label that training knows.")
+        side = side.copy()
+        side["label"] = side["label_name"].map(to_id).astype(int)
+        return side
+
+
+def prepare_data(
+    data: str | Path,
+    text_column: str | None = None,
+    label_column: str | None = None,
+    validation_file: str | Path | None = None,
+    test_file: str | Path | None = None,
+    validation_fraction: float = 0.15,
+    test_fraction: float = 0.15,
+    seed: int = 42,
+    balance: bool = False,
+    max_train_samples: int | None = None,
+    multi_label: str = "auto",
+    label_delimiter: str = "|",
+    label_columns: list[str] | None = None,
+) -> PreparedData:
+    warnings: list[str] = []
+    name = Path(data).name
+    frame = read_table(data)
+    multi, text_col, label_cols = resolve_label_layout(frame, text_column, label_column, label_columns, multi_label,
+                                                       label_delimiter, name, warnings)
+    layout = _Layout(name, multi, text_col, label_cols, label_delimiter, warnings)
+    main = layout.clean(frame, text_col, label_cols, name)
+    if main.empty:
+        raise DataError(f"{name} has no row with both a text and a label in columns '{text_col}' / "
+                        f"'{layout.label_column}'.")
+    val_given, test_given = layout.side_file(validation_file), layout.side_file(test_file)
+    main = _without_held_out_texts(main, (val_given, test_given), name, warnings)
+    labels = _label_space(main, layout)
+    main["label"] = layout.to_ids(main["label_name"], labels)
+    val_given = layout.restrict(val_given, "validation", labels)
+    test_given = layout.restrict(test_given, "test", labels)
+    fractions = (0.0 if val_given is not None else validation_fraction,
+                 0.0 if test_given is not None else test_fraction)
+    train, validation, test = _split(main, val_given, test_given, fractions, seed, layout, labels)
+    train = _shrink_train(train, balance, max_train_samples, seed, layout, labels)
+    counts = _class_counts(main, labels.names, multi)
+    ratio = counts.max() / counts.min()
+    if ratio >= 3 and not balance:
+        warnings.append(
+            f"The classes are imbalanced (largest/smallest = {ratio:.1f}). Watch macro-F1 rather than accuracy; "
+            "class weights or balancing may help the rare class(es)."
+        )
+    stats = _stats(data, frame, main, counts, labels.names, (train, validation, test), multi)
+    return PreparedData(train=train[["text", "label"]], validation=validation[["text", "label"]],
+                        test=test[["text", "label"]], labels=labels, text_column=text_col,
+                        label_column=layout.label_column, warnings=warnings, stats=stats, multi_label=multi)
+
+
+def _without_held_out_texts(main: pd.DataFrame, sides: tuple[pd.DataFrame | None, ...], name: str,
+                            warnings: list[str]) -> pd.DataFrame:
+    """Texts in a given validation/test file must not also be trained on."""
+    held_texts = set()
+    for side in sides:
+        if side is not None:
+            held_texts |= set(side["text"])
+    if held_texts:
+        overlap = main["text"].isin(held_texts)
+        if overlap.any():
+            warnings.append(f"{name}: {int(overlap.sum())} text(s) also appear in the validation/test file; "
+                            "they were removed from training to keep the evaluation honest.")
+            main = main[~overlap].reset_index(drop=True)
+    if main.empty:
+        raise DataError(f"Every text of {name} also appears in the validation/test file, so nothing is left to "
+                        "train on. Give a training file with other texts.")
+    return main
+
+
+def _label_space(main: pd.DataFrame, layout: _Layout) -> LabelSpace:
+    """The training rows' label names in id order; at least two."""
+    multi = layout.multi
+    names = _sort_labels({n for names in main["label_name"] for n in names} if multi else set(main["label_name"]))
+    _warn_near_duplicate_labels(names, layout.name, layout.warnings)
+    if len(names) < 2:
+        only = names[0] if names else "none"
+        raise DataError(
+            f"{layout.name} has a single class ({only!r}) in column '{layout.label_column}'. A classifier needs at "
+            "least two classes; add examples of the other class(es), or check that the right label column was "
+            "chosen."
+        )
+    return LabelSpace(names)
+
+
+def _split(main: pd.DataFrame, val_given: pd.DataFrame | None, test_given: pd.DataFrame | None,
+           fractions: tuple[float, float], seed: int, layout: _Layout, labels: LabelSpace
+           ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Train, validation and test: stratified from `main` where no file was given; neither may be empty."""
+    names = labels.names
+    keys = _rarest_label_keys(main["label"], len(names)) if layout.multi else main["label"].to_numpy()
+    train_idx, val_idx, test_idx, too_small = stratified_split(keys, fractions, seed)
+    too_small = [i for i in too_small if i < len(names)]
+    if too_small:
+        small = ", ".join(f"{names[i]!r} ({int((keys == i).sum())})" for i in too_small)
+        layout.warnings.append(
+            f"Class(es) {small} have too few examples to appear in training, validation and test; all of their "
+            "rows are used for training, so they are not evaluated. Add at least 10 examples per class for a "
+            "meaningful score."
+        )
+    train = main.iloc[train_idx].reset_index(drop=True)
+    validation = val_given if val_given is not None else main.iloc[val_idx].reset_index(drop=True)
+    test = test_given if test_given is not None else main.iloc[test_idx].reset_index(drop=True)
+    if validation.empty:
+        # no validation split asked for: early stopping and best/ then use the training data's own loss; make it
+        # explicit instead of silently evaluating on train
+        raise DataError("The validation split is empty. Set a validation fraction above 0 or give a validation "
+                        "file; it decides when to stop and which checkpoint is best.")
+    if test.empty:
+        raise DataError("The test split is empty. Set a test fraction above 0 or give a test file.")
+    return train, validation, test
+
+
+def _shrink_train(train: pd.DataFrame, balance: bool, max_train_samples: int | None, seed: int, layout: _Layout,
+                  labels: LabelSpace) -> pd.DataFrame:
+    """The training split balanced (every class downsampled to the smallest) and cut to max_train_samples."""
+    multi, warnings = layout.multi, layout.warnings
+    if balance and multi:
+        raise DataError("Balancing (downsampling every class to the smallest) is for single-label data: in "
+                        "multi-label data a text counts for several labels. Use class weights instead (--class-weights "
+                        "balanced weighs each label's positives by how rare they are).")
+    if balance:
+        counts_before = train["label"].value_counts().sort_index()
+        train = _downsample(train, seed)
+        per_class = int(train["label"].value_counts().max())
+        warnings.append(f"Balanced the training split: every class downsampled to {per_class} "
+                        f"row(s) ({len(train)} rows left of {int(counts_before.sum())}). Validation and test keep "
+                        "their natural class shares.")
+    if max_train_samples and len(train) > max_train_samples:
+        train = _subsample(train, max_train_samples, seed,
+                           _rarest_label_keys(train["label"], len(labels)) if multi else None)
+        warnings.append(f"Using {len(train)} of the training rows (max_train_samples={max_train_samples}).")
+    return train
+
+
+def _class_counts(main: pd.DataFrame, names: list[str], multi: bool) -> pd.Series:
+    """Rows per label name, most common first (multi-label: texts carrying each label, labels never used left out)."""
+    if multi:
+        counts = pd.Series(Counter(n for row in main["label_name"] for n in row)).reindex(names).fillna(0)
+        counts = counts.astype(int).sort_values(ascending=False)
+        return counts[counts > 0]
+    return main["label_name"].value_counts()
+
+
+def _stats(data: str | Path, frame: pd.DataFrame, main: pd.DataFrame, counts: pd.Series, names: list[str],
+           splits: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame], multi: bool) -> dict[str, Any]:
+    train, validation, test = splits
+    stats = {
+        "source": str(data),
+        "rows_read": int(len(frame)),
+        "rows_used": int(len(main)),
+        "class_counts": {k: int(v) for k, v in counts.reindex(names).items()},
+        "splits": {"train": len(train), "validation": len(validation), "test": len(test)},
+        "multi_label": multi,
+    }
+    if multi:
+        per_row = main["label_name"].map(len)
+        stats["labels_per_text"] = {"mean": round(float(per_row.mean()), 3), "max": int(per_row.max()),
+                                    "none": int((per_row == 0).sum())}
+    return stats
