@@ -44,6 +44,8 @@ DEFAULT_MAX_TEXT_CHARS = 100_000
 DEFAULT_MAX_REQUEST_CHARS = 50_000_000  # 50 MB of text: 100,000 texts of 500 characters
 DEFAULT_MAX_PREDICT_TEXTS = 100_000
 DEFAULT_LOAD_TIMEOUT = 120.0
+DEFAULT_LABEL_ISSUES_TIMEOUT = 900.0  # the Data tab's label-error search: features of 20,000 texts on 2 cores
+DEFAULT_LABEL_ISSUES_MAX_ROWS = 20_000
 MAX_COLUMNS = 1_000  # columns of a data file: the column detection looks at each one
 SNIFF_SAMPLE_CHARS = 64 * 1024  # csv.Sniffer is quadratic in its sample: a one-line file of quoted fields
 SHEET_ROWS_PER_MB = 5_000  # rows an .xlsx may hold per MB of CLASSIFIER_MAX_UPLOAD_MB
@@ -173,6 +175,14 @@ def max_predict_texts() -> int:
 
 def load_timeout() -> float:
     return _positive("CLASSIFIER_LOAD_TIMEOUT", DEFAULT_LOAD_TIMEOUT)
+
+
+def label_issues_timeout() -> float:
+    return _positive("CLASSIFIER_LABEL_ISSUES_TIMEOUT", DEFAULT_LABEL_ISSUES_TIMEOUT)
+
+
+def label_issues_max_rows() -> int:
+    return int(_positive("CLASSIFIER_LABEL_ISSUES_MAX_ROWS", DEFAULT_LABEL_ISSUES_MAX_ROWS))
 
 
 def auth_pairs() -> list[tuple[str, str]] | None:

@@ -8,6 +8,8 @@ own, and up to DATA_CONCURRENCY visitors' files are read at once; one visitor's 
 from __future__ import annotations
 
 import re
+import secrets
+import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -17,11 +19,21 @@ import pandas as pd
 
 from .. import charts
 from ..datasources import HUB_PREFIX
-from ..security import UPLOAD_EXTENSIONS, max_upload_bytes, max_upload_mb
+from ..label_issues import KEEP, apply_corrections, label_issues_of_file
+from ..runs import ASSETS
+from ..security import (
+    UPLOAD_EXTENSIONS,
+    label_issues_max_rows,
+    label_issues_timeout,
+    max_upload_bytes,
+    max_upload_mb,
+    safe_filename,
+)
+from ..worker import TimeLimitExceeded, call_with_time_limit
 from .analysis import DataInfo, analyse_bounded
 from .common import ConfigForm, default, html_escape, md_escape, one_at_a_time, shows_errors
+from .exports import purge_exports
 from .i18n import t, tr
-from .runner import ASSETS
 
 SAMPLES = {"sms": ASSETS / "sms_spam.tsv", "news": ASSETS / "thucnews_titles.tsv"}
 # hub:NAME[:CONFIG][:SPLIT]: an owner/name repository id, then an optional config and split
@@ -93,6 +105,97 @@ def warnings_markdown(info: DataInfo, lang: str) -> str:
     return "\n".join(f"- ⚠ {md_escape(w)}" for w in info.warnings)  # warnings quote file names, labels, columns
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# Likely label errors (classifier/label_issues.py): find, decide per row, save a corrected copy
+# ---------------------------------------------------------------------------------------------------------------
+ISSUE_HEADERS = ("issues_col_row", "issues_col_text", "issues_col_given", "issues_col_suggested", "issues_col_score",
+                 "issues_col_decision")  # the table's columns, in label_issues.COLUMNS order, then the decision
+CORRECTED_DIRNAME = "corrected"  # $GRADIO_TEMP_DIR/corrected/<random>/<name>-corrected.csv
+CORRECTED_MAX_AGE = 86_400.0  # kept a day, as uploads are
+
+
+def _columns_of(info: dict) -> dict[str, str | None]:
+    """The columns the Data tab settled on; several 0/1 label columns (shown joined) are detected again."""
+    label = info.get("label_column")
+    return {"text_column": info.get("text_column"),
+            "label_column": label if label in (info.get("columns") or []) else None}
+
+
+def find_label_issues_table(info: dict | None, method: str, lang: str) -> tuple[dict, pd.DataFrame, str]:
+    """(what was searched, the ranked table with a `keep` decision per row, a sentence): the search runs in a
+    worker process, stopped after CLASSIFIER_LABEL_ISSUES_TIMEOUT seconds; a file of more than
+    CLASSIFIER_LABEL_ISSUES_MAX_ROWS distinct texts is refused."""
+    if not info:
+        raise gr.Error(tr(lang, "issues_no_data"), print_exception=False)
+    columns = _columns_of(info)
+    seconds = label_issues_timeout()
+    try:
+        report = call_with_time_limit(label_issues_of_file, str(info["path"]), seconds=seconds,
+                                      method=method or "features", model=info.get("model") or "auto",
+                                      max_rows=label_issues_max_rows(), **columns)
+    except TimeLimitExceeded:
+        raise gr.Error(tr(lang, "issues_timeout", seconds=seconds), duration=None, print_exception=False) from None
+    table = report.to_frame()
+    table["decision"] = KEEP
+    table.columns = [tr(lang, key) for key in ISSUE_HEADERS]
+    name = md_escape(info.get("name") or "")
+    if report.issues:
+        method_name = f"{report.method}, {report.model}" if report.model else report.method
+        note = tr(lang, "issues_found", n=len(report.issues), rows=report.rows_checked, name=name,
+                  method=md_escape(method_name), folds=report.folds, seconds=f"{report.seconds:g}")
+    else:
+        note = tr(lang, "issues_none", rows=report.rows_checked, name=name)
+    searched = {"path": str(info["path"]), "labels": report.labels, "multi_label": report.multi_label, **columns}
+    return searched, table, note
+
+
+def set_decision(table: pd.DataFrame, row: float | None, decision: str | None, lang: str) -> pd.DataFrame:
+    """The table with the decision of data row `row` set (`keep`, `drop` or a label)."""
+    if table is None or not len(table):
+        raise gr.Error(tr(lang, "issues_nothing"), print_exception=False)
+    rows = pd.to_numeric(table.iloc[:, 0], errors="coerce")
+    hit = rows == (int(row) if row is not None else -1)
+    if not hit.any():
+        raise gr.Error(tr(lang, "issues_not_found", row=html_escape(row)), print_exception=False)
+    table = table.copy()
+    table.iloc[hit.to_numpy().nonzero()[0], 5] = (decision or KEEP).strip() or KEEP
+    return table
+
+
+def accept_suggestions(table: pd.DataFrame) -> pd.DataFrame:
+    """Every row's decision: relabel to the suggestion."""
+    if table is None or not len(table):
+        return table
+    table = table.copy()
+    table.iloc[:, 5] = table.iloc[:, 3]
+    return table
+
+
+def corrected_path(name: str) -> Path:
+    """A fresh private folder under $GRADIO_TEMP_DIR/corrected for a corrected data file (old ones go after a
+    day) and a readable name in it: `sms_spam-corrected.csv`."""
+    from gradio.utils import get_upload_folder
+
+    root = Path(get_upload_folder()) / CORRECTED_DIRNAME
+    root.mkdir(parents=True, exist_ok=True)
+    purge_exports(root, max_age=CORRECTED_MAX_AGE, keep=64, grace=CORRECTED_MAX_AGE)
+    folder = Path(tempfile.mkdtemp(prefix=f"{secrets.token_hex(8)}-", dir=root))
+    return folder / f"{Path(safe_filename(name, 'data')).stem}-corrected.csv"
+
+
+def save_corrected_file(info: dict | None, searched: dict | None, table: pd.DataFrame | None, lang: str
+                        ) -> tuple[Path, dict]:
+    """Write the loaded file with the table's decisions applied to a NEW file (the original is never written);
+    (its path, counts {"relabelled", "dropped", "rows"})."""
+    if not searched or table is None or not len(table):
+        raise gr.Error(tr(lang, "issues_nothing"), print_exception=False)
+    if not info or str(info["path"]) != searched["path"]:
+        raise gr.Error(tr(lang, "issues_stale"), print_exception=False)
+    decisions = {int(float(row)): decision for row, decision in zip(table.iloc[:, 0], table.iloc[:, 5])}
+    return apply_corrections(searched["path"], decisions, corrected_path(info.get("name") or "data"),
+                             searched["text_column"], searched["label_column"])
+
+
 @dataclass
 class DataTab:
     state: gr.State
@@ -153,6 +256,23 @@ def build(form: ConfigForm, lang_box: gr.Textbox) -> DataTab:
                       (t("imbalance_weights"), "weights")], value="keep", label=t("imbalance"),
                      info=t("imbalance_info"), elem_id="imbalance"),
             convert=lambda choice: IMBALANCE[choice or "keep"])
+    with gr.Accordion(t("issues_title"), open=False):
+        gr.Markdown(t("issues_info"))
+        with gr.Row():
+            issues_method = gr.Radio([(t("issues_method_features"), "features"), (t("issues_method_tfidf"), "tfidf")],
+                                     value="features", label=t("issues_method"), scale=3, elem_id="issues-method")
+            issues_find = gr.Button(t("issues_find"), scale=1, elem_id="issues-find")
+        issues_note = gr.Markdown(elem_id="issues-note")
+        issues_table = gr.Dataframe(label=t("issues_table"), interactive=True, wrap=True, max_height=400,
+                                    static_columns=[0, 1, 2, 3, 4], elem_id="issues-table")
+        with gr.Row(equal_height=True):
+            issue_row = gr.Number(label=t("issues_row"), precision=0, minimum=1, elem_id="issue-row")
+            issue_decision = gr.Dropdown([KEEP, "drop"], value=KEEP, label=t("issues_decision"),
+                                         allow_custom_value=True, elem_id="issue-decision")
+            issue_set = gr.Button(t("issues_set"), size="sm", elem_id="issue-set")
+            issues_accept = gr.Button(t("issues_accept_all"), size="sm", elem_id="issues-accept")
+        issues_save = gr.Button(t("issues_save"), variant="primary", elem_id="issues-save")
+    issues_state = gr.State(None)  # what the table was found for: the file, its columns, the labels
     state = gr.State(None)
 
     split_inputs = [validation_fraction, test_fraction, seed, imbalance, validation_file, test_file]
@@ -233,6 +353,35 @@ def build(form: ConfigForm, lang_box: gr.Textbox) -> DataTab:
                   seed.blur, imbalance.input, validation_file.upload, validation_file.clear, test_file.upload,
                   test_file.clear):
         loads.append(event(reanalyse, reanalyse_inputs, trigger_mode="always_last", **common))
+
+    @shows_errors
+    def find_issues(info: dict | None, method: str, lang: str, request: gr.Request, progress=gr.Progress()):
+        progress(0, desc=tr(lang, "issues_running"))
+        with one_at_a_time(request):
+            searched, table, note = find_label_issues_table(info, method, lang)
+        return searched, table, note, gr.Dropdown(choices=[KEEP, "drop", *searched["labels"]], value=KEEP)
+
+    def picked_row(table: pd.DataFrame, evt: gr.SelectData):
+        return table.iloc[evt.index[0], 0] if table is not None and len(table) else gr.skip()
+
+    @shows_errors
+    def save_corrected(info: dict | None, searched: dict | None, table: pd.DataFrame | None, lang: str,
+                       request: gr.Request, *split):
+        with one_at_a_time(request):
+            path, counts = save_corrected_file(info, searched, table, lang)
+            rendered = render(upload_analysis(path, lang, **split_args(*split)), lang)
+        return (*rendered, None, tr(lang, "issues_saved", name=md_escape(path.name), **counts))
+
+    private = {"api_visibility": "undocumented"}
+    issues_find.click(find_issues, [state, issues_method, lang_box], [issues_state, issues_table, issues_note,
+                                                                        issue_decision],
+                      concurrency_id="label_issues", concurrency_limit=1, show_progress_on=[issues_note], **private)
+    issues_table.select(picked_row, [issues_table], [issue_row], **private)
+    issue_set.click(set_decision, [issues_table, issue_row, issue_decision, lang_box], [issues_table], **private)
+    issues_accept.click(accept_suggestions, [issues_table], [issues_table], **private)
+    issues_save.click(save_corrected, [state, issues_state, issues_table, lang_box, *split_inputs],
+                      [*outputs, issues_state, issues_note], concurrency_id="data",
+                      concurrency_limit=DATA_CONCURRENCY, **private)
 
     return DataTab(state=state, sms_button=sms_button, news_button=news_button, upload=upload, preview=preview,
                    text_column=text_column, label_column=label_column, summary=summary, class_plot=class_plot,
