@@ -97,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
                               "differ; see bench/RESULTS.md)")
     predict.add_argument("--explain", action="store_true",
                          help="add the words that pushed the model towards its label and away from it (Integrated "
-                              "Gradients, about 0.1-1 s a text on a CPU; texts given or piped in, not --input)")
+                              "Gradients, about 1 s a text on 2 CPU cores; texts given or piped in, not --input)")
 
     adapt = sub.add_parser("adapt", help="continue pre-training a model on unlabelled texts of your domain (masked "
                            "language modelling; next-token prediction for decoders)")

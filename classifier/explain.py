@@ -6,8 +6,8 @@
 
 Integrated Gradients (Sundararajan et al. 2017, captum's implementation) on the input embeddings: the logit of the
 target class is integrated along the straight line from a baseline (every text token replaced by the padding
-token; the special tokens such as [CLS] stay) to the text, in `steps` steps (20 by default: a 50-token text takes
-well under a second on 2 CPU cores, bench/RESULTS.md). A token's attribution is the sum over its embedding's
+token; the special tokens such as [CLS] stay) to the text, in `steps` steps (20 by default: 1.3 s for a 56-token
+text on 2 CPU cores under load 3.8, where a plain prediction took 94 ms; bench/RESULTS.md). A token's attribution is the sum over its embedding's
 dimensions; the attributions of a text add up to logit(text) - logit(baseline), up to the approximation error
 (`delta`). What is explained is always the fine-tuned model's logit: where the run answers with the TF-IDF mix
 (classifier/ensemble.py), the TF-IDF part is not explained, and the result says so.
@@ -37,7 +37,7 @@ from .encoding import head_tail_positions, special_tokens_around, window_starts
 from .errors import ClassifierError
 from .security import CHARS_PER_TOKEN, clip_text
 
-STEPS = 20  # integration steps: 20 keeps the top words of 50 (checked in tests/test_explain.py) at 1/2.5 the cost
+STEPS = 20  # integration steps: 20 kept the top words of 50 at 1/2.4 of the cost (bench/RESULTS.md)
 TOKENS_PER_PASS = 2048  # steps x tokens per forward/backward pass: bounds activation memory for long windows
 
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f"
