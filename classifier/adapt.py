@@ -53,30 +53,12 @@ def adapt(config: AdaptConfig, progress: bool = True, run_events=None) -> dict:
 
     from .backbones import BUNDLED, default_model_for, resolve_model
     from .data import language_hint
-    from .errors import ConfigError
-    from .evaluation import read_texts
     from .events import EventWriter
     from .modeling import load_tokenizer
 
-    if not config.output:
-        raise ConfigError("Give the folder to write the adapted model to with --output.")
-    if not 0.0 < config.mlm_probability < 1.0:
-        raise ConfigError(f"--mlm-probability is {config.mlm_probability}; it must be between 0 and 1 (0.15 is usual).")
-    # `not a <= x <= b` is also true for NaN
-    for flag, value, low, high in (("--epochs", config.epochs, 1e-6, 1000),
-                                   ("--max-length", config.max_length, 8, 8192),
-                                   ("--batch-size", config.batch_size, 1, 4096),
-                                   ("--learning-rate", config.learning_rate, 1e-12, 1.0),
-                                   ("--max-texts", config.max_texts or 1, 1, float("inf"))):
-        if not low <= value <= high:
-            raise ConfigError(f"{flag} is {value}; it must be between {low:g} and {high:g}.")
+    _check(config)
     set_seed(config.seed)
-    texts = [t for t in read_texts(config.data) if t.strip()]
-    if config.max_texts:
-        texts = texts[:config.max_texts]
-    if len(texts) < 8:
-        raise ConfigError(f"{Path(config.data).name} holds {len(texts)} text(s); adapting a model needs at least a few "
-                          "hundred.")
+    texts = _texts(config)
     language = language_hint(texts)
     name = config.model if config.model != "auto" else default_model_for(language)
     path, display = resolve_model(name)
@@ -135,6 +117,38 @@ def adapt(config: AdaptConfig, progress: bool = True, run_events=None) -> dict:
     else:
         events.status("finished", f"{message} Train on it with --model {output}.")
     return summary
+
+
+def _check(config: AdaptConfig) -> None:
+    """ConfigError for a setting out of range, before any model is loaded."""
+    from .errors import ConfigError
+
+    if not config.output:
+        raise ConfigError("Give the folder to write the adapted model to with --output.")
+    if not 0.0 < config.mlm_probability < 1.0:
+        raise ConfigError(f"--mlm-probability is {config.mlm_probability}; it must be between 0 and 1 (0.15 is usual).")
+    # `not a <= x <= b` is also true for NaN
+    for flag, value, low, high in (("--epochs", config.epochs, 1e-6, 1000),
+                                   ("--max-length", config.max_length, 8, 8192),
+                                   ("--batch-size", config.batch_size, 1, 4096),
+                                   ("--learning-rate", config.learning_rate, 1e-12, 1.0),
+                                   ("--max-texts", config.max_texts or 1, 1, float("inf"))):
+        if not low <= value <= high:
+            raise ConfigError(f"{flag} is {value}; it must be between {low:g} and {high:g}.")
+
+
+def _texts(config: AdaptConfig) -> list[str]:
+    """The non-blank texts of --data, at most --max-texts of them; at least 8."""
+    from .errors import ConfigError
+    from .evaluation import read_texts
+
+    texts = [t for t in read_texts(config.data) if t.strip()]
+    if config.max_texts:
+        texts = texts[:config.max_texts]
+    if len(texts) < 8:
+        raise ConfigError(f"{Path(config.data).name} holds {len(texts)} text(s); adapting a model needs at least a few "
+                          "hundred.")
+    return texts
 
 
 def _language_model(path):
