@@ -21,8 +21,9 @@ from pathlib import Path
 import pytest
 
 from classifier.config import TrainConfig
+from classifier.estimate import estimate_seconds
 from classifier.webui import runner as runner_module
-from classifier.webui.runner import RunInProgress, TrainingRunner, estimate_seconds, wait_until
+from classifier.webui.runner import RunInProgress, TrainingRunner, wait_until
 from tests.webui_helpers import (
     ROOT,
     choose,
@@ -34,7 +35,6 @@ from tests.webui_helpers import (
     set_number,
     start_studio,
     stop_studio,
-    toast_texts,
 )
 
 SMS = ROOT / "assets" / "sms_spam.tsv"
@@ -174,6 +174,49 @@ def test_a_finished_runs_progress_line_ends_at_the_step_it_ended_at(tmp_path, st
     assert view.status == "finished" and expected in progress_html(view, "en")
 
 
+def test_a_resumed_runs_curves_are_the_same_in_the_train_and_evaluate_tabs(tmp_path):
+    """The Evaluate tab drew a resumed run's replayed steps twice; both tabs read run_folder.curves now."""
+    from classifier.webui.evaluate_tab import curve_figures
+    from classifier.webui.train_tab import loss_figure, validation_figure
+
+    run = tmp_path / "20260101-000000-sms"
+    run.mkdir()
+    (run / "request.json").write_text("{}")
+    events = [{"type": "train", "step": s, "total_steps": 40, "loss": 1.0 / s} for s in (10, 20, 30)]
+    events += [{"type": "eval", "step": s, "eval_loss": 1.0 / s, "eval_macro_f1": s / 100} for s in (10, 20, 30)]
+    events += [{"type": "status", "status": "started", "pid": 1, "resumed_from_step": 20}]  # step 30 is trained again
+    events += [{"type": "train", "step": s, "total_steps": 40, "loss": 2.0 / s} for s in (30, 40)]
+    events += [{"type": "eval", "step": s, "eval_loss": 2.0 / s, "eval_macro_f1": s / 50} for s in (30, 40)]
+    events += [{"type": "status", "status": "finished", "message": "Finished.", "pid": 1, "steps": 40}]
+    (run / "events.jsonl").write_text("".join(json.dumps(e) + "\n" for e in events))
+
+    view = TrainingRunner(root=tmp_path).view(run)
+    assert [e["step"] for e in view.train] == [10, 20, 30, 40] and view.train[2]["loss"] == 2.0 / 30
+    assert [e["step"] for e in view.evals] == [10, 20, 30, 40] and view.evals[2]["eval_macro_f1"] == 30 / 50
+    shown = [loss_figure(view, "en"), validation_figure(view, "en")]
+    for train_tab, evaluate_tab in zip(shown, curve_figures(run, "en"), strict=True):
+        assert [(list(t.x), list(t.y)) for t in train_tab.data] == [(list(t.x), list(t.y)) for t in evaluate_tab.data]
+
+
+def test_the_app_and_the_cli_derive_the_same_status(tmp_path):
+    """One status function (run_folder.run_status): a launched trainer that has not reported is starting, a
+    training status whose process is gone is interrupted, for the runner and for `runs` alike."""
+    from classifier.runs import load_run_info, write_trainer_pid
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    starting, crashed = tmp_path / "20260101-000000-a", tmp_path / "20260101-000001-b"
+    for run in (starting, crashed):
+        run.mkdir()
+        (run / "request.json").write_text("{}")
+    write_trainer_pid(starting, os.getpid())  # alive, and no event written yet
+    (crashed / "events.jsonl").write_text(json.dumps({"type": "status", "status": "running", "pid": dead.pid}) + "\n")
+    runner = TrainingRunner(root=tmp_path)
+    for run, status in ((starting, "starting"), (crashed, "interrupted")):
+        assert runner.view(run).status == load_run_info(run).status == status
+        assert runner.view(run).message == load_run_info(run).message
+
+
 def test_start_and_stop_follow_the_run(tmp_path):
     """Start is off while a run trains or stops; Stop only while it trains and has not been asked to stop."""
     from classifier.webui.runner import RunView
@@ -204,6 +247,22 @@ def test_the_time_estimate_grows_with_the_machines_load(monkeypatch):
     quiet, busy = minutes(0.0), minutes(5.0)
     assert train_tab.busy_factor(False) == 3.0 and train_tab.busy_factor(True) == 1.0
     assert quiet != busy and "updated live" in quiet
+
+
+def test_predict_fits_its_examples_and_controls_to_the_run(sms_run, tmp_path):
+    """Chinese news examples and a multi-label threshold slider were shown for an English SMS model (issue 14)."""
+    import pandas as pd
+
+    from classifier.webui.predict_tab import EXAMPLES, run_examples, run_is_multi_label
+
+    examples = run_examples(sms_run.run_dir)
+    test_texts = set(pd.read_csv(sms_run.run_dir / "predictions.csv", dtype=str, keep_default_na=False)["text"])
+    assert len(examples) == 6 and set(examples) <= test_texts
+    golds = pd.read_csv(sms_run.run_dir / "predictions.csv", dtype=str).set_index("text")["gold"]
+    assert {golds[e] for e in examples} == {"ham", "spam"}  # each class in turn
+    assert not run_is_multi_label(sms_run.run_dir)
+    (tmp_path / "config.json").write_text('{"multi_label": "yes"}')
+    assert run_is_multi_label(tmp_path) and run_examples(tmp_path) == list(EXAMPLES)  # no predictions.csv
 
 
 def test_runner_shows_why_a_trainer_failed_before_writing_events(tmp_path):
@@ -388,6 +447,13 @@ def test_predict_a_typed_message_in_the_page_and_through_the_api(page, studio, t
     expect(label).to_contain_text("%", timeout=60_000)
     expect(label).to_contain_text("spam")
     expect(label).to_contain_text("ham")
+    # controls and examples fit the run (issue 14): no multi-label threshold for an SMS model, and SMS examples
+    # from its own test texts, not Chinese news
+    expect(page.locator("#ml-threshold")).to_be_hidden()
+    page.wait_for_function("() => { const box = document.querySelector('#predict-examples'); "
+                           "return box && !/[\\u4e00-\\u9fff]/.test(box.innerText) "
+                           "&& /[A-Za-z]{4}/.test(box.innerText); }",
+                           timeout=60_000)
     screenshot(page, "predict")
 
     from gradio_client import Client, handle_file

@@ -19,7 +19,7 @@ import gradio as gr
 import pandas as pd
 
 from ..errors import RunError
-from ..runs import model_dir
+from ..runs import model_dir, read_predictions
 from ..security import check_text, safe_filename
 from .common import default_run, md_escape, run_choices, run_path, shows_errors
 from .data_tab import FILE_TYPES, check_upload
@@ -193,6 +193,46 @@ class PredictTab:
     refresh_choices: object  # fn(current) -> run dropdown
 
 
+def run_examples(run_dir: Path, count: int = 6, seed: int = 0) -> list[str]:
+    """Example texts for a run: texts of its own test split (RUN/predictions.csv), a few of each class in turn,
+    not too short or long; the built-in examples where the run has none (Chinese news for an SMS model no more)."""
+    from ..security import from_spreadsheet_cell
+
+    try:
+        frame = read_predictions(run_dir, ("text", "gold"), dtype=str)
+    except (FileNotFoundError, RunError):
+        return list(EXAMPLES)
+    frame = frame.assign(text=frame["text"].map(from_spreadsheet_cell))
+    frame = frame[frame["text"].str.len().between(12, 220)]
+    if frame.empty:
+        return list(EXAMPLES)
+    groups = [group.sample(frac=1.0, random_state=seed)["text"].tolist()
+              for _, group in frame.groupby("gold", sort=True)]
+    picked: list[str] = []
+    while len(picked) < count and any(groups):
+        for group in groups:
+            if group and len(picked) < count:
+                picked.append(group.pop())
+    return picked
+
+
+def run_is_multi_label(run_dir: Path | None) -> bool:
+    """From the run's resolved settings (config.json), without loading its model."""
+    from ..runs import read_json
+
+    config = (read_json(run_dir / "config.json") or {}) if run_dir else {}
+    return str(config.get("multi_label", "no")) == "yes"
+
+
+@shows_errors
+def fit_to_run(run_name: str | None):
+    """Examples from the run's own test texts, and the decision-threshold slider only for a multi-label run."""
+    path = run_path(run_name) if run_name else None
+    if path is None:
+        return gr.Dataset(samples=[[e] for e in EXAMPLES]), gr.Slider(visible=False)
+    return gr.Dataset(samples=[[e] for e in run_examples(path)]), gr.Slider(visible=run_is_multi_label(path))
+
+
 def build(lang_box: gr.Textbox) -> PredictTab:
     gr.Markdown(t("predict_intro"))
     run = gr.Dropdown([], label=t("run"), allow_custom_value=True, elem_id="predict-run")
@@ -201,11 +241,13 @@ def build(lang_box: gr.Textbox) -> PredictTab:
             text = gr.Textbox(label=t("text_input"), placeholder=t("text_placeholder"), lines=3,
                               elem_id="predict-text")
             button = gr.Button(t("classify"), variant="primary")
-            gr.Examples([[e] for e in EXAMPLES], inputs=[text], label=t("examples"))
+            examples = gr.Examples([[e] for e in EXAMPLES], inputs=[text], label=t("examples"),
+                                   elem_id="predict-examples")
         with gr.Column(scale=2):
             label = gr.Label(label=t("prediction"), elem_id="prediction")
             chosen = gr.Markdown(elem_id="prediction-labels")
-            threshold = gr.Slider(0, 0.95, value=0, step=0.05, label=t("ml_threshold"), elem_id="ml-threshold")
+            threshold = gr.Slider(0, 0.95, value=0, step=0.05, label=t("ml_threshold"), elem_id="ml-threshold",
+                                  visible=False)
     with gr.Accordion(t("batch"), open=False):
         gr.Markdown(t("batch_info"))
         with gr.Row():
@@ -232,6 +274,7 @@ def build(lang_box: gr.Textbox) -> PredictTab:
                  "concurrency_limit": EXPLAIN_CONCURRENCY, "concurrency_id": "explain", "show_progress": "minimal",
                  "api_visibility": "private"}
     run.change(explain_classes, [run, lang_box], [why_class], api_visibility="private").then(**explained)
+    run.change(fit_to_run, [run], [examples.dataset, threshold], api_visibility="private")
     gr.on([text.change, button.click, why_class.input], trigger_mode="always_last", **explained)
     gr.api(explain, api_name="explain", concurrency_limit=EXPLAIN_CONCURRENCY, concurrency_id="explain")
     batch_button.click(predict_file, [batch_file, run, lang_box], [download, batch_preview], api_name="predict_file",
