@@ -140,7 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
     issues.add_argument("--data", required=True)
     _add_data_args(issues)
     issues.add_argument("--model", default="auto", help="backbone for --method features (auto: by the language)")
-    issues.add_argument("--method", choices=("features", "tfidf", "both"), default="features",
+    issues.add_argument("--method", choices=("features", "tfidf", "both"), default="both",
                         help="features: logistic regression on the backbone's sentence vectors; tfidf: the TF-IDF "
                         "model; both: the mean of the two (the most precise, see docs/results.md)")
     issues.add_argument("--folds", type=_positive_int, default=5)

@@ -34,6 +34,7 @@ import pandas as pd
 from .errors import DataError
 
 METHODS = ("features", "tfidf", "both")  # both: the mean of the two models' probabilities
+DEFAULT_METHOD = "both"  # the most precise on planted flips in SMS and THUCNews (docs/results.md)
 DEFAULT_FOLDS = 5
 FEATURE_MAX_LENGTH = 128  # tokens read of each text for its sentence vector: enough to judge a label, and 4x
 # cheaper than 512 on a CPU; the long tail of a document rarely decides what it is about
@@ -235,7 +236,7 @@ def _logistic_probs(train_x: np.ndarray, train_y: np.ndarray, test_x: np.ndarray
     return probs
 
 
-def out_of_fold_probs(data: LabelledTexts, method: str = "features", model: str = "auto",
+def out_of_fold_probs(data: LabelledTexts, method: str = DEFAULT_METHOD, model: str = "auto",
                       folds: int = DEFAULT_FOLDS, seed: int = 42,
                       progress: Callable[[float, str], None] | None = None) -> tuple[np.ndarray, str | None]:
     """(texts x labels) probabilities, each text's from the model of the folds it was not in; the model name."""
@@ -297,7 +298,7 @@ def _names(ids, names: list[str]) -> str:
     return "|".join(names[i] for i in ids)
 
 
-def find_label_issues(data: LabelledTexts, method: str = "features", model: str = "auto",
+def find_label_issues(data: LabelledTexts, method: str = DEFAULT_METHOD, model: str = "auto",
                       folds: int = DEFAULT_FOLDS, seed: int = 42, max_score: float | None = None,
                       progress: Callable[[float, str], None] | None = None) -> LabelIssueReport:
     """The texts of `data` whose given label is most likely wrong, most suspicious first. `max_score`: keep only
@@ -326,7 +327,7 @@ def find_label_issues(data: LabelledTexts, method: str = "features", model: str 
 
 
 def label_issues_of_file(path: str | Path, text_column: str | None = None, label_column: str | None = None,
-                         method: str = "features", model: str = "auto", folds: int = DEFAULT_FOLDS, seed: int = 42,
+                         method: str = DEFAULT_METHOD, model: str = "auto", folds: int = DEFAULT_FOLDS, seed: int = 42,
                          max_rows: int | None = None, max_score: float | None = None) -> LabelIssueReport:
     """read_labelled + find_label_issues: what the CLI and the Data tab's worker process call."""
     data = read_labelled(path, text_column, label_column, max_rows=max_rows)

@@ -19,7 +19,7 @@ import pandas as pd
 
 from .. import charts
 from ..datasources import HUB_PREFIX
-from ..label_issues import KEEP, apply_corrections, label_issues_of_file
+from ..label_issues import DEFAULT_METHOD, KEEP, apply_corrections, label_issues_of_file
 from ..runs import ASSETS
 from ..security import (
     UPLOAD_EXTENSIONS,
@@ -131,7 +131,7 @@ def find_label_issues_table(info: dict | None, method: str, lang: str) -> tuple[
     seconds = label_issues_timeout()
     try:
         report = call_with_time_limit(label_issues_of_file, str(info["path"]), seconds=seconds,
-                                      method=method or "features", model=info.get("model") or "auto",
+                                      method=method or DEFAULT_METHOD, model=info.get("model") or "auto",
                                       max_rows=label_issues_max_rows(), **columns)
     except TimeLimitExceeded:
         raise gr.Error(tr(lang, "issues_timeout", seconds=seconds), duration=None, print_exception=False) from None
@@ -259,8 +259,8 @@ def build(form: ConfigForm, lang_box: gr.Textbox) -> DataTab:
     with gr.Accordion(t("issues_title"), open=False):
         gr.Markdown(t("issues_info"))
         with gr.Row():
-            issues_method = gr.Radio([(t("issues_method_features"), "features"), (t("issues_method_tfidf"), "tfidf")],
-                                     value="features", label=t("issues_method"), scale=3, elem_id="issues-method")
+            issues_method = gr.Radio([(t(f"issues_method_{m}"), m) for m in ("both", "features", "tfidf")],
+                                     value=DEFAULT_METHOD, label=t("issues_method"), scale=3, elem_id="issues-method")
             issues_find = gr.Button(t("issues_find"), scale=1, elem_id="issues-find")
         issues_note = gr.Markdown(elem_id="issues-note")
         issues_table = gr.Dataframe(label=t("issues_table"), interactive=True, wrap=True, max_height=400,
