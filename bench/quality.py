@@ -103,8 +103,9 @@ def run_ours(train: Path, test: Path, work: Path, extra: list[str]) -> dict[str,
                            "--model-only", "--output", str(alone_file)], cwd=ROOT, env=env, capture_output=True,
                           text=True)
     alone = json.loads(alone_file.read_text(encoding="utf-8")) if proc.returncode == 0 else {}
-    metrics = json.loads((run / "metrics.json").read_text(encoding="utf-8"))
-    config = json.loads((run / "config.json").read_text(encoding="utf-8"))
+    from classifier.run_folder import RunFolder
+
+    metrics, config = RunFolder(run).read_metrics(), RunFolder(run).read_config()
     result = {
         "accuracy": scores.get("accuracy", scores.get("subset_accuracy")), "macro_f1": scores.get("macro_f1"),
         "micro_f1": scores.get("micro_f1"), "wall_seconds": round(train_wall, 1),

@@ -215,11 +215,13 @@ def job_ours_train(workload: dict, epochs: float, output: str, strategy: str = "
                          test_file=workload["test_file"], model=workload["model"], strategy=strategy, epochs=epochs,
                          output=output)
     t0 = time.perf_counter()
+    from classifier.run_folder import RunFolder
+
     result = training.train(config, progress=False)
     wall = time.perf_counter() - t0
     metrics = result.metrics or {}
     n_train = workload["sizes"]["train"]
-    resolved = json.loads((Path(output) / "config.json").read_text(encoding="utf-8"))
+    resolved = RunFolder(output).read_config()
     out = {
         "run_dir": str(result.run_dir), "status": result.status, "epochs": epochs, "strategy": strategy,
         "train_rows": n_train, "max_length": resolved["max_length"], "batch_size": resolved["batch_size"],
@@ -469,46 +471,48 @@ def job_app(launches: int, home: str, start_timeout: float = 180.0) -> dict[str,
         else:
             launch_seconds.append(served)
     out: dict[str, Any] = {"available": not errors, "launch_seconds": launch_seconds, "errors": errors}
-    # Start -> first loss point
+    # Start -> first loss point: what the app's Start does (classifier/webui/runner.py), read from the run folder
+    # as every reader reads it (classifier.run_folder)
     from classifier.config import TrainConfig
-    from classifier.webui.runner import TrainingRunner
+    from classifier.run_folder import RunFolder, curves, run_status
+    from classifier.runs import FINAL, new_run_dir, request_stop, write_trainer_pid
 
-    runner = TrainingRunner(root=Path(home) / "runs")
     os.environ["CLASSIFIER_HOME"] = home
-    config = TrainConfig(data=str(SMS))  # the app's defaults on the bundled SMS sample
+    folder = RunFolder(new_run_dir("app-start", Path(home) / "runs"))
+    TrainConfig(data=str(SMS), output=str(folder.path)).to_json(folder.request)  # the app's defaults on SMS
     t0 = time.perf_counter()
-    run_dir = runner.start(config)
+    with open(folder.logs, "ab") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "classifier", "train", "--config", str(folder.request),
+                                 "--output", str(folder.path), "--quiet"], cwd=ROOT, stdout=log,
+                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+                                env={**os.environ, "PYTHONUNBUFFERED": "1", "TOKENIZERS_PARALLELISM": "false"})
+    write_trainer_pid(folder.path, proc.pid)
     first_loss = first_running = None
     try:
         while time.perf_counter() - t0 < start_timeout:
-            view = runner.view(run_dir)
-            if first_running is None and view.status == "running":
+            state = run_status(folder, trainer_alive=proc.poll() is None)
+            if first_running is None and state.status == "running":
                 first_running = time.perf_counter() - t0
-            if view.train:
+            if curves(folder.read_events()).train:
                 first_loss = time.perf_counter() - t0
                 break
-            if view.status in ("failed", "finished", "stopped", "interrupted"):
+            if state.status in FINAL or proc.poll() is not None:
                 break
             time.sleep(0.1)
     finally:
-        view = runner.view(run_dir)
-        proc = getattr(runner, "_procs", {}).get(run_dir)
-        if view.active:
-            try:
-                runner.stop(run_dir)
-            except Exception:  # noqa: BLE001 - stopping is best effort; the process is ended below
-                pass
-        if proc is not None:
+        if proc.poll() is None:
+            request_stop(folder.path, proc.pid)
             try:
                 proc.wait(timeout=120)
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
+        state = run_status(folder, trainer_alive=False)
     out.update({"start_to_first_loss_seconds": first_loss, "start_to_running_seconds": first_running,
-                "train_status": view.status, "train_message": view.message})
+                "train_status": state.status, "train_message": state.message})
     if first_loss is None:
         out["available"] = False
-        out["errors"].append(f"no loss point within {start_timeout:.0f}s: {view.status}: {view.message}")
+        out["errors"].append(f"no loss point within {start_timeout:.0f}s: {state.status}: {state.message}")
     return out
 
 

@@ -173,7 +173,10 @@ def _language_model(path):
 
 def adapted_pooling(path) -> str | None:
     """The pooling of the model a folder was adapted from (`adapted.json`), if it is an adapted model."""
+    from .runs import read_json
+
     try:
-        return json.loads((Path(path) / MARKER).read_text(encoding="utf-8")).get("pooling")
-    except (OSError, ValueError, AttributeError):
+        marker = read_json(Path(path) / MARKER)
+    except (OSError, ValueError):  # not a folder (a hub id, a file), a marker that is not text
         return None
+    return marker.get("pooling") if isinstance(marker, dict) else None

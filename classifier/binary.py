@@ -9,7 +9,6 @@ the ROC curve. A saved threshold lives in best/classifier.json (`decision_thresh
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -81,9 +80,9 @@ def decide(probs: np.ndarray, decision: dict | None) -> np.ndarray:
     return np.where(probs[:, positive] >= float(decision["threshold"]), positive, 1 - positive)
 
 
-def read_decision(settings: dict, labels: list[str]) -> dict | None:
-    """best/classifier.json's `decision_threshold` ({"label", "threshold"}) checked, as {"positive", "threshold"}."""
-    saved = settings.get("decision_threshold")
+def read_decision(saved: Any, labels: list[str]) -> dict | None:
+    """best/classifier.json's `decision_threshold` ({"label", "threshold"}: `ModelMeta.decision_threshold`) checked,
+    as {"positive", "threshold"}."""
     if not isinstance(saved, dict) or len(labels) != 2 or saved.get("label") not in labels:
         return None
     try:
@@ -137,24 +136,25 @@ def save_threshold(run_dir: Path, threshold: float, label: str | None = None) ->
     report, confusion matrix and rates. Returns the new metrics."""
     from .errors import RunError
     from .metrics import classification_metrics
-    from .runs import atomic_write_json, atomic_write_text, read_json
+    from .run_folder import ModelMeta, RunFolder
+    from .runs import atomic_write_json, atomic_write_text
     from .security import spreadsheet_safe
 
     run_dir = Path(run_dir)
     if not 0.0 < float(threshold) < 1.0:
         raise RunError(f"A decision threshold must be between 0 and 1, not {threshold}.")
     metrics, table, names, gold, probs, positive = _test_table(run_dir, label)
-    meta_file = run_dir / "best" / "classifier.json"
-    meta = read_json(meta_file)
-    if not meta:
+    best = RunFolder(run_dir).best
+    meta = ModelMeta.read(best)
+    if meta is None:
         raise RunError(f"Run {run_dir.name} has no model in best/; nothing to save a threshold for.")
     predicted = decide(probs, {"positive": positive, "threshold": float(threshold)})
-    meta["decision_threshold"] = {"label": names[positive], "threshold": float(threshold)}
-    atomic_write_text(meta_file, json.dumps(meta, ensure_ascii=False, indent=2))
+    meta.decision_threshold = {"label": names[positive], "threshold": float(threshold)}
+    meta.write(best)
     table["predicted"] = [names[i] for i in predicted]
     table["correct"] = gold == predicted
-    atomic_write_text(run_dir / "predictions.csv", spreadsheet_safe(table).to_csv(index=False))
+    atomic_write_text(RunFolder(run_dir).predictions, spreadsheet_safe(table).to_csv(index=False))
     metrics.update(classification_metrics(gold, predicted, names))
     metrics["binary"] = binary_report(gold, probs, names, positive, float(threshold))
-    atomic_write_json(run_dir / "metrics.json", metrics)
+    atomic_write_json(RunFolder(run_dir).metrics, metrics)
     return metrics

@@ -388,11 +388,11 @@ def _print_leaderboard(as_json: bool) -> int:
 
 def cmd_stop(args: argparse.Namespace) -> int:
     from .errors import ConfigError
-    from .runs import load_run_info, request_stop, resolve_run_dir
+    from .runs import FINAL, load_run_info, request_stop, resolve_run_dir
 
     run = resolve_run_dir(args.run)
     status = load_run_info(run).status
-    if status in ("finished", "failed", "stopped", "interrupted"):
+    if status in FINAL:
         raise ConfigError(f"Run {run.name} is not training (it is {status}); there is nothing to stop.")
     request_stop(run)
     print(f"Asked {run.name} to stop; it saves last/ after the current step.")

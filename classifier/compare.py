@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from .errors import RunError
-from .events import read_events
-from .runs import list_runs, read_json, resolve_run_dir, runs_root
+from .run_folder import RunFolder, curves
+from .runs import list_runs, resolve_run_dir, runs_root
 
 # the settings a comparison shows, in this order (resolved values from RUN/config.json)
 KEY_SETTINGS = ("model", "strategy", "pooling", "epochs", "learning_rate", "batch_size", "max_length", "truncation",
@@ -70,20 +70,13 @@ class Comparison:
 
 
 def eval_curve(events: list[dict[str, Any]]) -> list[tuple[int, float | None, float | None]]:
-    """Validation points of a run in step order. A resumed run's events repeat the steps after its checkpoint
-    (`resumed_from_step`): the later ones replace them, as the Train tab shows it."""
-    points: dict[int, tuple[float | None, float | None]] = {}
-    for event in events:
-        if event.get("type") == "status" and event.get("resumed_from_step") is not None:
-            resumed = int(event["resumed_from_step"])
-            points = {step: value for step, value in points.items() if step <= resumed}
-        elif event.get("type") == "eval" and event.get("step") is not None:
-            points[int(event["step"])] = (event.get("eval_macro_f1"), event.get("eval_loss"))
-    return [(step, *points[step]) for step in sorted(points)]
+    """Validation (step, macro-F1, loss) of a run in step order, as the Train and Evaluate tabs show it
+    (`run_folder.curves`: a resumed run's replayed steps dropped)."""
+    return [(int(e["step"]), e.get("eval_macro_f1"), e.get("eval_loss")) for e in curves(events).evals]
 
 
 def data_key(run_dir: Path) -> str | None:
-    info = read_json(Path(run_dir) / "data.json") or {}
+    info = RunFolder(run_dir).read_data()
     prints = info.get("fingerprints")
     if not prints:
         return None
@@ -95,8 +88,8 @@ def summarize(run_dir: Path, curve: bool = True) -> RunSummary:
 
     run_dir = Path(run_dir)
     info = load_run_info(run_dir)
-    config = read_json(run_dir / "config.json") or {}
-    metrics = read_json(run_dir / "metrics.json") or {}
+    folder = RunFolder(run_dir)
+    config, metrics = folder.read_config(), folder.read_metrics()
     flat = dict(metrics)
     for part in ("model_only", "baseline"):
         for key in ("accuracy", "macro_f1", "micro_f1"):
@@ -106,7 +99,7 @@ def summarize(run_dir: Path, curve: bool = True) -> RunSummary:
     return RunSummary(name=run_dir.name, path=run_dir, status=info.status, data_key=data_key(run_dir),
                       data=Path(str(config.get("data") or "")).name, settings={k: config.get(k) for k in KEY_SETTINGS},
                       metrics=flat, per_class_f1=per_class,
-                      curve=eval_curve(read_events(run_dir / "events.jsonl")) if curve else [])
+                      curve=eval_curve(folder.read_events()) if curve else [])
 
 
 def compare(runs: list[str | Path], root: Path | None = None) -> Comparison:

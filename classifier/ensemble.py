@@ -100,22 +100,19 @@ def targets_of(data, frame) -> np.ndarray:
     return data.label_matrix(frame).astype(int) if data.multi_label else frame["label"].to_numpy().astype(int)
 
 
-def choose_on_validation(run_dir, data, config, model_meta_file: str = "classifier.json") -> ValidatedDecision:
+def choose_on_validation(run_dir, data, config) -> ValidatedDecision:
     """Fit the TF-IDF model on the training split, tune thresholds (multi-label) and the ensemble weight on the
     validation split, and write them into best/ (thresholds also into last/ for the model alone)."""
-    import json
-    from pathlib import Path
-
     from .metrics import tune_thresholds
     from .predict import Predictor
-    from .runs import atomic_write_text
+    from .run_folder import ModelMeta, RunFolder
     from .tfidf import JSON_FILE, WEIGHTS_FILE, TfidfModel
 
-    run_dir = Path(run_dir)
+    run = RunFolder(run_dir)
     multi = data.multi_label
     texts = data.validation["text"].tolist()
     gold = targets_of(data, data.validation)
-    model_probs = Predictor(run_dir, batch_size=config.eval_batch_size, ensemble=False).model_proba(texts)
+    model_probs = Predictor(run.path, batch_size=config.eval_batch_size, ensemble=False).model_proba(texts)
 
     def thresholds_for(probs: np.ndarray) -> list[float] | None:
         if not multi:
@@ -141,16 +138,14 @@ def choose_on_validation(run_dir, data, config, model_meta_file: str = "classifi
             top = max(interior.values())
             mix_weight = max(w for w, v in interior.items() if v >= top - TIE)
             mix_thresholds = thresholds_for(blend(model_probs, tfidf_probs, mix_weight))
-    for name in ("best", "last"):
-        folder = run_dir / name
-        meta_file = folder / model_meta_file
-        if not meta_file.exists():
+    for name, folder in (("best", run.best), ("last", run.last)):
+        meta = ModelMeta.read(folder)
+        if meta is None:
             continue
-        meta = json.loads(meta_file.read_text(encoding="utf-8"))
         if multi:
-            meta["thresholds"] = model_thresholds
+            meta.thresholds = model_thresholds
         if name == "best" and choice is None:  # no TF-IDF model this time: nothing of an earlier mix stays
-            meta.pop("ensemble", None)
+            meta.ensemble = None
             for stale in (JSON_FILE, WEIGHTS_FILE):
                 (folder / stale).unlink(missing_ok=True)
         if name == "best" and choice is not None:
@@ -160,7 +155,7 @@ def choose_on_validation(run_dir, data, config, model_meta_file: str = "classifi
             else:
                 for stale in (JSON_FILE, WEIGHTS_FILE):
                     (folder / stale).unlink(missing_ok=True)
-            meta["thresholds"] = answered
-            meta["ensemble"] = {**choice.to_dict(), "model_thresholds": model_thresholds}
-        atomic_write_text(meta_file, json.dumps(meta, ensure_ascii=False, indent=2))
+            meta.thresholds = answered
+            meta.ensemble = {**choice.to_dict(), "model_thresholds": model_thresholds}
+        meta.write(folder)
     return ValidatedDecision(choice, tfidf, model_thresholds, tfidf_thresholds, mix_weight, mix_thresholds)

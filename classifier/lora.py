@@ -108,9 +108,10 @@ def load_adapter_model(folder: Path, tokenizer, base_model: str | None = None):
 
     folder = Path(folder)
     if base_model is None:
-        try:
-            base_model = json.loads((folder / "classifier.json").read_text(encoding="utf-8"))["base_model"]
-        except (OSError, ValueError, KeyError):
+        from .run_folder import ModelMeta
+
+        base_model = (ModelMeta.read(folder) or ModelMeta()).base_model
+        if base_model is None:  # an adapter folder saved without classifier.json: the adapter names its base
             base_model = json.loads((folder / ADAPTER_CONFIG).read_text(encoding="utf-8"))["base_model_name_or_path"]
     base_path, _ = resolve_model(base_model)
     from .pooling import from_pretrained_encoder, is_mean_pooling

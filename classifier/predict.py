@@ -19,7 +19,6 @@ SMS test labels stay identical (bench/RESULTS.md). Reported test metrics always 
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +30,7 @@ from . import pooling as _pooling  # noqa: F401  (registers the mean-pooling mod
 from .encoding import encode_chunks, encode_texts, pool_logits
 from .errors import ClassifierError, RunError
 from .metrics import sigmoid, softmax
+from .run_folder import MODEL_META_FILE, ModelMeta
 from .runs import display_path, model_dir
 from .security import clip_text, pretrained_kwargs
 
@@ -70,14 +70,14 @@ class Predictor:
             raise RunError(f"No run or model folder at {display_path(run)}.")
         self.path = model_dir(run)
         self.run_dir = run if self.path != run else None
-        settings = self._settings(self.path)
+        settings = ModelMeta.read(self.path) or ModelMeta()  # how the model was trained to be fed
         self.device = pick_device(device)
         try:
             self.tokenizer = AutoTokenizer.from_pretrained(self.path, **pretrained_kwargs(self.path))
             if (self.path / "adapter_config.json").is_file():  # a LoRA adapter run (lora_merge=False)
                 from .lora import load_adapter_model
 
-                self.model = load_adapter_model(self.path, self.tokenizer, settings.get("base_model"))
+                self.model = load_adapter_model(self.path, self.tokenizer, settings.base_model)
             else:
                 self.model = AutoModelForSequenceClassification.from_pretrained(
                     self.path, **pretrained_kwargs(self.path, weights=True))
@@ -94,24 +94,24 @@ class Predictor:
             self.model = quantize_int8(self.model)
         config = self.model.config
         self.labels = [config.id2label[i] for i in range(config.num_labels)]
-        self.max_length = int(settings.get("max_length") or min(self.tokenizer.model_max_length, 512))
-        self.truncation = settings.get("truncation", "head")
-        self.chunk_stride = settings.get("chunk_stride")
-        self.chunk_pooling = settings.get("chunk_pooling") or "mean"
+        self.max_length = int(settings.max_length or min(self.tokenizer.model_max_length, 512))
+        self.truncation = settings.truncation or "head"
+        self.chunk_stride = settings.chunk_stride
+        self.chunk_pooling = settings.chunk_pooling or "mean"
         self.batch_size = batch_size
-        self.multi_label = bool(settings.get("multi_label")) or config.problem_type == "multi_label_classification"
-        saved = settings.get("thresholds") or [0.5] * len(self.labels)
+        self.multi_label = bool(settings.multi_label) or config.problem_type == "multi_label_classification"
+        saved = settings.thresholds or [0.5] * len(self.labels)
         self.thresholds = [float(t) for t in saved]
         # the validated ensemble with the TF-IDF model (classifier/ensemble.py): weight 1.0 = the model alone.
         # `thresholds` are those of what the run answers; `ensemble.model_thresholds` those of the model alone.
-        chosen = settings.get("ensemble") or {}
+        chosen = settings.ensemble or {}
         chosen = chosen if isinstance(chosen, dict) else {"weight": chosen}
         try:
             weight = float(chosen.get("weight", 1.0)) if isinstance(chosen, dict) else 1.0
         except (TypeError, ValueError):
             weight = float("nan")
         if not 0.0 <= weight <= 1.0:
-            raise RunError(f"{display_path(self.path / 'classifier.json')}: the ensemble weight "
+            raise RunError(f"{display_path(self.path / MODEL_META_FILE)}: the ensemble weight "
                            f"{chosen.get('weight')!r} is not a number between 0 and 1; the folder is damaged. Pick "
                            "another run, or train again.")
         self.ensemble_weight = weight if ensemble else 1.0
@@ -120,7 +120,7 @@ class Predictor:
         from .binary import read_decision
 
         # two-class runs: a decision threshold on the positive class saved with `classifier threshold` / Evaluate
-        self.binary_decision = None if self.multi_label else read_decision(settings, self.labels)
+        self.binary_decision = None if self.multi_label else read_decision(settings.decision_threshold, self.labels)
         self.tfidf = None
         if self.ensemble_weight < 1.0:
             from .tfidf import TfidfModel
@@ -141,14 +141,6 @@ class Predictor:
         from .ensemble import decision_of
 
         return decision_of(self.ensemble_weight)
-
-    @staticmethod
-    def _settings(folder: Path) -> dict:
-        """max_length and truncation the model was trained with (classifier.json, written by the trainer)."""
-        try:
-            return json.loads((folder / "classifier.json").read_text(encoding="utf-8"))
-        except (FileNotFoundError, json.JSONDecodeError):
-            return {}
 
     @torch.inference_mode()
     def predict_logits(self, texts: list[str]) -> np.ndarray:

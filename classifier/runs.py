@@ -1,6 +1,7 @@
 """The run folder: where runs live, how they are written atomically, listed, loaded and deleted.
 
-Layout (documented in docs/run-folder.md):
+Layout (documented in docs/run-folder.md; `classifier.run_folder.RunFolder` names each file, and its
+`run_status` and `curves` read them for every reader):
 
     RUN/config.json      the resolved TrainConfig
     RUN/events.jsonl     one JSON object per line (classifier.events)
@@ -38,10 +39,19 @@ if TYPE_CHECKING:
 STOP_FILE = "STOP"
 PID_FILE = "trainer.pid"  # the trainer's id, written by the web app when it launches one (before its first event)
 PID_FILE_MAX_AGE = 300.0  # seconds: a trainer writes its first event within them; an older id may be another process
+# Run statuses, one list each (classifier.run_folder.run_status derives a run's status from its folder)
+STARTING = "starting"  # a trainer was launched and has not written its first status yet
 TRAINING = ("started", "running", "evaluating")  # the statuses a trainer writes while it works
+ACTIVE = (STARTING, *TRAINING)  # a process works on the run: not deleted, not resumed, Stop applies
+FINAL = ("finished", "stopped", "failed", "interrupted")  # no process works on it any more
+RESUMABLE = ("stopped", "failed", "interrupted")  # ended before finishing: `resume` continues it
 CHECKPOINTS_DIR = "checkpoints"
 NAME_MAX = 255  # bytes in one folder name (Linux, macOS, Windows): a longer run name cannot exist
 TRAINER_STATE = "trainer_state.json"  # Trainer writes it last into a checkpoint: its presence marks one complete
+
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+ASSETS = PROJECT_ROOT / "assets"  # the bundled sample data sets (and the app's pictures)
 
 
 def classifier_home() -> Path:
@@ -224,32 +234,27 @@ def read_json(path: Path) -> Any:
 
 
 def load_run_info(run_dir: Path) -> RunInfo:
-    from .events import last_status, read_events
+    from .run_folder import RunFolder, run_status
 
-    run_dir = Path(run_dir)
-    if not run_dir.is_dir():
-        raise RunError(f"Run folder {display_path(run_dir)} does not exist.")
-    config = read_json(run_dir / "config.json") or {}
-    metrics = read_json(run_dir / "metrics.json") or {}
-    events = read_events(run_dir / "events.jsonl")
-    status_event = last_status(events)
-    status = status_event.get("status", "unknown") if status_event else "unknown"
-    pid = (status_event or {}).get("pid")
-    if status in TRAINING and pid and not pid_alive(pid, (status_event or {}).get("pid_start")):
-        status = "interrupted"
-    started = events[0].get("time", "") if events else ""
+    folder = RunFolder(run_dir)
+    if not folder.path.is_dir():
+        raise RunError(f"Run folder {display_path(folder.path)} does not exist.")
+    config = folder.read_config()
+    metrics = folder.read_metrics()
+    events = folder.read_events()
+    state = run_status(folder, events)
     return RunInfo(
-        path=run_dir,
-        name=run_dir.name,
-        status=status,
+        path=folder.path,
+        name=folder.name,
+        status=state.status,
         model=str(config.get("model", "")),
         data=Path(str(config.get("data", ""))).name,
         strategy=str(config.get("strategy", "")),
-        started=started,
+        started=events[0].get("time", "") if events else "",
         accuracy=metrics.get("accuracy"),
         macro_f1=metrics.get("macro_f1"),
-        message=(status_event or {}).get("message", ""),
-        checkpoint_step=checkpoint_step(checkpoint) if (checkpoint := latest_checkpoint(run_dir)) else None,
+        message=state.message,
+        checkpoint_step=checkpoint_step(checkpoint) if (checkpoint := latest_checkpoint(folder.path)) else None,
     )
 
 

@@ -17,8 +17,8 @@ batches); this package only decides its arguments and listens to it.
 
 from transformers.utils import logging as hf_logging
 
+from ..run_folder import MODEL_META_FILE
 from .callbacks import QuietProgressCallback, RunCallback, StopFlag, is_better
-from .model import MODEL_META_FILE
 from .plan import CPU_TOKENS_PER_MICRO_BATCH, ResolvedRun, choose_model, choose_pooling, choose_strategy
 from .resume import best_state_at, data_fingerprints
 from .run import RunResult, describe_device, is_main_process, resource_error, resume_run, train

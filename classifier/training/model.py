@@ -1,11 +1,10 @@
 """The run's model: chosen, adapted to the domain first if asked, loaded with its tokenizer, given its training
 strategy (which parameters train), and saved as best/ and last/ (plain save_pretrained folders beside
-MODEL_META_FILE, which says how to feed the model)."""
+classifier.json, run_folder.ModelMeta: how to feed the model)."""
 
 from __future__ import annotations
 
 import contextlib
-import json
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -16,10 +15,9 @@ from ..config import TrainConfig
 from ..data import PreparedData, summarize
 from ..events import EventWriter
 from ..modeling import HeadOnlyModel, LoadedModel, apply_strategy, load_model, load_tokenizer
+from ..run_folder import ModelMeta, RunFolder
 from ..runs import atomic_save_dir
 from .plan import ResolvedRun, choose_model, choose_pooling
-
-MODEL_META_FILE = "classifier.json"  # beside config.json in best/ and last/: how to feed the model
 
 
 @dataclass
@@ -38,7 +36,7 @@ def adapt_first(config: TrainConfig, model_name: str, run_dir: Path, events: Eve
     from an earlier attempt of this run (resume) when it is complete."""
     from ..adapt import MARKER, AdaptConfig, adapt
 
-    target = run_dir / "adapted"
+    target = RunFolder(run_dir).adapted
     if (target / MARKER).is_file():
         events.log("Using the model adapted earlier in this run (RUN/adapted).")
         return target
@@ -76,7 +74,7 @@ def apply_plan(loaded: LoadedModel, plan: ResolvedRun) -> dict[str, int]:
 
 
 class ModelSaver:
-    """Writes RUN/best and RUN/last, each atomically (whole or absent): model, tokenizer and MODEL_META_FILE.
+    """Writes RUN/best and RUN/last, each atomically (whole or absent): model, tokenizer and classifier.json.
 
     With the head strategy the Trainer trains `head_only` (the head on cached features); its normalisation is
     folded into the head while the model is saved."""
@@ -90,22 +88,21 @@ class ModelSaver:
         self.multi_label = multi_label
         self.head_only: HeadOnlyModel | None = None
 
-    def meta(self, step: int | None, best_value: float | None) -> dict[str, Any]:
+    def meta(self, step: int | None, best_value: float | None) -> ModelMeta:
         plan, config = self.plan, self.plan.config
-        return {
-            "max_length": plan.max_length, "truncation": config.truncation, "base_model": plan.model_name,
-            "strategy": plan.strategy, "pooling": plan.pooling, "labels": self.labels,
-            "multi_label": self.multi_label,
-            "thresholds": [config.threshold or 0.5] * len(self.labels) if self.multi_label else None,
-            "chunk_stride": config.chunk_stride, "chunk_pooling": config.chunk_pooling,
-            "step": step, "metric_for_best_model": config.metric_for_best_model, "best_value": best_value,
-        }
+        return ModelMeta(
+            max_length=plan.max_length, truncation=config.truncation, base_model=plan.model_name,
+            strategy=plan.strategy, pooling=plan.pooling, labels=self.labels, multi_label=self.multi_label,
+            thresholds=[config.threshold or 0.5] * len(self.labels) if self.multi_label else None,
+            chunk_stride=config.chunk_stride, chunk_pooling=config.chunk_pooling,
+            step=step, metric_for_best_model=config.metric_for_best_model, best_value=best_value,
+        )
 
     def save(self, name: str, step: int | None = None, best_value: float | None = None) -> None:
         """RUN/<name> (best or last) as the model is now."""
         atomic_save_dir(self.run_dir / name, partial(self._write, meta=self.meta(step, best_value)))
 
-    def _write(self, tmp: Path, meta: dict[str, Any]) -> None:
+    def _write(self, tmp: Path, meta: ModelMeta) -> None:
         model = self.model.loaded.model
         with self.head_only.folded() if self.head_only is not None else contextlib.nullcontext():
             if self.plan.strategy == "lora":
@@ -115,4 +112,4 @@ class ModelSaver:
             else:
                 model.save_pretrained(tmp, safe_serialization=True)
         self.model.tokenizer.save_pretrained(tmp)
-        (tmp / MODEL_META_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
+        meta.write(tmp)

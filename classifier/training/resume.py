@@ -4,7 +4,6 @@ early-stopping and best/ bookkeeping of its checkpoint."""
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any
@@ -13,9 +12,19 @@ from ..config import DATA_FILES, TrainConfig
 from ..data import PreparedData
 from ..errors import ConfigError
 from ..events import EventWriter
+from ..run_folder import (
+    DATA_FILE,
+    ERROR_FILE,
+    EVENTS_FILE,
+    METRICS_FILE,
+    PREDICTIONS_FILE,
+    ModelMeta,
+    RunFolder,
+)
 from ..runs import (
     CHECKPOINTS_DIR,
     TRAINER_STATE,
+    TRAINING,
     atomic_write_json,
     checkpoint_step,
     clear_stale_stop,
@@ -23,17 +32,16 @@ from ..runs import (
     remove_partial_checkpoints,
 )
 from .callbacks import RunCallback, is_better, metric_key
-from .model import MODEL_META_FILE
 from .plan import ResolvedRun
 
-TEST_RESULTS = ("metrics.json", "predictions.csv", "error.log")  # what the test step (or a failure) writes
+TEST_RESULTS = (METRICS_FILE, PREDICTIONS_FILE, ERROR_FILE)  # what the test step (or a failure) writes
 
 
 def clear_previous_outputs(run_dir: Path) -> None:
     """A reused --output folder must not show the old run's results while the new one trains."""
     import shutil
 
-    for name in ("events.jsonl", "data.json", *TEST_RESULTS):
+    for name in (EVENTS_FILE, DATA_FILE, *TEST_RESULTS):
         (run_dir / name).unlink(missing_ok=True)
     clear_stale_stop(run_dir)
     for name in ("best", "last", CHECKPOINTS_DIR):
@@ -75,16 +83,14 @@ def resume_config(run: str | Path) -> TrainConfig:
 
     run_dir = resolve_run_dir(run)
     info = load_run_info(run_dir)
-    if info.status in ("started", "running", "evaluating") and int(os.environ.get("WORLD_SIZE", "1")) == 1:
+    if info.status in TRAINING and int(os.environ.get("WORLD_SIZE", "1")) == 1:
         raise RunError(f"Run {run_dir.name} is still training; there is nothing to resume. Stop it first "
                        f"(python -m classifier stop --run {run_dir.name}) or wait for it.")
     if info.status == "finished":
         raise RunError(f"Run {run_dir.name} finished; there is nothing to resume. To train longer, start a new run "
                        f"with more epochs: python -m classifier train --config {run_dir / 'config.json'} --epochs N")
-    settings = run_dir / "config.json"
-    if not settings.is_file():
-        settings = run_dir / "request.json"  # written by the web app before the trainer started
-    if not settings.is_file():
+    settings = RunFolder(run_dir).settings_file()  # config.json, else the web app's request.json
+    if settings is None:
         raise RunError(f"Run {run_dir.name} has no config.json: it ended before its settings were saved, so it "
                        "cannot be resumed. Start a new training instead.")
     config = TrainConfig.from_json(settings).replace(output=str(run_dir))
@@ -127,8 +133,7 @@ def record_run(run_dir: Path, plan: ResolvedRun, data: PreparedData, fingerprint
 
 
 def check_same_data(run_dir: Path, fingerprints: dict[str, str], labels: list[str]) -> None:
-    before = json.loads((run_dir / "data.json").read_text(encoding="utf-8")) if (run_dir / "data.json").is_file() \
-        else {}
+    before = RunFolder(run_dir).read_data()
     changed = [name for name, digest in (before.get("fingerprints") or {}).items() if fingerprints.get(name) != digest]
     if changed:
         raise ConfigError(f"The data ({', '.join(changed)}) changed since run {run_dir.name} started, so its "
@@ -138,7 +143,7 @@ def check_same_data(run_dir: Path, fingerprints: dict[str, str], labels: list[st
                           f"started with ({', '.join(before['labels'])}); start a new training instead.")
 
 
-def best_state_at(checkpoint: Path | None, best_meta: dict[str, Any] | None, metric: str
+def best_state_at(checkpoint: Path | None, best_meta: ModelMeta | dict[str, Any] | None, metric: str
                   ) -> tuple[float | None, int | None, int, int | None]:
     """(best value, its step, evaluations since without improvement, replay_until) for a run resumed from
     `checkpoint` (None: from step 0).
@@ -146,12 +151,14 @@ def best_state_at(checkpoint: Path | None, best_meta: dict[str, Any] | None, met
     best/ is what exists on disk, so its recorded score is the one to beat; the evaluations in the checkpoint's
     log after best/'s step count towards early stopping (none when best/ is newer than the checkpoint, and then the
     resumed run's evaluations up to best/'s step are a replay, not misses: `replay_until`)."""
-    state = json.loads((checkpoint / TRAINER_STATE).read_text(encoding="utf-8")) if checkpoint is not None else {}
+    state = (read_json(checkpoint / TRAINER_STATE) or {}) if checkpoint is not None else {}
+    if isinstance(best_meta, dict):
+        best_meta = ModelMeta.from_dict(best_meta)
     key = metric_key(metric)
     evals = [(int(e["step"]), float(e[key])) for e in state.get("log_history", []) if key in e]
     best_value = best_step = None
-    if best_meta and best_meta.get("best_value") is not None:
-        best_value, best_step = float(best_meta["best_value"]), int(best_meta.get("step") or 0)
+    if best_meta is not None and best_meta.best_value is not None:
+        best_value, best_step = float(best_meta.best_value), int(best_meta.step or 0)
     else:  # no best/ with a score: replay the evaluations with the same rule as RunCallback
         for step, value in evals:
             if is_better(metric, value, best_value):
@@ -164,7 +171,7 @@ def best_state_at(checkpoint: Path | None, best_meta: dict[str, Any] | None, met
 def restore_progress(callback: RunCallback, run_dir: Path, checkpoint: Path | None, metric: str,
                      events: EventWriter) -> None:
     """A resumed run's best/ from before stays unless beaten, with or without a checkpoint to continue from."""
-    best_meta = read_json(run_dir / "best" / MODEL_META_FILE)
+    best_meta = ModelMeta.read(RunFolder(run_dir).best)
     callback.restore(*best_state_at(checkpoint, best_meta, metric))
     events.log((f"Resuming from {checkpoint.name}: weights, optimizer, schedule and data order as they were"
                 if checkpoint is not None else "No checkpoint: training again from step 0")

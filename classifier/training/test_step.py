@@ -17,7 +17,6 @@ from ..events import EventWriter
 from ..metrics import classification_metrics, multilabel_metrics
 from ..runs import CHECKPOINTS_DIR, atomic_write_json
 from ..tfidf import summary as tfidf_summary
-from .model import MODEL_META_FILE
 
 
 def choose_and_test(run_dir: Path, data: PreparedData, config: TrainConfig, display: str,
@@ -25,7 +24,7 @@ def choose_and_test(run_dir: Path, data: PreparedData, config: TrainConfig, disp
     """On validation: thresholds (multi-label) and the ensemble with the TF-IDF model; then the test metrics."""
     events.status("evaluating", "Choosing on the validation split between the model, the TF-IDF model and their mix, "
                   "then evaluating on the test set...")
-    decided = choose_on_validation(run_dir, data, config, MODEL_META_FILE)
+    decided = choose_on_validation(run_dir, data, config)
     log_decision(events, decided, data)
     return evaluate_on_test(run_dir, data, config, display, decided)
 

@@ -11,12 +11,13 @@ from typing import Any
 
 import gradio as gr
 
+from ..runs import ASSETS
 from ..security import LoginGuard, auth_pairs, demo_mode, max_upload_bytes
 from . import data_tab, evaluate_tab, predict_tab, runs_tab, train_tab
 from .common import ConfigForm, guard_handlers, run_choices
 from .exports import purge_exports
 from .i18n import I18N, LANGS, t, tr
-from .runner import ASSETS, TrainingRunner
+from .runner import TrainingRunner
 
 DEFAULT_CONCURRENCY = 2  # data summaries, evaluation views, run lists: short, but CPU-bound on a small machine
 QUEUE_SIZE = 64

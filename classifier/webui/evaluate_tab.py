@@ -15,6 +15,7 @@ import pandas as pd
 from .. import charts
 from ..binary import metrics_at, save_threshold
 from ..events import read_events
+from ..run_folder import EVENTS_FILE, curves
 from ..runs import load_run_info, read_json, read_predictions
 from ..security import demo_mode, from_spreadsheet_cell, run_file
 from .common import default_run, md_escape, run_choices, run_path, shows_errors
@@ -203,11 +204,10 @@ def curve_figures(run_dir: Path, lang: str):
     from .runner import RunView
     from .train_tab import loss_figure, validation_figure
 
-    events = read_events(run_file(run_dir, "events.jsonl"))
-    train = [e for e in events if e.get("type") == "train"]
-    view = RunView(run_dir=run_dir, status="finished", message="", train=train,
-                   evals=[e for e in events if e.get("type") == "eval"],
-                   total_steps=train[-1].get("total_steps") if train else None)
+    # the Train tab's points (run_folder.curves): a resumed run's replayed steps dropped
+    points = curves(read_events(run_file(run_dir, EVENTS_FILE)))
+    view = RunView(run_dir=run_dir, status="finished", message="", train=points.train, evals=points.evals,
+                   total_steps=points.total_steps)
     return loss_figure(view, lang), validation_figure(view, lang)
 
 

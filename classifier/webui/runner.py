@@ -30,13 +30,16 @@ from typing import Any
 from ..config import DATA_FILES, TrainConfig
 from ..errors import ClassifierError, RunError
 from ..events import last_status, tail_events
+from ..run_folder import LOG_SEPARATOR, RunFolder, curves, run_status
 from ..runs import (
-    STOP_FILE,
-    TRAINING,
+    ACTIVE,
+    ASSETS,
+    PROJECT_ROOT,
+    RESUMABLE,
+    STARTING,
     checkpoint_step,
     latest_checkpoint,
     new_run_dir,
-    pid_alive,
     read_trainer_pid,
     request_stop,
     runs_root,
@@ -44,15 +47,6 @@ from ..runs import (
     write_trainer_pid,
 )
 from ..security import demo_mode, safe_filename
-
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-ASSETS = PROJECT_ROOT / "assets"
-REQUEST_FILE = "request.json"
-LOG_FILE = "train.log"
-LOG_SEPARATOR = "=== "  # train.log: a line starting so begins each trainer's output (the first run, each resume)
-ACTIVE = ("starting", *TRAINING)
-FINAL = ("finished", "stopped", "failed", "interrupted")
-RESUMABLE = ("stopped", "failed", "interrupted")
 
 
 class RunInProgress(ClassifierError):
@@ -91,8 +85,7 @@ class RunView:
     @property
     def resumable(self) -> bool:
         """A run that ended before finishing, with its settings on disk, can continue (`TrainingRunner.resume`)."""
-        return self.status in RESUMABLE and any(
-            (self.run_dir / name).is_file() for name in ("config.json", REQUEST_FILE))
+        return self.status in RESUMABLE and RunFolder(self.run_dir).settings_file() is not None
 
     @property
     def checkpoint_step(self) -> int | None:
@@ -152,7 +145,7 @@ class TrainingRunner:
 
     # ------------------------------------------------------------------ start / stop
     def command(self, run_dir: Path) -> list[str]:
-        return [self.python, "-m", "classifier", "train", "--config", str(run_dir / REQUEST_FILE),
+        return [self.python, "-m", "classifier", "train", "--config", str(RunFolder(run_dir).request),
                 "--output", str(run_dir), "--quiet"]
 
     def resume_command(self, run_dir: Path) -> list[str]:
@@ -169,7 +162,7 @@ class TrainingRunner:
             hint = config.name or f"{Path(config.data).stem}-{Path(str(config.model)).name}"
             run_dir = new_run_dir(hint, self.root).resolve()
             config = _keep_inputs(config, run_dir).replace(output=str(run_dir))
-            config.to_json(run_dir / REQUEST_FILE)
+            config.to_json(RunFolder(run_dir).request)
             self._launch(run_dir, self.command(run_dir))
         return run_dir
 
@@ -186,7 +179,7 @@ class TrainingRunner:
                 raise RunError(f"Run {run_dir.name} is {view.status}: only an interrupted, stopped or failed run can "
                                "be resumed.")
             # the earlier stop goes now, so that a Stop pressed while the trainer starts up can reach it
-            (run_dir / STOP_FILE).unlink(missing_ok=True)
+            RunFolder(run_dir).stop_file.unlink(missing_ok=True)
             self._launch(run_dir, self.resume_command(run_dir))
         return run_dir
 
@@ -194,7 +187,7 @@ class TrainingRunner:
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "TOKENIZERS_PARALLELISM": "false",
                "PYTHONPATH": os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH")]))}
         self._launched[run_dir] = len(self._log(run_dir).refresh())  # before _procs: a view never sees one alone
-        with open(run_dir / LOG_FILE, "ab") as log:
+        with open(RunFolder(run_dir).logs, "ab") as log:
             log.write(f"{LOG_SEPARATOR}trainer started {time.strftime('%Y-%m-%d %H:%M:%S')}\n".encode())
             log.flush()
             proc = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
@@ -222,7 +215,7 @@ class TrainingRunner:
         """Run folders started by a web app (they hold request.json), newest first."""
         if not self.root.is_dir():
             return []
-        return sorted((p.resolve() for p in self.root.iterdir() if (p / REQUEST_FILE).is_file()), reverse=True)
+        return sorted((p.resolve() for p in self.root.iterdir() if RunFolder(p).request.is_file()), reverse=True)
 
     def active_run(self) -> Path | None:
         """The run this app is training, if any (also one started before the app was restarted)."""
@@ -243,39 +236,20 @@ class TrainingRunner:
         if not self.root.is_dir():
             return None
         runs = [p for p in self.root.iterdir() if p.is_dir() and not p.name.startswith(".")
-                and ((p / REQUEST_FILE).is_file() or (p / "config.json").is_file())]
+                and RunFolder(p).settings_file() is not None]
         return max(runs, key=lambda p: p.name).resolve() if runs else None
 
     # ------------------------------------------------------------------ watching
     def view(self, run_dir: Path) -> RunView:
         run_dir = Path(run_dir).resolve()
         events = self._log(run_dir).refresh()
-        view = RunView(run_dir=run_dir, status="unknown", message="", events_seen=len(events))
-        for event in events:
-            kind = event.get("type")
-            if kind == "status" and event.get("resumed_from_step") is not None:
-                # a resumed run repeats the steps after its checkpoint: drop what the interrupted part logged there
-                resumed = int(event["resumed_from_step"])
-                view.train = [e for e in view.train if int(e.get("step") or 0) <= resumed]
-                view.evals = [e for e in view.evals if int(e.get("step") or 0) <= resumed]
-                view.test = None
-            if kind == "train":
-                view.train.append(event)
-                view.total_steps = event.get("total_steps") or view.total_steps
-            elif kind == "eval":
-                view.evals.append(event)
-            elif kind == "test":
-                view.test = event
-            elif kind == "status" and event.get("total_steps"):
-                view.total_steps = event["total_steps"]
-            if kind == "status" and event.get("steps") is not None:  # the step a run ended at
-                view.final_step, view.stopped_early = int(event["steps"]), bool(event.get("stopped_early"))
-            if kind in ("log", "status") and event.get("message"):
-                view.logs.append(f"{str(event.get('time', ''))[11:19]}  {event['message']}")
-        view.status, view.message = self._status(run_dir, last_status(events))
-        if events and self._relaunched(run_dir, events):
-            # resumed: the new trainer has not written its status yet; the last one is the earlier trainer's
-            view.status, view.message = "starting", ""
+        points = curves(events)  # the same points the Evaluate tab and the comparison show
+        view = RunView(run_dir=run_dir, status="unknown", message="", events_seen=len(events), train=points.train,
+                       evals=points.evals, test=points.test, total_steps=points.total_steps,
+                       final_step=points.final_step, stopped_early=points.stopped_early)
+        view.logs = [f"{str(e.get('time', ''))[11:19]}  {e['message']}" for e in events
+                     if e.get("type") in ("log", "status") and e.get("message")]
+        view.status, view.message = self._status(run_dir, events)
         view.stopping = view.active and stop_requested(run_dir)
         return view
 
@@ -283,51 +257,26 @@ class TrainingRunner:
         log = self._logs.get(run_dir)
         return log if log is not None else self._logs.setdefault(run_dir, EventLog(run_dir / "events.jsonl"))
 
-    def _relaunched(self, run_dir: Path, events: list[dict[str, Any]]) -> bool:
-        """Whether a trainer launched after the last status event (a resume) is alive and yet to report."""
+    def _status(self, run_dir: Path, events: list[dict[str, Any]]) -> tuple[str, str]:
+        """The run's status from its folder (`run_folder.run_status`), with what only this app knows: whether the
+        trainer it launched is alive, has reported since it was launched, or exited without a word."""
         proc = self._procs.get(run_dir)
-        if proc is not None:
-            launched = self._launched.get(run_dir, len(events))
-            return proc.poll() is None and last_status(events[launched:]) is None
-        pid = read_trainer_pid(run_dir)  # launched by an earlier instance of the app
-        event = last_status(events) or {}
-        return bool(pid) and pid != event.get("pid") and pid_alive(pid)
-
-    def _status(self, run_dir: Path, event: dict[str, Any] | None) -> tuple[str, str]:
-        proc = self._procs.get(run_dir)
-        exited = proc is not None and proc.poll() is not None
-        if event is None:
-            if proc is not None and not exited:
-                return "starting", ""
-            if proc is None and pid_alive(read_trainer_pid(run_dir)):
-                return "starting", ""  # started by an earlier instance of the app, not yet writing events
-            if exited:
-                return "failed", _log_tail(run_dir) or f"The training process exited with code {proc.returncode}."
-            return "unknown", ""
-        status, message = event.get("status", "unknown"), event.get("message", "")
-        if status in ACTIVE:
-            alive = (not exited) if proc is not None else pid_alive(event.get("pid"), event.get("pid_start"))
-            if not alive:
-                tail = _log_tail(run_dir)
-                return "interrupted", "The training process ended without finishing (killed or crashed)." + (
-                    f" Last lines of train.log: {tail}" if tail else "")
-        return status, message
+        if proc is None:
+            state = run_status(run_dir, events)
+            return state.status, state.message
+        alive = proc.poll() is None
+        if alive and last_status(events[self._launched.get(run_dir, len(events)):]) is None:
+            return STARTING, ""  # launched (a start or a resume) and not reporting yet
+        if not alive and last_status(events) is None:
+            exited = f"The training process exited with code {proc.returncode}."
+            return "failed", RunFolder(run_dir).log_tail() or exited
+        state = run_status(run_dir, events, trainer_alive=alive)
+        return state.status, state.message
 
 
 def _refuse_in_demo_mode() -> None:
     if demo_mode():
         raise RunError("This app runs in read-only demo mode (CLASSIFIER_DEMO=1): training is switched off.")
-
-
-def _log_tail(run_dir: Path, chars: int = 600) -> str:
-    try:
-        text = (run_dir / LOG_FILE).read_text(encoding="utf-8", errors="replace")
-    except FileNotFoundError:
-        return ""
-    text = text[text.rfind("\n" + LOG_SEPARATOR) + 1:]  # the newest trainer's output only
-    lines = [line for line in text.splitlines()
-             if line.strip() and "\r" not in line and not line.startswith(LOG_SEPARATOR)]
-    return " ".join(lines[-6:])[-chars:]
 
 
 def _keep_inputs(config: TrainConfig, run_dir: Path) -> TrainConfig:
@@ -349,50 +298,6 @@ def _keep_inputs(config: TrainConfig, run_dir: Path) -> TrainConfig:
         shutil.copy2(source, target)
         changes[name] = str(target)
     return config.replace(**changes) if changes else config
-
-
-# ---------------------------------------------------------------------------------------------------------------
-# How long will it take?
-# ---------------------------------------------------------------------------------------------------------------
-# Training samples per second on a small CPU (2 cores, busy, texts of ~50 tokens), measured with the bundled
-# models; evaluation (forward only) runs about 6x faster, a GPU about 15x. Past runs of the same model, strategy
-# and kind of device replace these guesses.
-# Measured on a 2-core CPU with the default settings (docs/results.md): SMS on MiniLM-L6 trained at 36 samples/s
-# with nothing else running; THUCNews on e5-small (embeddings frozen) at 17 samples/s on a shared machine.
-CPU_SAMPLES_PER_SECOND = {
-    ("all-MiniLM-L6-v2", "full"): 30.0, ("all-MiniLM-L6-v2", "last-n"): 60.0,
-    ("multilingual-e5-small", "full"): 20.0, ("multilingual-e5-small", "last-n"): 40.0,
-    ("all-MiniLM-L6-v2", "lora"): 45.0,  # docs/results.md, "Decoders and LoRA"
-    ("SmolLM2-135M", "last-n"): 8.0, ("SmolLM2-135M", "lora"): 0.6, ("SmolLM2-135M", "full"): 0.5,
-}
-UNKNOWN_MODEL_SAMPLES_PER_SECOND = 4.0  # a base-size hub model on a CPU
-EVAL_SPEEDUP = 6.0
-GPU_SPEEDUP = 15.0
-OVERHEAD_SECONDS = 20.0  # process start, imports, model loading, the TF-IDF baseline
-
-
-def estimate_seconds(model: str, strategy: str, train_rows: int, epochs: float, on_gpu: bool,
-                     history: list[dict[str, Any]] | None = None, eval_texts: int = 0) -> float:
-    """A rough duration: training samples / throughput + texts evaluated / eval throughput + fixed overhead.
-
-    `eval_texts`: validation texts x evaluations + test texts. `history`: metrics.json dicts of earlier runs; their
-    `train_samples_per_second` (which already includes the validation passes) is the best guess there is.
-    """
-    strategy = "full" if strategy == "auto" else strategy
-    speedup = GPU_SPEEDUP if on_gpu else 1.0
-    base = CPU_SAMPLES_PER_SECOND.get((model, "full" if strategy == "head" else strategy),
-                                      UNKNOWN_MODEL_SAMPLES_PER_SECOND) * speedup
-    samples = max(train_rows, 1) * max(epochs, 0.01)
-    same = sorted(m["train_samples_per_second"] for m in history or []
-                  if m.get("model") == model and m.get("strategy") == strategy and m.get("train_samples_per_second")
-                  and ("CPU" in str(m.get("device", ""))) == (not on_gpu))
-    if strategy == "head":  # one forward pass over every text, then epochs over cached features cost ~nothing
-        seconds = (train_rows + eval_texts) / (base * EVAL_SPEEDUP) + epochs
-    elif same:
-        seconds = samples / same[len(same) // 2] + eval_texts / (same[len(same) // 2] * EVAL_SPEEDUP) / 3
-    else:
-        seconds = samples / base + eval_texts / (base * EVAL_SPEEDUP)
-    return seconds + OVERHEAD_SECONDS / (2 if on_gpu else 1)
 
 
 def wait_until(predicate, timeout: float, interval: float = 0.2) -> bool:

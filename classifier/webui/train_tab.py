@@ -22,11 +22,12 @@ from .. import charts
 from ..backbones import BUNDLED, HUB_SUGGESTIONS
 from ..config import BEST_METRICS, PRECISIONS, SCHEDULERS
 from ..errors import ClassifierError
-from ..runs import read_json
+from ..estimate import estimate_seconds
+from ..run_folder import RunFolder
 from ..security import UPLOAD_EXTENSIONS
 from .common import ConfigForm, default, html_escape, md_escape, page_text, run_path, shows_errors
 from .i18n import duration, status_word, t, tr
-from .runner import RunInProgress, RunView, TrainingRunner, estimate_seconds
+from .runner import RunInProgress, RunView, TrainingRunner
 
 POLL_SECONDS = 1.0
 
@@ -386,7 +387,7 @@ def _past_metrics() -> list[dict]:
 
     metrics = []
     for info in list_runs()[:30]:
-        values = read_json(info.path / "metrics.json")
+        values = RunFolder(info.path).read_metrics()
         if values:
             metrics.append(values)
     return metrics
