@@ -16,10 +16,13 @@ PACKAGE = ROOT / "classifier"
 MAX_MODULE_LINES = 500
 MAX_FUNCTION_LINES = 80
 
-# path relative to the repository root -> lines
-OVER_MODULE = {
-    "classifier/webui/i18n.py": 643,  # a data table: every word of the UI in English and Chinese
+# data tables, not code: no module limit (they grow by a line with every new string)
+DATA_TABLES = {
+    "classifier/webui/i18n.py",  # every word of the UI in English and Chinese (643 lines when this was written)
 }
+
+# path relative to the repository root -> lines (none today)
+OVER_MODULE: dict[str, int] = {}
 
 # "path:qualified name" -> lines
 OVER_FUNCTION = {
@@ -83,7 +86,8 @@ def _check(sizes: dict[str, int], allowed: dict[str, int], limit: int, what: str
 def test_no_module_over_500_lines():
     modules, _ = _sizes()
     assert len(modules) > 50, "the walk did not find the package"
-    problems = _check(modules, OVER_MODULE, MAX_MODULE_LINES, "module")
+    code = {name: lines for name, lines in modules.items() if name not in DATA_TABLES}
+    problems = _check(code, OVER_MODULE, MAX_MODULE_LINES, "module")
     assert not problems, "\n".join(problems)
 
 
