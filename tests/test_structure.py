@@ -33,7 +33,6 @@ OVER_FUNCTION = {
     # section of the tab (a group of components and its handlers)
     "classifier/webui/data_tab.py:build": 173,
     "classifier/webui/evaluate_tab.py:build": 136,
-    "classifier/webui/runs_tab.py:build": 103,
     "classifier/webui/train_tab.py:build": 199,
 }
 

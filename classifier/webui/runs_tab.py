@@ -142,6 +142,47 @@ def refuse_if_training(path: Path, lang: str) -> None:
         raise gr.Error(tr(lang, "delete_running", name=html_escape(path.name), pid=pid), print_exception=False)
 
 
+def build_compare(lang_box: gr.Textbox, table: gr.Dataframe) -> None:
+    """Runs side by side (pick two or more: scores, differing settings, curves, per-class F1) and the leaderboard;
+    both follow the runs table."""
+    with gr.Accordion(t("compare_title"), open=False, elem_id="compare"):
+        gr.Markdown(t("compare_intro"))
+        with gr.Row():
+            compare_pick = gr.Dropdown([], multiselect=True, label=t("compare_pick"), scale=4, elem_id="compare-runs")
+            compare_button = gr.Button(t("compare_button"), variant="primary", scale=1, elem_id="compare-button")
+        compare_note = gr.Markdown(elem_id="compare-note")
+        with gr.Column(visible=False) as compare_results:  # shown once there is a comparison (no empty tables)
+            compare_metrics = gr.Dataframe(label=t("compare_metrics"), interactive=False, wrap=True,
+                                           elem_id="compare-metrics")
+            compare_settings = gr.Dataframe(label=t("compare_settings"), interactive=False, wrap=True,
+                                            elem_id="compare-settings")
+            with gr.Row():
+                compare_curves = gr.Plot(show_label=False, elem_id="compare-curves")
+                compare_f1 = gr.Plot(show_label=False, elem_id="compare-f1")
+    with gr.Accordion(t("leaderboard_title"), open=False, elem_id="leaderboard"):
+        board = gr.Dataframe(label=t("leaderboard_title"), interactive=False, wrap=True, elem_id="leaderboard-table")
+
+    def follow_table(chosen: list[str] | None, lang: str):
+        names = [info.name for info in list_runs()]
+        kept = [name for name in (chosen or []) if name in names]
+        return gr.Dropdown(choices=names, value=kept), leaderboard_table(lang)
+
+    @shows_errors
+    def show_comparison(chosen: list[str] | None, lang: str):
+        chosen = list(dict.fromkeys(chosen or []))
+        if len(chosen) < 2:
+            raise gr.Error(tr(lang, "compare_two"), print_exception=False)
+        for name in chosen:
+            run_path(name)  # one folder inside the runs folder, or RunError
+        return (*comparison_views(compare(chosen), lang), gr.Column(visible=True))
+
+    table.change(follow_table, [compare_pick, lang_box], [compare_pick, board], api_visibility="private")
+    compare_button.click(show_comparison, [compare_pick, lang_box],
+                         [compare_note, compare_metrics, compare_settings, compare_curves, compare_f1,
+                          compare_results],
+                         api_name="compare_runs")
+
+
 def build(lang_box: gr.Textbox, allow_delete: bool = True) -> RunsTab:
     """The tab; `allow_delete=False` (demo mode) leaves out the delete and open-in-Train buttons and the delete
     handlers altogether."""
@@ -163,21 +204,7 @@ def build(lang_box: gr.Textbox, allow_delete: bool = True) -> RunsTab:
         with gr.Row():
             yes = gr.Button(t("delete_yes"), variant="stop", elem_id="delete-yes")
             no = gr.Button(t("delete_cancel"), elem_id="delete-cancel")
-    with gr.Accordion(t("compare_title"), open=False, elem_id="compare"):
-        gr.Markdown(t("compare_intro"))
-        with gr.Row():
-            compare_pick = gr.Dropdown([], multiselect=True, label=t("compare_pick"), scale=4, elem_id="compare-runs")
-            compare_button = gr.Button(t("compare_button"), variant="primary", scale=1, elem_id="compare-button")
-        compare_note = gr.Markdown(elem_id="compare-note")
-        compare_metrics = gr.Dataframe(label=t("compare_metrics"), interactive=False, wrap=True,
-                                       elem_id="compare-metrics")
-        compare_settings = gr.Dataframe(label=t("compare_settings"), interactive=False, wrap=True,
-                                        elem_id="compare-settings")
-        with gr.Row():
-            compare_curves = gr.Plot(show_label=False, elem_id="compare-curves")
-            compare_f1 = gr.Plot(show_label=False, elem_id="compare-f1")
-    with gr.Accordion(t("leaderboard_title"), open=False, elem_id="leaderboard"):
-        board = gr.Dataframe(label=t("leaderboard_title"), interactive=False, wrap=True, elem_id="leaderboard-table")
+    build_compare(lang_box, table)
     outputs = [table, run]
 
     def refresh(current: str | None, lang: str):
@@ -215,25 +242,7 @@ def build(lang_box: gr.Textbox, allow_delete: bool = True) -> RunsTab:
             gr.Info(tr(lang, "deleted", name=html_escape(path.name)))
         return (gr.Column(visible=False), gr.DownloadButton(visible=False)) + refresh(None, lang)
 
-    def follow_table(chosen: list[str] | None, lang: str):
-        names = [info.name for info in list_runs()]
-        kept = [name for name in (chosen or []) if name in names]
-        return gr.Dropdown(choices=names, value=kept), leaderboard_table(lang)
-
-    @shows_errors
-    def show_comparison(chosen: list[str] | None, lang: str):
-        chosen = list(dict.fromkeys(chosen or []))
-        if len(chosen) < 2:
-            raise gr.Error(tr(lang, "compare_two"), print_exception=False)
-        for name in chosen:
-            run_path(name)  # one folder inside the runs folder, or RunError
-        return comparison_views(compare(chosen), lang)
-
     refresh_button.click(refresh, [run, lang_box], outputs, api_name="runs")
-    table.change(follow_table, [compare_pick, lang_box], [compare_pick, board], api_visibility="private")
-    compare_button.click(show_comparison, [compare_pick, lang_box],
-                         [compare_note, compare_metrics, compare_settings, compare_curves, compare_f1],
-                         api_name="compare_runs")
     table.select(pick, [table], [run], api_visibility="private")
     run.change(lambda: gr.DownloadButton(visible=False), None, [download], api_visibility="private")
     zip_button.click(make_zip, [run, lang_box], [download], concurrency_limit=1, concurrency_id="zip",
