@@ -434,6 +434,15 @@ def test_evaluate_shows_confusion_matrix_report_and_errors(page):
     if "all errors (0)" not in options.input_value():
         pick_dropdown(page, "error-filter", "→")
         expect(page.locator("#errors")).to_contain_text("spam")
+    # a click on a cell of the matrix table lists that cell's texts: row "spam", column "spam" (the right ones)
+    cells = page.locator("#confusion-table").get_by_role("gridcell")
+    expect(cells).to_have_count(6)  # two rows: the label and two counts each
+    cells.nth(5).click()
+    page.wait_for_function("() => { const cells = [...document.querySelectorAll('#errors [role=gridcell]')]; "
+                           "return cells.length >= 4 && cells[1].innerText.trim() === 'spam' "
+                           "&& cells[2].innerText.trim() === 'spam'; }", timeout=30_000)
+    shown = page.locator("#errors").get_by_role("gridcell").all_inner_texts()
+    assert {shown[i].strip() for i in range(len(shown)) if i % 4 in (1, 2)} == {"spam"}  # true and predicted
     screenshot(page, "evaluate")
 
 
@@ -515,6 +524,32 @@ def test_a_second_run_is_stopped_midway(page, studio):
     resumed = [e["resumed_from_step"] for e in map(json.loads, (run / "events.jsonl").read_text().splitlines())
                if e.get("resumed_from_step") is not None]
     assert resumed[0] == stopped_at and len(resumed) == 2 and resumed[1] >= stopped_at
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_runs_compare_side_by_side(page, studio):
+    """Two runs of different settings on the same sample: together, with the differing settings marked."""
+    open_tab(page, "Runs")
+    names = [run.name for run in studio.runs[-2:]]
+    page.locator("#compare").get_by_text("Compare runs side by side").click()
+    page.locator("#compare-runs input").first.click()
+    for name in names:
+        option = page.locator("[data-testid=dropdown-option]").filter(
+            has_text=re.compile(rf"(^|\s){re.escape(name)}\s*$"))
+        option.first.wait_for(timeout=20_000)
+        option.first.click()
+    page.locator("#compare").get_by_text("Pick two or more runs").click()  # closes the list
+    page.locator("#compare-button").click()
+    expect(page.locator("#compare-note")).to_contain_text("Same data", timeout=60_000)
+    settings = page.locator("#compare-settings")
+    expect(settings).to_contain_text("● epochs")  # 2 vs 3 epochs in the two browser runs
+    expect(settings).to_contain_text("● max_train_samples")
+    for name in names:
+        expect(page.locator("#compare-metrics")).to_contain_text(name)
+    page.locator("#compare-curves .scatterlayer .trace").first.wait_for(timeout=30_000)
+    assert page.locator("#compare-f1 .barlayer .trace").count() == 2
+    screenshot(page, "compare")
 
 
 @pytest.mark.browser
