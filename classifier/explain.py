@@ -7,10 +7,10 @@
 Integrated Gradients (Sundararajan et al. 2017, captum's implementation) on the input embeddings: the logit of the
 target class is integrated along the straight line from a baseline (every text token replaced by the padding
 token; the special tokens such as [CLS] stay) to the text, in `steps` steps (20 by default: 1.3 s for a 56-token
-text on 2 CPU cores under load 3.8, where a plain prediction took 94 ms; bench/RESULTS.md). A token's attribution is the sum over its embedding's
-dimensions; the attributions of a text add up to logit(text) - logit(baseline), up to the approximation error
-(`delta`). What is explained is always the fine-tuned model's logit: where the run answers with the TF-IDF mix
-(classifier/ensemble.py), the TF-IDF part is not explained, and the result says so.
+text on 2 CPU cores under load 3.8, where a plain prediction took 94 ms; bench/RESULTS.md). A token's attribution is
+the sum over its embedding's dimensions; the attributions of a text add up to logit(text) - logit(baseline), up to
+the approximation error (`delta`). What is explained is always the fine-tuned model's logit: where the run answers
+with the TF-IDF mix (classifier/ensemble.py), the TF-IDF part is not explained, and the result says so.
 
 The text is read exactly as `classifier.predict.Predictor` reads it (the run's max_length and truncation: head,
 head+tail, or every window of a chunked run; mean pooling is part of the model). Token scores are merged back to

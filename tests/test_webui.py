@@ -37,6 +37,7 @@ from tests.webui_helpers import (
     stop_studio,
 )
 
+BAD_INPUTS = Path(__file__).resolve().parent / "bad_inputs"
 SMS = ROOT / "assets" / "sms_spam.tsv"
 
 
@@ -369,6 +370,11 @@ def expect(locator):
 @pytest.mark.browser
 @pytest.mark.slow
 def test_data_tab_loads_the_sms_sample(page):
+    # the landing page shows a short empty state, not an empty table headed "1 2 3", two empty chart boxes and an
+    # empty warning stripe (issue 14)
+    expect(page.locator("#data-summary")).to_contain_text("Load a sample or upload a file")
+    for empty in ("#data-preview", "#class-plot", "#length-plot", "#data-warnings"):
+        expect(page.locator(empty)).to_be_hidden()
     page.locator("#sample-sms").click()
     expect(page.locator("#data-summary")).to_contain_text("2 classes", timeout=60_000)
     expect(page.locator("#data-preview")).to_contain_text("Free entry")
@@ -383,6 +389,25 @@ def test_data_tab_loads_the_sms_sample(page):
     choose(page, "imbalance", "Balance: downsample big classes")
     expect(page.locator("#data-summary")).to_contain_text("validation 453")
     screenshot(page, "data")
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_a_failed_upload_after_a_sample_clears_the_old_data(browser, studio):
+    """It showed the error over the old sample's summary and preview: which data would Train use? (issue 14)"""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(studio.url)
+    page.locator("#sample-sms").click()
+    expect(page.locator("#data-summary")).to_contain_text("2 classes", timeout=60_000)
+    page.locator("#data-upload input[type=file]").set_input_files(str(BAD_INPUTS / "header_only.csv"))
+    expect(page.locator("#data-summary")).to_contain_text("could not be used", timeout=60_000)
+    expect(page.locator("#data-summary")).to_contain_text("No data is loaded now")
+    expect(page.locator("#data-preview")).to_be_hidden()
+    expect(page.locator("#class-plot")).to_be_hidden()
+    open_tab(page, "2 · Train")
+    expect(page.locator("#train-data-note")).not_to_contain_text("sms_spam.tsv")
+    context.close()
 
 
 @pytest.mark.browser

@@ -34,6 +34,8 @@ CSS = """
 .tcs-progress-text { margin-top: 4px; font-size: 0.9em; color: var(--body-text-color-subdued); }
 .tcs-warnings { padding: 6px 12px; border-left: 4px solid #f59e0b; background: var(--background-fill-secondary);
                 border-radius: 4px; }
+.tcs-ok { padding: 6px 12px; border-left: 4px solid #16a34a; background: var(--background-fill-secondary);
+          border-radius: 4px; }
 #delete-confirm { padding: 10px; border: 1px solid #dc2626; }
 """
 

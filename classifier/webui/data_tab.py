@@ -213,6 +213,40 @@ class DataTab:
     loads: list[Any]  # the events that (re)load the data: other tabs chain on them with .success()
 
 
+def render(analysed: tuple[DataInfo, pd.DataFrame], lang: str, notify: bool = False):
+    """The Data tab's outputs for an analysed file: state, preview, columns, summary, charts, warnings."""
+    info, frame = analysed
+    if notify:
+        gr.Info(tr(lang, "loaded", name=html_escape(info.name)), duration=3)
+    return (
+        asdict(info), gr.Dataframe(frame, visible=True),
+        gr.Dropdown(choices=info.columns, value=info.text_column),
+        gr.Dropdown(choices=info.columns, value=info.label_column),
+        summary_markdown(info, lang),
+        gr.Plot(charts.class_counts(info.class_counts, tr(lang, "chart_classes"), tr(lang, "chart_class"),
+                                    tr(lang, "chart_examples")), visible=True),
+        gr.Plot(charts.length_histogram(info.lengths, info.recommended_max_length, info.model_limit,
+                                        tr(lang, "chart_lengths"), tr(lang, "chart_tokens"),
+                                        tr(lang, "chart_texts"), tr(lang, "chart_recommended"),
+                                        tr(lang, "chart_limit")), visible=True),
+        gr.Markdown(warnings_markdown(info, lang), visible=True,
+                    elem_classes=["tcs-warnings"] if info.warnings else ["tcs-ok"]),
+    )
+
+
+def cleared(message: str) -> tuple:
+    """Nothing of the data loaded before stays on the page or in use (after a failed upload, Train would
+    otherwise have used the old data under the new file's error)."""
+    return (None, gr.Dataframe(None, visible=False), gr.Dropdown(choices=[], value=None),
+            gr.Dropdown(choices=[], value=None), message, gr.Plot(None, visible=False),
+            gr.Plot(None, visible=False), gr.Markdown("", visible=False))
+
+
+def failed_upload(path: str | None, lang: str):
+    """After an upload that failed (its message is on the page): nothing of the data loaded before stays."""
+    return cleared(tr(lang, "data_failed", name=md_escape(Path(str(path)).name if path else "")))
+
+
 def build(form: ConfigForm, lang_box: gr.Textbox) -> DataTab:
     gr.Markdown(t("data_intro"))
     with gr.Row(equal_height=False):
@@ -227,7 +261,7 @@ def build(form: ConfigForm, lang_box: gr.Textbox) -> DataTab:
                 hub_button = gr.Button(t("hub_load"), scale=1, size="sm", elem_id="hub-load")
         with gr.Column(scale=3):
             preview = gr.Dataframe(label=t("preview"), interactive=False, wrap=True, max_height=300,
-                                   elem_id="data-preview")
+                                   elem_id="data-preview", visible=False)  # no empty "1 2 3" table before data
     with gr.Row():
         text_column = form.bind(gr.Dropdown([], label=t("text_column"), info=t("column_info"),
                                             elem_id="text-column"), "text_column")
@@ -235,9 +269,9 @@ def build(form: ConfigForm, lang_box: gr.Textbox) -> DataTab:
                                              elem_id="label-column"), "label_column")
     summary = gr.Markdown(t("data_none"), elem_id="data-summary")
     with gr.Row():
-        class_plot = gr.Plot(show_label=False, elem_id="class-plot")
-        length_plot = gr.Plot(show_label=False, elem_id="length-plot")
-    warnings = gr.Markdown(elem_classes=["tcs-warnings"], elem_id="data-warnings")
+        class_plot = gr.Plot(show_label=False, elem_id="class-plot", visible=False)
+        length_plot = gr.Plot(show_label=False, elem_id="length-plot", visible=False)
+    warnings = gr.Markdown(elem_classes=["tcs-warnings"], elem_id="data-warnings", visible=False)
     with gr.Accordion(t("split_settings"), open=True):
         gr.Markdown(t("split_info"))
         with gr.Row():
@@ -277,23 +311,6 @@ def build(form: ConfigForm, lang_box: gr.Textbox) -> DataTab:
 
     split_inputs = [validation_fraction, test_fraction, seed, imbalance, validation_file, test_file]
     outputs = [state, preview, text_column, label_column, summary, class_plot, length_plot, warnings]
-
-    def render(analysed: tuple[DataInfo, pd.DataFrame], lang: str, notify: bool = False):
-        info, frame = analysed
-        if notify:
-            gr.Info(tr(lang, "loaded", name=html_escape(info.name)), duration=3)
-        return (
-            asdict(info), frame,
-            gr.Dropdown(choices=info.columns, value=info.text_column),
-            gr.Dropdown(choices=info.columns, value=info.label_column),
-            summary_markdown(info, lang),
-            charts.class_counts(info.class_counts, tr(lang, "chart_classes"), tr(lang, "chart_class"),
-                                tr(lang, "chart_examples")),
-            charts.length_histogram(info.lengths, info.recommended_max_length, info.model_limit,
-                                    tr(lang, "chart_lengths"), tr(lang, "chart_tokens"), tr(lang, "chart_texts"),
-                                    tr(lang, "chart_recommended"), tr(lang, "chart_limit")),
-            warnings_markdown(info, lang),
-        )
 
     def split_args(val_frac, test_frac, seed_value, imbalance_choice, val_file, test_file_value) -> dict:
         return {"validation_fraction": val_frac, "test_fraction": test_frac, "seed": int(seed_value or 0),
@@ -345,9 +362,10 @@ def build(form: ConfigForm, lang_box: gr.Textbox) -> DataTab:
     loads = [
         sms_button.click(sample_loader("sms"), [lang_box, *split_inputs], api_name="load_sms_sample", **common),
         news_button.click(sample_loader("news"), [lang_box, *split_inputs], api_name="load_news_sample", **common),
-        upload.upload(load_upload, [upload, lang_box, *split_inputs], api_name="load_file", **common),
+        uploaded := upload.upload(load_upload, [upload, lang_box, *split_inputs], api_name="load_file", **common),
         hub_button.click(load_hub, [hub_name, lang_box, *split_inputs], api_name="load_hub_dataset", **common),
     ]
+    uploaded.failure(failed_upload, [upload, lang_box], outputs, api_visibility="private")
     reanalyse_inputs = [state, text_column, label_column, lang_box, *split_inputs]
     for event in (text_column.input, label_column.input, validation_fraction.release, test_fraction.release,
                   seed.blur, imbalance.input, validation_file.upload, validation_file.clear, test_file.upload,

@@ -144,6 +144,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "“训练”现在使用此文件；原文件未改动。",
     ),
     "data_none": ("Load a sample or upload a file to begin.", "请载入示例或上传文件开始。"),
+    "data_failed": ("⚠ **{name}** could not be used (the message says why). No data is loaded now; fix the file "
+                    "and upload it again, or load a sample.",
+                    "⚠ **{name}** 无法使用（原因见提示消息）。当前没有载入任何数据；"
+                    "请修正文件后重新上传，或载入示例。"),
     "data_summary": (
         "**{rows_used:,}** texts with a label (of {rows_read:,} rows read) in **{classes}** classes. "
         "Split: train **{train:,}** · validation **{validation:,}** · test **{test:,}**.\n\n"

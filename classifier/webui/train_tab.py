@@ -315,8 +315,8 @@ def build(form: ConfigForm, lang_box: gr.Textbox, data_state: gr.State, runner: 
         return render(runner.view(path), lang)
 
     def on_data(info: dict | None, model_value: str, strategy_value: str, epochs_value, max_rows, lang: str):
-        if not info:
-            return gr.skip(), gr.skip(), gr.skip()
+        if not info:  # no data (a failed upload cleared it): say so, the estimate too
+            return tr(lang, "need_data"), gr.skip(), tr(lang, "estimate_none")
         note = tr(lang, "data_for_training", name=md_escape(info["name"]), train=info["splits"]["train"],
                   classes=len(info["class_counts"]))
         chosen = info["model"] if model_value in (None, "", "auto") or model_value in BUNDLED else model_value
