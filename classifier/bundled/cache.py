@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["CACHE_ENV", "Bundle", "default_cache_dir", "ensure_folder", "read_marker"]
+__all__ = ["CACHE_ENV", "Bundle", "default_cache_dir", "ensure_folder", "read_marker", "sha256_file"]
 
 logger = logging.getLogger(__name__)
 
@@ -106,7 +106,8 @@ def _fingerprint(source: Path) -> dict[str, Any]:
     return {"source_file": source.name, "source_size": st.st_size, "source_mtime_ns": st.st_mtime_ns}
 
 
-def _sha256(source: Path) -> str:
+def sha256_file(source: Path) -> str:
+    """The sha256 of a file, read in 1 MB blocks (data files, model sources, downloads)."""
     digest = hashlib.sha256()
     with source.open("rb") as f:
         for chunk in iter(lambda: f.read(1 << 20), b""):
@@ -115,7 +116,7 @@ def _sha256(source: Path) -> str:
 
 
 def _stamp(bundle: Bundle, source: Path) -> dict[str, Any]:
-    return {"converter_version": bundle.version, **_fingerprint(source), "source_sha256": _sha256(source)}
+    return {"converter_version": bundle.version, **_fingerprint(source), "source_sha256": sha256_file(source)}
 
 
 def _complete(bundle: Bundle, folder: Path) -> bool:
@@ -142,7 +143,7 @@ def _stale_reason(bundle: Bundle, folder: Path, source: Path) -> str | None:
         return None
     if "source_sha256" not in marker and marker.get("source_mtime_ns") != now["source_mtime_ns"]:
         return "the source file was modified (the marker predates checksums)"
-    sha = _sha256(source)
+    sha = sha256_file(source)
     if marker.get("source_sha256", sha) != sha:
         return "the source file's contents changed"
     _write_marker(folder, bundle.marker, {"converter_version": bundle.version, **now, "source_sha256": sha})

@@ -108,17 +108,13 @@ def resume_config(run: str | Path) -> TrainConfig:
 
 def data_fingerprints(config: TrainConfig) -> dict[str, str]:
     """sha256 of each data file of the run, so that a resumed run can tell it trains on the very same data."""
-    import hashlib
+    from ..bundled.cache import sha256_file
 
     prints = {}
     for name in DATA_FILES:
         value = getattr(config, name)
         if value and Path(value).is_file():
-            digest = hashlib.sha256()
-            with open(value, "rb") as handle:
-                for block in iter(lambda: handle.read(1 << 20), b""):
-                    digest.update(block)
-            prints[name] = digest.hexdigest()
+            prints[name] = sha256_file(Path(value))
     return prints
 
 
