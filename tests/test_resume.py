@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from safetensors import safe_open
 
 from classifier.config import TrainConfig
 from classifier.errors import ConfigError, RunError
@@ -26,6 +27,12 @@ from classifier.runs import (
     remove_partial_checkpoints,
 )
 from classifier.training import best_state_at, resume_run
+from classifier.training.light_checkpoint import (
+    FROZEN_FILE,
+    check_frozen_match,
+    checkpoint_state,
+    write_frozen_list,
+)
 
 from .conftest import ROOT, SMS
 
@@ -103,18 +110,25 @@ def assert_consistent(run: Path, context: str) -> None:
 # exact continuation
 # ----------------------------------------------------------------------------------------------------------------
 @pytest.mark.slow
-def test_stop_then_resume_trains_exactly_like_an_uninterrupted_run(tmp_path):
+@pytest.mark.parametrize("extra", [(), ("--freeze-embeddings", "yes")], ids=["whole", "frozen-embeddings"])
+def test_stop_then_resume_trains_exactly_like_an_uninterrupted_run(tmp_path, extra):
     """Stop in the middle of the second epoch (a checkpoint is saved at that very step), resume: every later
-    training loss, every validation loss and the test result equal those of a run that was never stopped."""
+    training loss, every validation loss and the test result equal those of a run that was never stopped. With
+    frozen embeddings the checkpoint leaves them out (and lists them), and the resume is still exact."""
     reference, stopped = tmp_path / "reference", tmp_path / "stopped"
-    _finish(_train(reference))
-    process = _train(stopped)
+    _finish(_train(reference, *extra))
+    process = _train(stopped, *extra)
     _wait_for(lambda: any(step >= 22 for step in _train_steps(stopped)) if stopped.is_dir() else False, process)
     (stopped / "STOP").write_text("now")
     _finish(process)
     info = load_run_info(stopped)
     assert info.status == "stopped" and info.checkpoint_step is not None and info.checkpoint_step >= 22
     resumed_from = info.checkpoint_step
+    with safe_open(latest_checkpoint(stopped) / "model.safetensors", "pt") as weights:
+        names = set(weights.keys())
+    embeddings = "backbone.embeddings.word_embeddings.weight"
+    assert (embeddings in names) == (not extra) and any(".encoder.layer.5." in name for name in names)
+    assert (latest_checkpoint(stopped) / FROZEN_FILE).is_file() == bool(extra)
     _finish(_resume(stopped))
 
     expected, got = _losses(reference), _losses(stopped)
@@ -424,3 +438,20 @@ def test_checkpoints_are_written_at_most_once_a_minute_but_always_on_stop(tmp_pa
     callback.checkpoint_every_seconds = 0
     (tmp_path / "STOP").unlink()
     assert asked(True) is True
+
+
+def test_a_light_checkpoint_refuses_a_base_model_that_changed(tmp_path):
+    """The frozen weights a checkpoint left out are checked against the model built on resume."""
+    model = torch.nn.Sequential(torch.nn.Embedding(50, 4), torch.nn.Linear(4, 2))
+    model[0].weight.requires_grad = False
+    state, fingerprints = checkpoint_state(model)
+    assert set(state) == {"1.weight", "1.bias"} and set(fingerprints) == {"0.weight"}
+    write_frozen_list(tmp_path, fingerprints)
+    check_frozen_match(tmp_path, model)  # the same base: fine
+    with torch.no_grad():
+        model[0].weight[7, 2] += 0.01
+    with pytest.raises(RunError, match="frozen weights"):
+        check_frozen_match(tmp_path, model)
+    (tmp_path / FROZEN_FILE).write_text("{not json", encoding="utf-8")
+    with pytest.raises(RunError, match="cannot be read"):
+        check_frozen_match(tmp_path, model)

@@ -4,6 +4,8 @@ metrics, and `build_trainer`, which puts them together with the run's callbacks.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -50,6 +52,43 @@ class ClassifierTrainer(Trainer):
             optimizer_kwargs.pop("lr", None)
             self.optimizer = optimizer_cls(groups, lr=self.args.learning_rate, **optimizer_kwargs)
         return super().create_optimizer(model)
+
+    def _save(self, output_dir: str | None = None, state_dict: dict | None = None) -> None:
+        """A resumable checkpoint leaves the frozen weights out (light_checkpoint.py); best/ and last/ are written
+        whole by the run (training/model.py), not here."""
+        from transformers.trainer_utils import PREFIX_CHECKPOINT_DIR
+
+        from .light_checkpoint import checkpoint_state, write_frozen_list
+
+        fingerprints: dict = {}
+        model = self.accelerator.unwrap_model(self.model, keep_torch_compile=False)
+        if (state_dict is None and output_dir and Path(output_dir).name.startswith(PREFIX_CHECKPOINT_DIR)
+                and not hasattr(model, "peft_config")):  # peft writes its adapters alone anyway
+            state_dict, fingerprints = checkpoint_state(model)
+        super()._save(output_dir, state_dict)
+        if fingerprints and self.args.should_save:
+            write_frozen_list(output_dir, fingerprints)
+
+    def _load_from_checkpoint(self, resume_from_checkpoint: str, model=None) -> None:
+        """Trainer's loading (not strict), then: the checkpoint must hold every weight the model trains, and the
+        frozen weights it left out must equal the freshly built model's."""
+        from .light_checkpoint import check_frozen_match
+
+        self._missing_on_load: list[str] = []
+        super()._load_from_checkpoint(resume_from_checkpoint, model)
+        target = self.accelerator.unwrap_model(model if model is not None else self.model)
+        check_frozen_match(resume_from_checkpoint, target)
+        trained = {name for name, param in target.named_parameters() if param.requires_grad}
+        lacking = [name for name in self._missing_on_load if name in trained]
+        if lacking:
+            from ..errors import RunError
+
+            raise RunError(f"The checkpoint {Path(resume_from_checkpoint).name} lacks weights the model trains "
+                           f"({len(lacking)}, e.g. {lacking[0]}); it is damaged. Start a new training.")
+
+    def _issue_warnings_after_load(self, load_result) -> None:
+        self._missing_on_load = list(load_result.missing_keys)
+        super()._issue_warnings_after_load(load_result)
 
     def _get_train_sampler(self, train_dataset=None):
         sampler = super()._get_train_sampler(train_dataset)

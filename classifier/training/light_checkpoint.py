@@ -1,0 +1,74 @@
+"""Lighter resumable checkpoints: what cannot change is not written again.
+
+A Trainer checkpoint (RUN/checkpoints/checkpoint-STEP) holds the model's weights, the optimizer, the schedule and
+the random state. Frozen parameters (multilingual-e5-small's 96M-parameter token embeddings under
+`freeze_embeddings`, the lower blocks under `last-n`) never change in training, and a resumed run builds its model
+from the same base (the bundled or cached model, or RUN/adapted) before the checkpoint is loaded over it; so the
+checkpoint leaves them out and lists them, with a fingerprint each, in `frozen_from_base.json`. On resume the
+fingerprints are compared with the freshly built model: if the base changed in between, the resume is refused
+rather than continued on other weights. best/ and last/ stay whole models (they are what Predictor loads).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import torch
+from torch import nn
+
+from ..errors import RunError
+
+FROZEN_FILE = "frozen_from_base.json"
+
+
+def fingerprint(tensor: torch.Tensor) -> list:
+    """Shape, sum and sum of squares in float64 (cheap: one pass; any change of a value moves them)."""
+    total = squares = 0.0
+    for chunk in tensor.detach().reshape(-1).split(1 << 22):  # 4M values at a time: no float64 copy of it all
+        values = chunk.to(torch.float64)
+        total += float(values.sum())
+        squares += float((values * values).sum())
+    return [list(tensor.shape), total, squares]
+
+
+def frozen_parameters(model: nn.Module) -> dict[str, torch.Tensor]:
+    return {name: param for name, param in model.named_parameters() if not param.requires_grad}
+
+
+def checkpoint_state(model: nn.Module) -> tuple[dict[str, torch.Tensor] | None, dict[str, list]]:
+    """The state dict to write (None: the whole model, nothing is frozen) and the fingerprints of what is left out."""
+    frozen = frozen_parameters(model)
+    if not frozen:
+        return None, {}
+    state = {name: value for name, value in model.state_dict().items() if name not in frozen}
+    return state, {name: fingerprint(param) for name, param in frozen.items()}
+
+
+def write_frozen_list(folder: str | Path, fingerprints: dict[str, list]) -> None:
+    Path(folder, FROZEN_FILE).write_text(json.dumps({"left_out": fingerprints}), encoding="utf-8")
+
+
+def check_frozen_match(folder: str | Path, model: nn.Module) -> None:
+    """After the checkpoint's weights were loaded: the weights it left out must be those of the model built now."""
+    path = Path(folder, FROZEN_FILE)
+    if not path.is_file():
+        return  # a whole checkpoint (nothing frozen, or written before checkpoints were lighter)
+    try:
+        left_out = json.loads(path.read_text(encoding="utf-8"))["left_out"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise RunError(f"{path.parent.name}/{FROZEN_FILE} cannot be read ({exc}); start a new training.") from exc
+    params = dict(model.named_parameters())
+    changed = [name for name, expected in left_out.items()
+               if name not in params or not _same(fingerprint(params[name]), expected)]
+    if changed:
+        raise RunError(f"The checkpoint {path.parent.name} was saved without its frozen weights ({len(left_out)} "
+                       f"tensors, e.g. {changed[0]}), and the base model they come from has changed since, so "
+                       "resuming would continue on other weights. Start a new training, or put the original base "
+                       "model back.")
+
+
+def _same(got: list, expected: list) -> bool:
+    if got[0] != expected[0]:
+        return False
+    return all(abs(a - b) <= 1e-6 * max(1.0, abs(b)) for a, b in zip(got[1:], expected[1:]))
