@@ -17,7 +17,7 @@ import torch
 from transformers import TrainingArguments
 
 from ..backbones import BUNDLED, default_model_for
-from ..config import TrainConfig, default_learning_rate
+from ..config import TrainConfig, default_layerwise_lr_decay, default_learning_rate
 from ..data import PreparedData, language_hint
 from ..errors import ConfigError
 from ..events import EventWriter
@@ -172,6 +172,7 @@ def resolve_run(config: TrainConfig, data: PreparedData, model: RunModel, run_di
     freeze_embeddings = config.freeze_embeddings == "yes" or (
         config.freeze_embeddings == "auto" and strategy == "full" and vocab > 100_000)
     learning_rate = config.learning_rate or default_learning_rate(strategy, model.name)
+    decay = config.layerwise_lr_decay or default_layerwise_lr_decay(strategy)
     chunked = config.truncation == "chunk"
     if chunked and strategy == "head" and config.chunk_pooling == "max":
         raise ConfigError("The head strategy averages the windows' features of a long text, so it pools by mean; "
@@ -179,7 +180,8 @@ def resolve_run(config: TrainConfig, data: PreparedData, model: RunModel, run_di
     multi = data.multi_label
     resolved = config.replace(
         model=model.name, strategy=strategy, max_length=max_length, learning_rate=learning_rate,
-        pooling=model.pooling, freeze_embeddings="yes" if freeze_embeddings else "no", output=str(run_dir),
+        layerwise_lr_decay=decay, pooling=model.pooling, freeze_embeddings="yes" if freeze_embeddings else "no",
+        output=str(run_dir),
         text_column=data.text_column,
         label_column=None if multi and config.label_columns else data.label_column,
         multi_label="yes" if multi else "no",

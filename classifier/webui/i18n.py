@@ -227,9 +227,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "truncation_head": ("the beginning", "开头"),
     "head_learning_rate": ("Head learning rate", "分类头学习率"),
     "head_learning_rate_info": ("0 = the same as the learning rate", "0 = 与学习率相同"),
-    "layerwise_lr_decay": ("Layer-wise learning-rate decay", "逐层学习率衰减"),
-    "layerwise_lr_decay_info": ("each block below the top learns this times the rate above (1 = off; 0.8 common)",
-                                "顶层以下每一层的学习率是上一层的这个倍数（1 = 关闭；常用 0.8）"),
+    "layerwise_lr_decay": ("Layer-wise learning-rate decay (0 = automatic)", "逐层学习率衰减（0 = 自动）"),
+    "layerwise_lr_decay_info": ("each block below the top learns this times the rate above; automatic: 0.8 for "
+                                "full fine-tuning, off otherwise; 1 = off",
+                                "顶层以下每一层的学习率是上一层的这个倍数；自动：完整微调用 0.8，其他关闭；1 = 关闭"),
     "hub_name": ("…or a Hugging Face hub data set", "…或 Hugging Face Hub 数据集"),
     "hub_info": ("name[:config[:split]], e.g. imdb; needs the hub", "名称[:配置[:拆分]]，例如 imdb；需要能访问 Hub"),
     "hub_load": ("Load", "加载"),

@@ -180,7 +180,7 @@ def build(form: ConfigForm, lang_box: gr.Textbox, data_state: gr.State, runner: 
             form.bind(gr.Number(default("head_learning_rate") or 0, minimum=0, step=1e-5,
                                 label=t("head_learning_rate"), info=t("head_learning_rate_info")),
                       "head_learning_rate")
-            form.bind(gr.Number(default("layerwise_lr_decay"), minimum=0.05, maximum=1, step=0.05,
+            form.bind(gr.Number(default("layerwise_lr_decay") or 0, minimum=0, maximum=1, step=0.05,
                                 label=t("layerwise_lr_decay"), info=t("layerwise_lr_decay_info")),
                       "layerwise_lr_decay")
         with gr.Row():
