@@ -15,6 +15,11 @@ threshold (tuned per label on the validation split, in classifier.json; `thresho
 `Predictor(run, int8=True)` quantizes the Linear layers to int8 on the fly (PyTorch dynamic quantization, CPU
 only): single-text latency of the default English model drops from ~16 to ~10 ms on 2 cores, and 99.85% of the
 SMS test labels stay identical (bench/RESULTS.md). Reported test metrics always come from the unquantized model.
+
+On a CPU, a run exported with `python -m classifier export` (RUN/onnx/, classifier/onnx_export.py) answers through
+ONNX Runtime (`backend="auto"`; "torch" or "onnx" choose): only the model's forward pass changes, everything above
+(reading long texts, chunk pooling, the ensemble, thresholds) stays here. `int8=True` then takes the export's
+model_quantized.onnx when there is one. `.model` (the PyTorch model, for explanations) loads on first use.
 """
 
 from __future__ import annotations
