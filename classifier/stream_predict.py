@@ -227,6 +227,15 @@ def check_output(output: Path, data: Path) -> None:
         raise ConfigError("--output is the input file; give another file name (the input would be overwritten).")
     if output.suffix.lower() in (".xlsx", ".parquet", ".json", ".jsonl"):
         raise ConfigError(f"--output {output.name}: predictions are written as CSV; name it .csv.")
+    blocking = next((parent for parent in output.parents if parent.is_file()), None)
+    if blocking is not None:
+        raise ConfigError(f"--output {output}: {blocking} is a file, not a folder.")
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a parent that is a file, a folder without the right to write
+        raise ConfigError(f"--output {output}: its folder cannot be made ({exc.strerror}).") from None
+    if not os.access(output.parent, os.W_OK) or (output.exists() and not os.access(output, os.W_OK)):
+        raise ConfigError(f"--output {output}: no permission to write there.")
 
 
 class PartWriter:
