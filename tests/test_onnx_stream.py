@@ -16,6 +16,11 @@ from tests.conftest import SMS
 pytest.importorskip("onnxruntime")
 
 
+def said(capsys) -> str:
+    """What the command wrote on stderr, its line wrapping undone."""
+    return " ".join(capsys.readouterr().err.split())
+
+
 def sms_texts(count: int) -> list[str]:
     lines = SMS.read_text(encoding="utf-8").splitlines()[1:count + 1]
     return [line.split("\t", 1)[1] for line in lines]
@@ -128,10 +133,10 @@ def test_export_cli_errors(tmp_path, capsys):
     from classifier.cli import main
 
     assert main(["export", "--run", str(tmp_path / "nothing"), "--format", "onnx"]) == 2
-    assert "No run folder" in capsys.readouterr().err
+    assert "No run folder" in said(capsys)
     (tmp_path / "empty").mkdir()
     assert main(["export", "--run", str(tmp_path / "empty")]) == 2
-    assert "no trained model" in capsys.readouterr().err
+    assert "no trained model" in said(capsys)
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -212,22 +217,22 @@ def test_stream_hostile_paths(onnx_run, sms_file, tmp_path, capsys):
 
     base = ["predict", "--run", str(onnx_run), "--quiet"]
     assert main(base + ["--input", str(tmp_path / "missing.csv"), "--output", str(tmp_path / "o.csv")]) == 2
-    assert "does not exist" in capsys.readouterr().err
+    assert "does not exist" in said(capsys)
     assert main(base + ["--input", str(sms_file), "--output", str(tmp_path)]) == 2
-    assert "is a folder" in capsys.readouterr().err
+    assert "is a folder" in said(capsys)
     assert main(base + ["--input", str(sms_file), "--output", str(sms_file)]) == 2
-    assert "is the input file" in capsys.readouterr().err
+    assert "is the input file" in said(capsys)
     assert main(base + ["--input", str(sms_file), "--output", str(sms_file / "out.csv")]) == 2
-    assert "is a file, not a folder" in " ".join(capsys.readouterr().err.split())  # the message is wrapped
+    assert "is a file, not a folder" in said(capsys)
     out = tmp_path / "o.csv"
     out.write_text("text,label\n")
     (tmp_path / "o.csv.partial.json").write_text("{not json")
     assert main(base + ["--input", str(sms_file), "--output", str(out)]) == 2
-    assert "damaged" in capsys.readouterr().err
+    assert "damaged" in said(capsys)
     (tmp_path / "o.csv.partial.json").write_text(json.dumps({"identity": {"input": "other"}, "header_bytes": 0,
                                                              "chunks": []}))
     assert main(base + ["--input", str(sms_file), "--output", str(out)]) == 2
-    assert "another input file or model" in capsys.readouterr().err
+    assert "another input file or model" in said(capsys)
     (tmp_path / "o.csv.partial.json").unlink()
     assert main(base + ["--input", str(sms_file), "--output", str(out)]) == 0
     assert "700 predictions" in capsys.readouterr().out
