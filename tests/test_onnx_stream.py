@@ -236,3 +236,26 @@ def test_stream_hostile_paths(onnx_run, sms_file, tmp_path, capsys):
     (tmp_path / "o.csv.partial.json").unlink()
     assert main(base + ["--input", str(sms_file), "--output", str(out)]) == 0
     assert "700 predictions" in capsys.readouterr().out
+
+
+def test_train_export_flag_exports_after_the_run(onnx_run, tmp_path):
+    """`train --export onnx`: the setting exists (CLI flag from the declaration) and the step after the run exports
+    (here on a finished run's copy; a failed export is only logged)."""
+    from classifier.cli import build_parser
+    from classifier.training.run import _export_onnx
+
+    args = build_parser().parse_args(["train", "--data", "x.csv", "--export", "onnx"])
+    assert args.export == "onnx"
+    run = tmp_path / "trained"
+    shutil.copytree(onnx_run, run, ignore=shutil.ignore_patterns("onnx"))
+    said_events: list[str] = []
+
+    class Events:
+        def log(self, message: str) -> None:
+            said_events.append(message)
+
+    _export_onnx(run, Events())
+    assert (run / "onnx" / "model.onnx").is_file() and "Exported for ONNX Runtime" in said_events[0]
+    (run / "best" / "model.safetensors").write_bytes(b"truncated")  # a damaged run: said, not raised
+    _export_onnx(run, Events())
+    assert "ONNX export failed" in said_events[1]
