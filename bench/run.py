@@ -23,6 +23,8 @@ What is measured (bench/RESULTS.md has the figures and the details):
 - sms head: strategy head for 10 epochs (features once + head epochs) vs recomputing the frozen backbone each
   epoch.
 - predict: `classifier.predict.Predictor` vs `transformers.pipeline` on the saved SMS model.
+- onnx: Predictor on the run's ONNX export (fp32, int8) beside PyTorch fp32 and pipeline() (bench/onnx_stream.py).
+- stream: `predict --input --output` streaming files of N sampled SMS texts: texts/s and peak RSS per size.
 - app: `python app.py` to the page served, and Start to the first loss point.
 """
 
@@ -45,7 +47,10 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 sys.path.insert(1, str(BENCH.parent))
 
+import onnx_stream  # noqa: E402
 import workloads as wl  # noqa: E402
+
+wl.JOBS.update(onnx_stream.JOBS)
 
 # split sizes (None = the whole split of the sample), epochs, repetitions
 MODES: dict[str, dict[str, Any]] = {
@@ -56,6 +61,7 @@ MODES: dict[str, dict[str, Any]] = {
         "thucnews": {"train": None, "validation": None, "test": None}, "thucnews_epochs": 1, "thucnews_reps": 1,
         "longdoc": {"train": 600, "validation": 128, "test": 128}, "longdoc_epochs": 1, "longdoc_reps": 1,
         "app_launches": 3,
+        "onnx_reps": 5, "onnx_latency_calls": 300, "stream_sizes": [100_000, 1_000_000], "stream_chunk": 10_000,
     },
     "quick": {
         "sms": {"train": 256, "validation": 54, "test": 256}, "sms_epochs": 1, "sms_reps": 2,
@@ -64,6 +70,7 @@ MODES: dict[str, dict[str, Any]] = {
         "thucnews": {"train": 128, "validation": 30, "test": 128}, "thucnews_epochs": 1, "thucnews_reps": 2,
         "longdoc": {"train": 16, "validation": 4, "test": 8}, "longdoc_epochs": 1, "longdoc_reps": 1,
         "app_launches": 2,
+        "onnx_reps": 3, "onnx_latency_calls": 100, "stream_sizes": [10_000, 30_000], "stream_chunk": 5_000,
     },
     "smoke": {
         "sms": {"train": 48, "validation": 16, "test": 48}, "sms_epochs": 1, "sms_reps": 1,
@@ -72,6 +79,7 @@ MODES: dict[str, dict[str, Any]] = {
         "thucnews": {"train": 24, "validation": 10, "test": 20}, "thucnews_epochs": 1, "thucnews_reps": 1,
         "longdoc": {"train": 4, "validation": 2, "test": 4}, "longdoc_epochs": 1, "longdoc_reps": 1,
         "app_launches": 0,
+        "onnx_reps": 1, "onnx_latency_calls": 20, "stream_sizes": [300, 900], "stream_chunk": 200,
         # the naive loop at 512 tokens costs ~10-60 s a batch on a 2-core CPU: smoke runs it on sms only
         "thucnews_methods": ("ours", "trainer_default"), "longdoc_methods": ("ours", "trainer_default"),
     },
@@ -90,6 +98,10 @@ TARGETS = {  # key: (comparison, threshold)
     "train_peak_rss_mib": ("<", 4096.0),
     "app_launch_seconds": ("<=", 8.0),
     "app_start_to_first_loss_seconds": ("<=", 20.0),
+    "onnx_p50_ms": ("<=", 5.0),
+    "onnx_speedup_vs_pipeline": (">=", 4.0),
+    "onnx_label_agreement": (">=", 0.999),
+    "onnx_max_probability_difference": ("<=", 1e-3),
 }
 
 
@@ -135,7 +147,9 @@ def ratio(a: float | None, b: float | None) -> float | None:
 
 
 class Bench:
-    def __init__(self, mode: str, start_method: str, tmp: Path, only: set[str] | None) -> None:
+    def __init__(self, mode: str, start_method: str, tmp: Path, only: set[str] | None,
+                 run_dir: str | None = None) -> None:
+        self.given_run = run_dir
         self.mode = mode
         self.size = MODES[mode]
         self.start_method = start_method
@@ -219,13 +233,19 @@ class Bench:
         return recommend_max_length(token_lengths(texts, load_tokenizer(resolve_model(work["model"])[0])), 512)
 
     # ------------------------------------------------------------------ prediction
-    def compare_predict(self) -> None:
+    def sms_run(self) -> str | None:
+        """The SMS run to predict with: --run, else one this benchmark trained, else one trained now (1 epoch)."""
         sms = self.results.get("sms", {}).get("runs", {}).get("ours", [])
-        run_dir = next((r["run_dir"] for r in sms if "run_dir" in r), None)
-        work = self.workload("sms")
+        run_dir = self.given_run or next((r["run_dir"] for r in sms if "run_dir" in r), None)
         if run_dir is None:
-            run_dir = self.job("ours_train", "sms model for prediction", workload=work, epochs=1,
+            run_dir = self.job("ours_train", "sms model for prediction", workload=self.workload("sms"), epochs=1,
                                output=str(self.tmp / "sms-predict")).get("run_dir")
+            self.given_run = run_dir
+        return run_dir
+
+    def compare_predict(self) -> None:
+        work = self.workload("sms")
+        run_dir = self.sms_run()
         if run_dir is None:
             return
         res = self.job("predict", "predict: Predictor vs pipeline", run_dir=run_dir, test_file=work["test_file"],
@@ -235,6 +255,37 @@ class Bench:
         if "error" not in res:
             self.results["predict"]["summary"] = summarize_predict(res)
             log(f"predict: {json.dumps(wl.round_floats(self.results['predict']['summary'], 3))}")
+
+    # ------------------------------------------------------------------ ONNX Runtime and streamed files
+    def compare_onnx(self) -> None:
+        work, run_dir = self.workload("sms"), self.sms_run()
+        if run_dir is None:
+            return
+        res = self.job("onnx", "onnx: ONNX fp32 / int8 vs PyTorch vs pipeline", run_dir=run_dir,
+                       test_file=work["test_file"], reps=self.size["onnx_reps"],
+                       latency_calls=self.size["onnx_latency_calls"], work=str(self.tmp))
+        self.results["onnx"] = {"run": res, "run_dir": str(run_dir)}
+        if "error" not in res:
+            self.results["onnx"]["summary"] = summarize_onnx(res)
+            log(f"onnx: {json.dumps(wl.round_floats(self.results['onnx']['summary'], 4))}")
+
+    def measure_stream(self) -> None:
+        run_dir = self.sms_run()
+        if run_dir is None:
+            return
+        exported = self.tmp / "onnx-run"  # the onnx part's copy, exported; else the run as it is
+        run_dir = str(exported) if (exported / "onnx").is_dir() else run_dir
+        sizes, runs = self.size["stream_sizes"], []
+        for size in sizes:
+            source = onnx_stream.synthesize(self.tmp / f"stream-{size}.txt", size, str(wl.SMS))
+            res = self.job("stream", f"stream: {size:,} texts", run_dir=run_dir, input_file=str(source),
+                           output=str(self.tmp / f"stream-{size}.csv"), chunk_size=self.size["stream_chunk"])
+            runs.append({"size": size, **res})
+            source.unlink(missing_ok=True)
+            (self.tmp / f"stream-{size}.csv").unlink(missing_ok=True)
+        self.results["stream"] = {"runs": runs, "run_dir": run_dir,
+                                  "summary": {f"{r['size']}": {"texts_per_second": r.get("texts_per_second"),
+                                                               "peak_rss_mib": r.get("peak_rss_mib")} for r in runs}}
 
     # ------------------------------------------------------------------ the app
     def measure_app(self) -> None:
@@ -330,6 +381,24 @@ def summarize_predict(res: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def summarize_onnx(res: dict[str, Any]) -> dict[str, Any]:
+    agree = res["agreement"]
+    return {
+        "p50_ms": res["latency"]["onnx"]["p50_ms"], "one_thread_p50_ms": res["latency"]["onnx_one_thread"]["p50_ms"],
+        "int8_p50_ms": res["latency"]["onnx_int8"]["p50_ms"], "torch_p50_ms": res["latency"]["torch"]["p50_ms"],
+        "pipeline_p50_ms": res["latency"]["pipeline"]["p50_ms"],
+        "speedup_vs_pipeline_b32": res["onnx_speedup_vs_pipeline_b32"],
+        "speedup_vs_torch_predictor": res["onnx_speedup_vs_torch_predictor"],
+        "texts_per_second_median": res["texts_per_second_median"],
+        "label_agreement": agree["onnx"]["model_label_agreement"],
+        "max_probability_difference": agree["onnx"]["model_max_probability_difference"],
+        "answer_label_agreement": agree["onnx"]["answer_label_agreement"],
+        "int8_label_agreement": agree["onnx_int8"]["model_label_agreement"],
+        "int8_max_probability_difference": agree["onnx_int8"]["model_max_probability_difference"],
+        "int8_answer_label_agreement": agree["onnx_int8"]["answer_label_agreement"],
+    }
+
+
 def summarize(results: dict[str, Any], mode: str) -> dict[str, Any]:
     """The one-line summary (the last line on stdout) from the per-part summaries."""
 
@@ -368,6 +437,12 @@ def summarize(results: dict[str, Any], mode: str) -> dict[str, Any]:
         "train_peak_rss_mib_all_workloads": max(train_rss) if train_rss else None,
         "app_launch_seconds": launches[-1] if launches else None,
         "app_start_to_first_loss_seconds": app.get("start_to_first_loss_seconds"),
+        "onnx_p50_ms": get("onnx", "p50_ms"),
+        "onnx_speedup_vs_pipeline": get("onnx", "speedup_vs_pipeline_b32"),
+        "onnx_label_agreement": get("onnx", "label_agreement"),
+        "onnx_max_probability_difference": get("onnx", "max_probability_difference"),
+        "onnx_int8_label_agreement": get("onnx", "int8_label_agreement"),
+        "stream": (results.get("stream") or {}).get("summary"),
         "mode": mode,
     }
 
@@ -415,6 +490,8 @@ def resummarize(path: Path) -> int:
             results[part]["summary"] = summarize_training(results[part])
     if "sms_head" in results:
         results["sms_head"]["summary"] = summarize_head(results["sms_head"])
+    if "run" in (results.get("onnx") or {}) and "error" not in results["onnx"]["run"]:
+        results["onnx"]["summary"] = summarize_onnx(results["onnx"]["run"])
     if "run" in (results.get("predict") or {}) and "error" not in results["predict"]["run"]:
         results["predict"]["summary"] = summarize_predict(results["predict"]["run"])
     summary = summarize(results, record["mode"])
@@ -435,7 +512,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", help="results JSON path (default bench/results/<machine>-<date>[-quick].json)")
     parser.add_argument("--machine", help="machine name in the results file name (default: cpu-<N>core or "
                         "gpu-<name>)")
-    parser.add_argument("--only", help="comma-separated parts: sms,head,predict,thucnews,longdoc,app")
+    parser.add_argument("--only", help="comma-separated parts: sms,head,predict,onnx,stream,thucnews,longdoc,app")
+    parser.add_argument("--run", help="a trained SMS run for the predict, onnx and stream parts (default: the one the "
+                        "sms part trains, else one trained for them)")
     parser.add_argument("--start-method", choices=("fork", "spawn"),
                         help="how job processes start (default: fork on a CPU machine, spawn with a GPU)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (data splits, run folders)")
@@ -476,7 +555,7 @@ def main(argv: list[str] | None = None) -> int:
     log(f"imports {time.perf_counter() - started:.1f}s; {env['cpu']} x{env['cpu_count']}, "
         f"load average {env['load_average']}")
     tmp = wl.new_tmp()
-    bench = Bench(mode, start_method, tmp, only)
+    bench = Bench(mode, start_method, tmp, only, args.run)
     try:
         if bench.wanted("sms"):
             bench.compare_training("sms")
@@ -484,6 +563,10 @@ def main(argv: list[str] | None = None) -> int:
             bench.compare_head()
         if bench.wanted("predict"):
             bench.compare_predict()
+        if bench.wanted("onnx"):
+            bench.compare_onnx()
+        if bench.wanted("stream"):
+            bench.measure_stream()
         if bench.wanted("thucnews"):
             bench.compare_training("thucnews")
         if bench.wanted("longdoc"):

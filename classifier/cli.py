@@ -1,4 +1,4 @@
-"""`python -m classifier train | resume | evaluate | predict | runs | stop | inspect`: the engine's command line.
+"""`python -m classifier train | resume | evaluate | predict | export | runs | stop | inspect`: the command line.
 
 A contract other tools call (the web app starts `train` as a subprocess): exit 0 on success, 2 on bad input with a
 one-paragraph message on stderr (never a traceback), 1 on an unexpected failure (traceback in RUN/error.log).
@@ -55,6 +55,39 @@ def _positive_int(value: str) -> int:
     return number
 
 
+def _add_predict_parser(sub) -> None:
+    predict = sub.add_parser("predict", help="label texts with a trained run")
+    predict.add_argument("--run", required=True, help="run folder or run name")
+    predict.add_argument("texts", nargs="*", help="texts to classify; none (and no --input): a prompt in a terminal, "
+                         "or one text per line from standard input with one JSON line out per text")
+    predict.add_argument("--input", help="file of texts (one per line, or a table with a text column)")
+    predict.add_argument("--text-column")
+    predict.add_argument("--output", help="CSV to write (with --input; written in chunks of --chunk-size texts, "
+                         "and a rerun with the same --output continues where an interrupted one stopped)")
+    predict.add_argument("--chunk-size", type=_positive_int, default=10_000,
+                         help="--input: texts read, predicted and written at a time (memory stays constant)")
+    predict.add_argument("--backend", choices=("auto", "onnx", "torch"), default="auto",
+                         help="auto: the run's ONNX export on a CPU when it has an up-to-date one (python -m "
+                         "classifier export), else PyTorch")
+    predict.add_argument("--quiet", action="store_true", help="--input: no progress bar")
+    predict.add_argument("--batch-size", type=_positive_int, default=32)
+    predict.add_argument("--int8", action="store_true",
+                         help="CPU: quantize the model to int8 on loading (faster; a few labels in a thousand may "
+                              "differ; see bench/RESULTS.md)")
+    predict.add_argument("--explain", action="store_true",
+                         help="add the words that pushed the model towards its label and away from it (Integrated "
+                              "Gradients, about 1 s a text on 2 CPU cores; texts given or piped in, not --input)")
+
+
+def _add_export_parser(sub) -> None:
+    export = sub.add_parser("export", help="export a run's model for ONNX Runtime (RUN/onnx/; used on a CPU)",
+                            description="Writes RUN/onnx/: model.onnx, the tokenizer, config.json and classifier.json "
+                            "(and model_quantized.onnx with --quantize int8), checked against the PyTorch model.")
+    export.add_argument("--run", required=True, help="run folder or run name")
+    export.add_argument("--format", choices=("onnx",), default="onnx")
+    export.add_argument("--quantize", choices=("int8",), help="also write an int8 model (dynamic quantization)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m classifier",
@@ -84,20 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
                           help="score the fine-tuned model alone, without the TF-IDF mix its validation may have "
                           "chosen")
 
-    predict = sub.add_parser("predict", help="label texts with a trained run")
-    predict.add_argument("--run", required=True, help="run folder or run name")
-    predict.add_argument("texts", nargs="*", help="texts to classify; none (and no --input): a prompt in a terminal, "
-                         "or one text per line from standard input with one JSON line out per text")
-    predict.add_argument("--input", help="file of texts (one per line, or a table with a text column)")
-    predict.add_argument("--text-column")
-    predict.add_argument("--output", help="CSV to write (with --input)")
-    predict.add_argument("--batch-size", type=_positive_int, default=32)
-    predict.add_argument("--int8", action="store_true",
-                         help="CPU: quantize the model to int8 on loading (faster; a few labels in a thousand may "
-                              "differ; see bench/RESULTS.md)")
-    predict.add_argument("--explain", action="store_true",
-                         help="add the words that pushed the model towards its label and away from it (Integrated "
-                              "Gradients, about 1 s a text on 2 CPU cores; texts given or piped in, not --input)")
+    _add_predict_parser(sub)
+    _add_export_parser(sub)
 
     adapt = sub.add_parser("adapt", help="continue pre-training a model on unlabelled texts of your domain (masked "
                            "language modelling; next-token prediction for decoders)")
@@ -201,7 +222,6 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def cmd_predict(args: argparse.Namespace) -> int:
     from .errors import ConfigError
-    from .evaluation import predict_file
     from .predict import Predictor
     from .runs import resolve_run_dir
 
@@ -210,16 +230,19 @@ def cmd_predict(args: argparse.Namespace) -> int:
         raise ConfigError("--explain works on texts given or piped in, with the full-precision model: drop "
                          f"{'--input' if args.input else '--int8'}.")
     if not args.texts and not args.input:  # the tutorials' `while True: input()` loop, or a filter on a pipe
-        predictor = Predictor(run, batch_size=args.batch_size, int8=args.int8)
+        predictor = Predictor(run, batch_size=args.batch_size, int8=args.int8, backend=args.backend)
         if sys.stdin.isatty():
             return predict_loop(predictor)
         return predict_stream(predictor, sys.stdin, args.explain)
     if args.input:
+        from .stream_predict import stream_predict_file
+
         output = args.output or str(Path(args.input).with_suffix("")) + ".predictions.csv"
-        count = predict_file(run, args.input, output, args.text_column, args.batch_size, int8=args.int8)
-        print(f"Wrote {count} predictions to {output}")
+        result = stream_predict_file(run, args.input, output, args.text_column, args.batch_size, int8=args.int8,
+                                     backend=args.backend, chunk_size=args.chunk_size, progress=not args.quiet)
+        print(result.message())
         return 0
-    predictor = Predictor(run, batch_size=args.batch_size, int8=args.int8)
+    predictor = Predictor(run, batch_size=args.batch_size, int8=args.int8, backend=args.backend)
     for text, pred in zip(args.texts, predictor.predict(args.texts)):
         print(_prediction_json(text, pred, predictor if args.explain else None))
     return 0
@@ -281,6 +304,14 @@ def predict_stream(predictor, stream, explain: bool = False) -> int:
     if batch:
         for t, pred in zip(batch, predictor.predict(batch)):
             print(_prediction_json(t, pred, predictor if explain else None), flush=True)
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from .onnx_export import export_onnx, export_summary
+    from .runs import resolve_run_dir
+
+    print(export_summary(export_onnx(resolve_run_dir(args.run), args.quantize)))
     return 0
 
 
@@ -419,6 +450,7 @@ def cmd_label_issues(args: argparse.Namespace) -> int:
 
 
 COMMANDS = {"train": cmd_train, "resume": cmd_resume, "evaluate": cmd_evaluate, "predict": cmd_predict,
+            "export": cmd_export,
             "threshold": cmd_threshold, "adapt": cmd_adapt,
             "runs": cmd_runs, "stop": cmd_stop, "inspect": cmd_inspect,
             "label-issues": cmd_label_issues}

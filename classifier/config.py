@@ -157,6 +157,8 @@ class TrainConfig:
     """Keep one resumable checkpoint (weights, optimizer, schedule, random state) in RUN/checkpoints/, renewed at
     each evaluation and on Stop, so `python -m classifier resume` can continue an interrupted or stopped run; it is
     deleted when the run finishes. False saves disk and a few seconds per evaluation, but a run cannot resume."""
+    export: str = setting("none", choices=("none", "onnx"), help="after training, also export the model for ONNX "
+                          "Runtime into RUN/onnx/ (faster prediction on a CPU; python -m classifier export)")
     checkpoint_every_seconds: float = setting(60.0, low=0, high=7 * 86400, help="at most one checkpoint per this "
                                               "many seconds of training (default 60; 0 = at every evaluation)")
     """At most one checkpoint per this many seconds of training: an evaluation (or the end of training) that comes

@@ -88,11 +88,8 @@ def predict_file(run: str | Path, data: str | Path, output: str | Path, text_col
         check_texts(texts, Path(data).name)
     predictor = Predictor(resolve_run_dir(run), batch_size=batch_size, int8=int8)
     probs = predictor.predict_proba(texts)
-    if predictor.multi_label:  # every label that reaches its threshold, joined by "|"
-        labels = label_names(predictor.decide(probs), predictor.labels)
-    else:
-        labels = label_names(predictor.label_ids(probs), predictor.labels)
-    return write_prediction_table(Path(output), texts, {"label": labels}, probs, predictor.labels)
+    return write_prediction_table(Path(output), texts, {"label": predicted_labels(predictor, probs)}, probs,
+                                  predictor.labels)
 
 
 def label_names(predicted: np.ndarray, names: list[str]) -> list[str]:
@@ -107,11 +104,26 @@ def write_prediction_table(path: Path, texts: list[str], labels: dict[str, list[
     """A CSV of predictions, written atomically and safe to open in a spreadsheet (no cell starts a formula):
     text, the `labels` columns, confidence (the highest probability), the `extra` columns, then p_<label> for every
     label. RUN/predictions.csv (the test step) and `predict_file` are written here. Returns the rows written."""
+    table = prediction_frame(texts, labels, probs, names, extra)
+    atomic_write_text(path, table.to_csv(index=False))
+    return len(table)
+
+
+def prediction_frame(texts: list[str], labels: dict[str, list[str]], probs: np.ndarray, names: list[str],
+                     extra: dict[str, Any] | None = None) -> pd.DataFrame:
+    """The rows of a predictions CSV (see write_prediction_table), spreadsheet-safe; `stream_predict` writes them
+    chunk by chunk, so a streamed file and a whole one are the same bytes."""
     table = pd.DataFrame({"text": texts, **labels, "confidence": probs.max(-1).round(6), **(extra or {})})
     for i, name in enumerate(names):
         table[f"p_{name}"] = probs[:, i].round(6)
-    atomic_write_text(path, spreadsheet_safe(table).to_csv(index=False))
-    return len(table)
+    return spreadsheet_safe(table)
+
+
+def predicted_labels(predictor: Predictor, probs: np.ndarray) -> list[str]:
+    """What the run answers per text: its label, or a multi-label run's labels over their thresholds joined by |."""
+    if predictor.multi_label:
+        return label_names(predictor.decide(probs), predictor.labels)
+    return label_names(predictor.label_ids(probs), predictor.labels)
 
 
 def read_texts(data: str | Path, text_column: str | None = None) -> list[str]:

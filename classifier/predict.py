@@ -15,6 +15,11 @@ threshold (tuned per label on the validation split, in classifier.json; `thresho
 `Predictor(run, int8=True)` quantizes the Linear layers to int8 on the fly (PyTorch dynamic quantization, CPU
 only): single-text latency of the default English model drops from ~16 to ~10 ms on 2 cores, and 99.85% of the
 SMS test labels stay identical (bench/RESULTS.md). Reported test metrics always come from the unquantized model.
+
+On a CPU, a run exported with `python -m classifier export` (RUN/onnx/, classifier/onnx_export.py) answers through
+ONNX Runtime (`backend="auto"`; "torch" or "onnx" choose): only the model's forward pass changes, everything above
+(reading long texts, chunk pooling, the ensemble, thresholds) stays here. `int8=True` then takes the export's
+model_quantized.onnx when there is one. `.model` (the PyTorch model, for explanations) loads on first use.
 """
 
 from __future__ import annotations
@@ -30,10 +35,12 @@ from . import pooling as _pooling  # noqa: F401  (registers the mean-pooling mod
 from .encoding import encode_chunks, encode_texts, pool_logits
 from .errors import ClassifierError, RunError
 from .metrics import sigmoid, softmax
+from .onnx_export import INT8_FILE
 from .run_folder import MODEL_META_FILE, ModelMeta
 from .runs import display_path, model_dir
 from .security import clip_text, pretrained_kwargs
 
+BACKENDS = ("auto", "onnx", "torch")  # auto: ONNX Runtime on a CPU when the run has an up-to-date export
 _hf_logging.disable_progress_bar()  # "Loading weights" bars say nothing to someone who asked for a prediction
 
 
@@ -62,37 +69,29 @@ def quantize_int8(model: torch.nn.Module) -> torch.nn.Module:
 
 class Predictor:
     def __init__(self, run: str | Path, device: str | None = None, batch_size: int = 32, int8: bool = False,
-                 ensemble: bool = True) -> None:
-        from transformers import AutoModelForSequenceClassification, AutoTokenizer
-
+                 ensemble: bool = True, backend: str = "auto") -> None:
         run = Path(run)
         if not run.exists():
             raise RunError(f"No run or model folder at {display_path(run)}.")
+        if backend not in BACKENDS:
+            raise ClassifierError(f"backend {backend!r}: choose one of {', '.join(BACKENDS)}.")
         self.path = model_dir(run)
         self.run_dir = run if self.path != run else None
         settings = ModelMeta.read(self.path) or ModelMeta()  # how the model was trained to be fed
         self.device = pick_device(device)
-        try:
-            self.tokenizer = AutoTokenizer.from_pretrained(self.path, **pretrained_kwargs(self.path))
-            if (self.path / "adapter_config.json").is_file():  # a LoRA adapter run (lora_merge=False)
-                from .lora import load_adapter_model
-
-                self.model = load_adapter_model(self.path, self.tokenizer, settings.base_model)
-            else:
-                self.model = AutoModelForSequenceClassification.from_pretrained(
-                    self.path, **pretrained_kwargs(self.path, weights=True))
-            self.model = self.model.to(self.device).eval()
-        except ClassifierError:  # a model with code of its own, an adapter's missing base model: said precisely
-            raise
-        except Exception as exc:  # missing or truncated files: a half-deleted run, a copy that stopped midway
-            reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-            raise RunError(f"The model in {display_path(self.path)} cannot be loaded ({reason}). The folder is "
-                           "incomplete or damaged (files deleted, or a copy that stopped midway). Pick another run, "
-                           "or train again.") from None
+        self._model = None
+        self.onnx = self._onnx_forward(run, backend, int8)  # the exported forward pass (CPU), or None
+        self.backend = "onnx" if self.onnx is not None else "torch"
+        if self.onnx is None:
+            self._load_torch(settings)
+            config = self.model.config
+        else:
+            config = self._onnx_config()
         self.int8 = bool(int8) and self.device.type == "cpu"  # dynamic int8 kernels exist for the CPU only
-        if self.int8:
-            self.model = quantize_int8(self.model)
-        config = self.model.config
+        if self.onnx is not None:
+            self.int8 = self.onnx.path.name == INT8_FILE
+        elif self.int8:
+            self._model = quantize_int8(self._model)
         self.labels = [config.id2label[i] for i in range(config.num_labels)]
         self.max_length = int(settings.max_length or min(self.tokenizer.model_max_length, 512))
         self.truncation = settings.truncation or "head"
@@ -135,6 +134,66 @@ class Predictor:
                 raise RunError(f"The TF-IDF part of the model in {display_path(self.path)} has other labels than "
                                "the model.")
 
+    def _onnx_forward(self, run: Path, backend: str, int8: bool):
+        """RUN/onnx/'s model when it may answer: a CPU, an export of the weights now in best/ (see onnx_export)."""
+        if backend == "torch" or self.device.type != "cpu":
+            if backend == "onnx":
+                raise ClassifierError("The ONNX model runs on the CPU; drop --device or choose the PyTorch backend.")
+            return None
+        from .onnx_export import fresh_export, load_forward, onnx_dir_of
+
+        folder = onnx_dir_of(run)
+        found = fresh_export(self.path, folder, int8=int8) if int8 else None
+        found = found or fresh_export(self.path, folder)
+        if found is None or (int8 and found.name != INT8_FILE and backend == "auto"):
+            if backend == "onnx":
+                raise RunError(f"{display_path(self.path)} has no up-to-date ONNX export"
+                               f"{' with int8' if int8 else ''}. Make one: python -m classifier export --run RUN "
+                               f"--format onnx{' --quantize int8' if int8 else ''}")
+            return None  # int8 without an int8 export: PyTorch's dynamic quantization, as before
+        self.onnx_dir = folder
+        return load_forward(found)
+
+    def _onnx_config(self):
+        from transformers import AutoConfig, AutoTokenizer
+
+        self.tokenizer = AutoTokenizer.from_pretrained(self.onnx_dir, **pretrained_kwargs(self.onnx_dir))
+        return AutoConfig.from_pretrained(self.onnx_dir, **pretrained_kwargs(self.onnx_dir))
+
+    def _load_torch(self, settings: ModelMeta) -> None:
+        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        try:
+            self.tokenizer = AutoTokenizer.from_pretrained(self.path, **pretrained_kwargs(self.path))
+            if (self.path / "adapter_config.json").is_file():  # a LoRA adapter run (lora_merge=False)
+                from .lora import load_adapter_model
+
+                model = load_adapter_model(self.path, self.tokenizer, settings.base_model)
+            else:
+                model = AutoModelForSequenceClassification.from_pretrained(
+                    self.path, **pretrained_kwargs(self.path, weights=True))
+            self._model = model.to(self.device).eval()
+        except ClassifierError:  # a model with code of its own, an adapter's missing base model: said precisely
+            raise
+        except Exception as exc:  # missing or truncated files: a half-deleted run, a copy that stopped midway
+            reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+            raise RunError(f"The model in {display_path(self.path)} cannot be loaded ({reason}). The folder is "
+                           "incomplete or damaged (files deleted, or a copy that stopped midway). Pick another run, "
+                           "or train again.") from None
+
+    @property
+    def model(self):
+        """The PyTorch model (loaded on first use when the ONNX model answers: explanations need gradients)."""
+        if self._model is None:
+            tokenizer = self.tokenizer
+            self._load_torch(ModelMeta.read(self.path) or ModelMeta())
+            self.tokenizer = tokenizer
+        return self._model
+
+    @model.setter
+    def model(self, value) -> None:
+        self._model = value
+
     @property
     def decision(self) -> str:
         """What answers: "model" (the fine-tuned model), "ensemble" (mixed with TF-IDF) or "baseline" (TF-IDF)."""
@@ -164,10 +223,11 @@ class Predictor:
         out = np.zeros((len(ids), len(self.labels)), dtype=np.float32)
         for start in range(0, len(ids), self.batch_size):
             idx = order[start:start + self.batch_size]
-            batch = self.tokenizer.pad(
-                {key: [encoded[key][i] for i in idx] for key in ("input_ids", "attention_mask")},
-                return_tensors="pt",
-            ).to(self.device)
+            rows = {key: [encoded[key][i] for i in idx] for key in ("input_ids", "attention_mask")}
+            if self.onnx is not None:
+                out[idx] = self.onnx(self.tokenizer.pad(rows, return_tensors="np"))
+                continue
+            batch = self.tokenizer.pad(rows, return_tensors="pt").to(self.device)
             out[idx] = self.model(**batch).logits.float().cpu().numpy()
         if owner is not None:
             out = pool_logits(torch.from_numpy(out), owner, len(texts), self.chunk_pooling).numpy()

@@ -212,7 +212,20 @@ def _train(config: TrainConfig, run_dir: Path, events: EventWriter, progress: bo
         "stopped_early": bool(callback.stop_reason and callback.stop_reason.startswith("early stopping")),
     })
     status = finish_run(run_dir, metrics, plan.config, data, trainer, trackers, events, stopped)
+    if getattr(config, "export", "none") == "onnx":
+        _export_onnx(run_dir, events)
     return RunResult(run_dir, status, metrics)
+
+
+def _export_onnx(run_dir: Path, events: EventWriter) -> None:
+    """`--export onnx`: RUN/onnx/ after the run; a failed export is said in the log, the run stays as it is."""
+    from ..errors import ClassifierError
+    from ..onnx_export import export_onnx
+
+    try:
+        events.log(f"Exported for ONNX Runtime: {export_onnx(run_dir).name}/ (used for prediction on a CPU).")
+    except (ClassifierError, RuntimeError, ValueError, OSError) as exc:
+        events.log(f"The ONNX export failed ({str(exc)[:300]}); prediction uses the PyTorch model.")
 
 
 def _trainer_inputs(model: RunModel, plan: ResolvedRun, data, saver: ModelSaver, events: EventWriter) -> tuple:

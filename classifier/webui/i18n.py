@@ -448,6 +448,16 @@ TEXTS: dict[str, tuple[str, str]] = {
     "text_input": ("Text to classify", "要分类的文本"),
     "text_placeholder": ("Type an SMS message or a news title…", "输入一条短信或新闻标题…"),
     "classify": ("Classify", "分类"),
+    "onnx_export": ("Export for fast CPU prediction (ONNX)", "导出为 ONNX（CPU 上预测更快）"),
+    "onnx_offer": ("<small>Answered by PyTorch. Export the model to ONNX Runtime for faster prediction on a CPU "
+                   "(6x in bench/RESULTS.md, same labels; about 10-20 s, once)?</small>",
+                   "<small>当前由 PyTorch 预测。要把模型导出到 ONNX Runtime 吗？在 CPU 上预测更快（bench/RESULTS.md 中为 6 倍，"
+                   "标签相同；约 10–20 秒，只需一次）。</small>"),
+    "onnx_used": ("<small>Answered by ONNX Runtime (the run's ONNX export, on the CPU).</small>",
+                  "<small>由 ONNX Runtime 预测（该运行的 ONNX 导出，CPU）。</small>"),
+    "onnx_done": ("<small>Exported {run} for ONNX Runtime; predictions on the CPU use it from now on.</small>",
+                  "<small>已将 {run} 导出为 ONNX；此后 CPU 上的预测都使用它。</small>"),
+    "onnx_demo": ("This public app does not export models.", "此公开应用不导出模型。"),
     "prediction": ("Prediction (all classes with their probabilities)", "预测结果（各类别及其概率）"),
     "ml_threshold": ("Decision threshold (multi-label runs; 0 = each label's own, tuned on validation)",
                      "判定阈值（多标签模型；0 = 使用在验证集上为每个标签调好的阈值）"),

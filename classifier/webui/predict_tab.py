@@ -46,14 +46,15 @@ class PredictorCache:
 
     def __init__(self, size: int = CACHE_SIZE) -> None:
         self.size = size
-        self._items: OrderedDict[tuple[str, float], object] = OrderedDict()
+        self._items: OrderedDict[tuple, object] = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, run_dir: Path):
         from ..predict import Predictor
 
         folder = model_dir(run_dir)
-        key = (str(folder), folder.stat().st_mtime)
+        export = Path(run_dir) / "onnx" / "model.onnx"  # an export made since: the next call uses it
+        key = (str(folder), folder.stat().st_mtime, export.stat().st_mtime if export.is_file() else None)
         with self._lock:
             if key in self._items:
                 self._items.move_to_end(key)
@@ -126,6 +127,31 @@ def predict_file(path: str | None, run: str | None = None, lang: str = "en"):
     count = engine_predict_file(run_dir, path, output, bounded=True)  # the limits of security.check_texts
     gr.Info(tr(lang, "batch_done", n=count))
     return str(output), pd.read_csv(output, nrows=20)
+
+
+@shows_errors
+def export_for_cpu(run: str | None = None, lang: str = "en") -> str:
+    """The visitor asked for it (the button): RUN/onnx/, which every later prediction on a CPU uses."""
+    from ..onnx_export import export_onnx
+    from ..security import demo_mode
+
+    if demo_mode():  # a public app writes nothing into its runs; the button is hidden there
+        raise gr.Error(tr(lang, "onnx_demo"), print_exception=False)
+    run_dir = resolve_run(run)
+    export_onnx(run_dir)
+    return tr(lang, "onnx_done", run=md_escape(run_dir.name))
+
+
+def backend_note(run: str | None = None, lang: str = "en") -> str:
+    """Which engine answers for the run: ONNX Runtime when it has an up-to-date export (and the CPU), else PyTorch."""
+    try:
+        run_dir = resolve_run(run)
+        from ..onnx_export import fresh_export, onnx_dir_of
+
+        found = fresh_export(model_dir(run_dir), onnx_dir_of(run_dir)) is not None
+    except Exception:  # noqa: BLE001  (no run yet: nothing to say)
+        return ""
+    return tr(lang, "onnx_used" if found else "onnx_offer")
 
 
 @shows_errors
@@ -233,6 +259,12 @@ def fit_to_run(run_name: str | None):
     return gr.Dataset(samples=[[e] for e in run_examples(path)]), gr.Slider(visible=run_is_multi_label(path))
 
 
+def _demo() -> bool:
+    from ..security import demo_mode
+
+    return demo_mode()
+
+
 def build(lang_box: gr.Textbox) -> PredictTab:
     gr.Markdown(t("predict_intro"))
     run = gr.Dropdown([], label=t("run"), allow_custom_value=True, elem_id="predict-run")
@@ -241,6 +273,9 @@ def build(lang_box: gr.Textbox) -> PredictTab:
             text = gr.Textbox(label=t("text_input"), placeholder=t("text_placeholder"), lines=3,
                               elem_id="predict-text")
             button = gr.Button(t("classify"), variant="primary")
+            with gr.Row():
+                engine = gr.Markdown(elem_id="predict-engine")
+                export_button = gr.Button(t("onnx_export"), size="sm", visible=not _demo(), elem_id="onnx-export")
             examples = gr.Examples([[e] for e in EXAMPLES], inputs=[text], label=t("examples"),
                                    elem_id="predict-examples")
         with gr.Column(scale=2):
@@ -277,6 +312,9 @@ def build(lang_box: gr.Textbox) -> PredictTab:
     run.change(fit_to_run, [run], [examples.dataset, threshold], api_visibility="private")
     gr.on([text.change, button.click, why_class.input], trigger_mode="always_last", **explained)
     gr.api(explain, api_name="explain", concurrency_limit=EXPLAIN_CONCURRENCY, concurrency_id="explain")
+    run.change(backend_note, [run, lang_box], [engine], api_visibility="private")
+    export_button.click(export_for_cpu, [run, lang_box], [engine], api_visibility="private", concurrency_limit=1,
+                        concurrency_id="onnx_export")
     batch_button.click(predict_file, [batch_file, run, lang_box], [download, batch_preview], api_name="predict_file",
                        concurrency_limit=1, concurrency_id="predict_file")
 
