@@ -451,8 +451,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "onnx_export": ("Export for fast CPU prediction (ONNX)", "导出为 ONNX（CPU 上预测更快）"),
     "onnx_offer": ("<small>Answered by PyTorch. Export the model to ONNX Runtime for faster prediction on a CPU "
                    "(6x in bench/RESULTS.md, same labels; about 10-20 s, once)?</small>",
-                   "<small>当前由 PyTorch 预测。要把模型导出到 ONNX Runtime 吗？在 CPU 上预测更快（bench/RESULTS.md 中为 6 倍，"
-                   "标签相同；约 10–20 秒，只需一次）。</small>"),
+                   "<small>当前由 PyTorch 预测。要把模型导出到 ONNX Runtime 吗？"
+                   "在 CPU 上预测更快（bench/RESULTS.md 中为 6 倍，标签相同；约 10–20 秒，只需一次）。</small>"),
     "onnx_used": ("<small>Answered by ONNX Runtime (the run's ONNX export, on the CPU).</small>",
                   "<small>由 ONNX Runtime 预测（该运行的 ONNX 导出，CPU）。</small>"),
     "onnx_done": ("<small>Exported {run} for ONNX Runtime; predictions on the CPU use it from now on.</small>",
