@@ -57,6 +57,27 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                        "使用训练数据中的 {n} 行（max_train_samples={limit}）。"),
     "role_validation": ("validation", "验证集"),
     "role_test": ("test", "测试集"),
+    "data_unreadable": (
+        "{share:.0%} of the texts are mostly unknown to the model's tokenizer (for example {example!r}): the model "
+        "cannot read their script, so it cannot learn from them. Choose a model that knows this language "
+        "(multilingual-e5-small covers about 100), or check that the file's encoding was read correctly.",
+        "{share:.0%} 的文本大部分不在模型分词器的词表中（例如 {example!r}）：模型读不懂这种文字，也就无法从中学习。"
+        "请选择懂这种语言的模型（multilingual-e5-small 覆盖约 100 种语言），或检查文件的编码是否读对了。"),
+    "data_label_case": (
+        "{source}: some labels differ only in upper/lower case or spaces ({shown}). They are treated as different "
+        "classes; if they mean the same class, write them the same way in the file.",
+        "{source}：有些标签只在大小写或空格上不同（{shown}）。它们会被当作不同的类别；如果指的是同一类别，"
+        "请在文件中统一写法。"),
+    "data_multi_binary": (
+        "{source}: multi-label data: the 0/1 columns {columns} are read as one label each, and a text may carry "
+        "several. Name the label column(s) to change this.",
+        "{source}：多标签数据：0/1 列 {columns} 各作为一个标签读取，一条文本可以带多个标签。如需更改，请指定标签列。"),
+    "data_multi_lists": (
+        "{source}: multi-label data: the labels in column '{column}' look like lists (JSON lists or "
+        "'{delimiter}'-separated), so a text may carry several labels (sigmoid outputs, a threshold per label). Set "
+        "multi-label to 'no' to treat each value as one class.",
+        "{source}：多标签数据：“{column}”列中的标签看起来是列表（JSON 列表或以“{delimiter}”分隔），"
+        "因此一条文本可以带多个标签（sigmoid 输出，每个标签一个阈值）。如要把每个值当作一个类别，请把多标签设为“否”。"),
     # --- data: errors
     "data_binary": ("{source} looks like a binary file, not text. Export it as CSV (UTF-8), TSV, JSONL or XLSX and "
                     "upload that.",
@@ -92,6 +113,24 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "positives by how rare they are).",
         "类别平衡（把每个类别降采样到最小类别的数量）只适用于单标签数据：多标签数据中一条文本属于多个标签。"
         "请改用类别权重（--class-weights balanced 按各标签正样本的稀有程度加权）。"),
+    "data_no_such_column": ("There is no column named '{name}' for the {kind}. The file's columns are: {columns}.",
+                            "没有名为“{name}”的{kind}列。文件中的列有：{columns}。"),
+    "kind_text": ("text", "文本"),
+    "kind_label": ("label", "标签"),
+    "data_one_column": ("The data has only the column {column!r}. It needs a text column and a label column.",
+                        "数据只有一列 {column!r}。它需要一个文本列和一个标签列。"),
+    "data_no_text_column": ("No column holds text in most rows. Check the file, or name the text column.",
+                            "没有哪一列在大多数行中有文本。请检查文件，或指定文本列。"),
+    "data_text_column_empty": ("The text column '{column}' is empty in every row.",
+                               "文本列“{column}”在每一行都是空的。"),
+    "data_no_label_column": ("No column looks like a label column (columns: {columns}). Name it with --label-column.",
+                             "没有哪一列像标签列（列：{columns}）。请用 --label-column 指定。"),
+    "data_same_column": ("The text and the label cannot be the same column ('{column}').",
+                         "文本和标签不能是同一列（“{column}”）。"),
+    "data_no_label_columns": ("There is no column named {names} for the labels. The file's columns are: {columns}.",
+                              "没有名为 {names} 的标签列。文件中的列有：{columns}。"),
+    "data_all_label_columns": ("Every column is a label column; the data needs a text column as well.",
+                               "所有列都是标签列；数据还需要一个文本列。"),
     # --- training log (classifier/training/)
     "log_data_sizes": ("Data: {train:,} training, {validation:,} validation and {test:,} test rows; {n} classes.",
                        "数据：训练 {train:,} 行，验证 {validation:,} 行，测试 {test:,} 行；{n} 个类别。"),
