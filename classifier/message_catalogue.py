@@ -235,6 +235,26 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                           "{n} 行的标签是模型训练时没有的（{labels}）；这些行未被使用。"),
     "eval_unknown_labels": ("Label(s) the model was not trained on were ignored: {labels}.",
                             "已忽略模型训练时没有的标签：{labels}。"),
+    # --- settings (classifier/config.py)
+    "config_no_data": ("No training data given: pass a file with --data (CSV, TSV, JSONL, XLSX or TXT).",
+                       "没有给出训练数据：请用 --data 指定文件（CSV、TSV、JSONL、XLSX 或 TXT）。"),
+    "config_fractions": (
+        "Validation and test fractions add up to {total:.2f}, leaving almost nothing to train on; keep their sum "
+        "below 0.9 (0.15 + 0.15 is the default).",
+        "验证集和测试集比例之和为 {total:.2f}，几乎没有留下可训练的数据；请让二者之和小于 0.9（默认为 0.15 + 0.15）。"),
+    "config_balance_and_weights": (
+        "Choose either balancing (downsample classes) or class weights, not both: after balancing every class has "
+        "the same size, so the weights would all be 1.",
+        "请在类别平衡（降采样）和类别权重中二选一：平衡之后每个类别数量相同，权重会全部等于 1。"),
+    "config_out_of_range": ("Setting '{name}' is {value!r}; it must be {range}.",
+                            "设置“{name}”为 {value!r}；它必须{range}。"),
+    "config_not_a_choice": ("Setting '{name}' is {value!r}; it must be one of: {choices}.",
+                            "设置“{name}”为 {value!r}；它必须是以下之一：{choices}。"),
+    "range_at_least": ("at least {n}", "至少为 {n}"),
+    "range_above": ("above {n}", "大于 {n}"),
+    "range_at_most": ("at most {n}", "至多为 {n}"),
+    "range_below": ("below {n}", "小于 {n}"),
+    "range_both": ("{low} and {high}", "{low} 且{high}"),
     # --- the CLI
     "cli_error": ("Error: {message}", "错误：{message}"),
 }
