@@ -255,6 +255,25 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "range_at_most": ("at most {n}", "至多为 {n}"),
     "range_below": ("below {n}", "小于 {n}"),
     "range_both": ("{low} and {high}", "{low} 且{high}"),
+    # --- runs, models and limits (classifier/runs.py, backbones.py, security.py)
+    "run_still_training": (
+        "Run {name} is still training (process {pid}); it is not deleted. Stop it first: Stop in the Train tab, or "
+        "`python -m classifier stop --run {name}`, and wait until it has stopped.",
+        "运行 {name} 仍在训练（进程 {pid}）；未删除。请先停止它：在“训练”页点“停止”，或运行 "
+        "`python -m classifier stop --run {name}`，并等待它停止。"),
+    "run_bad_name": ("{name!r} is not a run name. Pick a run from the list; runs are only read from {root}/.",
+                     "{name!r} 不是运行名称。请从列表中选择运行；只会从 {root}/ 中读取运行。"),
+    "model_folder_missing": ("Model folder {name} does not exist.", "模型文件夹 {name} 不存在。"),
+    "model_not_found": (
+        "Cannot get the model {name!r} from the Hugging Face hub ({reason}). If this machine is offline, use a "
+        "bundled model: {choices}; or give a local model folder.",
+        "无法从 Hugging Face Hub 获取模型 {name!r}（{reason}）。如果本机离线，请使用自带模型：{choices}；"
+        "或提供本地模型文件夹。"),
+    "text_too_long": (
+        "The text has {n:,} characters; this app classifies texts of up to {limit:,} characters "
+        "(CLASSIFIER_MAX_TEXT_CHARS). Send the part that matters, e.g. its beginning.",
+        "这段文本有 {n:,} 个字符；本应用最多分类 {limit:,} 个字符的文本（CLASSIFIER_MAX_TEXT_CHARS）。"
+        "请只发送重要的部分，例如开头。"),
     # --- the CLI
     "cli_error": ("Error: {message}", "错误：{message}"),
 }
