@@ -23,7 +23,8 @@ from ..backbones import BUNDLED, HUB_SUGGESTIONS
 from ..config import BEST_METRICS, PRECISIONS, SCHEDULERS
 from ..errors import ClassifierError
 from ..estimate import estimate_seconds
-from ..messages import error_text, render
+from ..messages import error_text
+from ..messages import render as message_text
 from ..run_folder import RunFolder
 from ..security import UPLOAD_EXTENSIONS
 from .common import ConfigForm, default, html_escape, md_escape, page_text, run_path, shows_errors
@@ -68,7 +69,7 @@ def status_markdown(view: RunView, lang: str) -> str:
         line += "  \n" + tr(lang, "test_result", accuracy=view.test["accuracy"], macro_f1=view.test["macro_f1"])
     elif view.message and view.status in ("failed", "interrupted"):
         # quotes what the user typed: a model name, a path
-        line += "  \n⚠ " + md_escape(page_text(render(view.message, lang)))
+        line += "  \n⚠ " + md_escape(page_text(message_text(view.message, lang)))
     if view.resumable:
         step = view.checkpoint_step
         line += "  \n" + (tr(lang, "resume_from", step=step) if step else tr(lang, "resume_from_start"))
@@ -329,7 +330,7 @@ def build(form: ConfigForm, lang_box: gr.Textbox, data_state: gr.State, runner: 
         return estimate_markdown(info, model_value, strategy_value, epochs_value, max_rows, lang)
 
     def show_device(lang: str):
-        return tr(lang, "device", device=render(device_description(), lang))
+        return tr(lang, "device", device=message_text(device_description(), lang))
 
     start.click(start_run, {lang_box, data_state, *form.components}, view_outputs, concurrency_id="train",
                 concurrency_limit=1, api_visibility="undocumented", api_name="start_training")
