@@ -274,6 +274,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "(CLASSIFIER_MAX_TEXT_CHARS). Send the part that matters, e.g. its beginning.",
         "这段文本有 {n:,} 个字符；本应用最多分类 {limit:,} 个字符的文本（CLASSIFIER_MAX_TEXT_CHARS）。"
         "请只发送重要的部分，例如开头。"),
+    "predict_no_such_run": (
+        "There is no run named {name!r}. Pick a run from the list, or leave the run empty for the default one (the "
+        "best run on the data of your latest run).",
+        "没有名为 {name!r} 的运行。请从列表中选择运行，或留空以使用默认运行（最近一次运行的数据上最好的运行）。"),
+    "predict_no_model": ("There is no trained model yet. Train one in the Train tab first.",
+                         "还没有训练好的模型。请先在“训练”页训练一个。"),
     # --- the CLI
     "cli_error": ("Error: {message}", "错误：{message}"),
 }
