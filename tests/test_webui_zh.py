@@ -115,8 +115,11 @@ def page(studio):
 
 @pytest.fixture(scope="module")
 def corpus():
-    """The data's texts as the page may show them: spaces collapsed, HTML entities of the raw file decoded."""
-    raw = SMS.read_text(encoding="utf-8") + "\n" + SPAM
+    """The data's texts as the page may show them: spaces collapsed, HTML entities of the raw file decoded; with
+    the Predict tab's example messages (sample data of their own, classifier/webui/predict_tab.py)."""
+    from classifier.webui.predict_tab import EXAMPLES
+
+    raw = "\n".join([SMS.read_text(encoding="utf-8"), SPAM, *EXAMPLES])
     return "\n".join(" ".join(line.split()) for text in (raw, html.unescape(raw)) for line in text.splitlines())
 
 
@@ -174,7 +177,7 @@ def test_a_full_flow_in_chinese_shows_no_english_sentence(page, studio, corpus):
     expect(page.locator("#device")).to_contain_text("CPU", timeout=60_000)
     set_number(page, "epochs", 2)
     page.locator("#advanced").get_by_text("高级设置").click()
-    set_number(page, "max-train-samples", 300)
+    set_number(page, "max-train-samples", 200)
     set_number(page, "evals-per-epoch", 1)
     choose(page, "strategy", "全量：所有权重")
     visible.check("Train tab before training")
