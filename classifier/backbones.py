@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ModelError
+from .messages import say
 from .security import check_model_code, pretrained_kwargs
 
 
@@ -106,7 +107,7 @@ def resolve_model(name: str) -> tuple[Path | str, str]:
         check_model_code(local)  # before anything slow: a folder with Python code of its own is refused
         return local.resolve(), local.name
     if name.startswith((".", "~", "/")) or name.count("/") > 1:
-        raise ModelError(f"Model folder {name} does not exist.")
+        raise ModelError(say("model_folder_missing", name=name))
     # a hub id: make sure its config can be had now, so a missing network fails here with a clear message
     from transformers import AutoConfig
 
@@ -116,9 +117,6 @@ def resolve_model(name: str) -> tuple[Path | str, str]:
     except Exception as exc:  # OSError offline, HTTP errors, unknown repo, a repo with code of its own
         check_model_code(name)  # the config is in the cache now: code of its own gets its own message
         reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-        raise ModelError(
-            f"Cannot get the model {name!r} from the Hugging Face hub ({reason}). If this machine is offline, use "
-            f"a bundled model: {_offline_choices()}; or give a local model folder."
-        ) from None
+        raise ModelError(say("model_not_found", name=name, reason=reason, choices=_offline_choices())) from None
     check_model_code(name)  # a known model type whose repo names code of its own anyway: refused, not swapped
     return name, name

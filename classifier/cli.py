@@ -2,6 +2,7 @@
 
 A contract other tools call (the web app starts `train` as a subprocess): exit 0 on success, 2 on bad input with a
 one-paragraph message on stderr (never a traceback), 1 on an unexpected failure (traceback in RUN/error.log).
+That message is in English, or in Chinese when CLASSIFIER_LANG=zh-CN or the locale (LC_ALL, LANG) says Chinese.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from .config import TrainConfig, field_kind, settings
 from .errors import ClassifierError
+from .messages import cli_lang, message_of, render, say
 
 EXIT_BAD_INPUT = 2
 
@@ -462,7 +464,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except ClassifierError as exc:
-        print("\n".join(textwrap.wrap(f"Error: {exc}", width=100)), file=sys.stderr)
+        lang = cli_lang()  # English unless CLASSIFIER_LANG or the locale says Chinese
+        print("\n".join(textwrap.wrap(render(say("cli_error", message=message_of(exc)), lang), width=100)),
+              file=sys.stderr)
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .messages import say
 
 STRATEGIES = ("auto", "full", "head", "last-n", "lora")
 SCHEDULERS = ("linear", "cosine", "constant_with_warmup")
@@ -200,7 +201,7 @@ class TrainConfig:
         for f in dataclasses.fields(self):
             check_value(f.name, getattr(self, f.name))
         if not self.data.strip():
-            raise ConfigError("No training data given: pass a file with --data (CSV, TSV, JSONL, XLSX or TXT).")
+            raise ConfigError(say("config_no_data"))
         if self.chunk_stride is not None and self.max_length and not self.chunk_stride < self.max_length // 2:
             raise ConfigError(f"Setting 'chunk_stride' is {self.chunk_stride}; it must be at least 0 and less than "
                               f"half of max_length ({self.max_length}).")
@@ -222,15 +223,9 @@ class TrainConfig:
             0 if self.test_file else self.test_fraction
         )
         if held_out >= 0.9:
-            raise ConfigError(
-                f"Validation and test fractions add up to {held_out:.2f}, leaving almost nothing to train on; "
-                "keep their sum below 0.9 (0.15 + 0.15 is the default)."
-            )
+            raise ConfigError(say("config_fractions", total=held_out))
         if self.balance and self.class_weights != "none":
-            raise ConfigError(
-                "Choose either balancing (downsample classes) or class weights, not both: after balancing every "
-                "class has the same size, so the weights would all be 1."
-            )
+            raise ConfigError(say("config_balance_and_weights"))
         return self
 
     # ------------------------------------------------------------------
@@ -335,13 +330,13 @@ def check_value(name: str, value: Any) -> None:
         raise ConfigError(f"Setting '{name}' is {value!r}; it must be a finite number.")
     choices = meta.get("choices")
     if choices and value not in choices:
-        raise ConfigError(f"Setting '{name}' is {value!r}; it must be one of: {', '.join(choices)}.")
+        raise ConfigError(say("config_not_a_choice", name=name, value=value, choices=", ".join(choices)))
     low, high = meta.get("low"), meta.get("high")
     if base in (int, float) and (low is not None or high is not None):
         too_low = low is not None and (value <= low if meta.get("open_low") else value < low)
         too_high = high is not None and (value >= high if meta.get("open_high") else value > high)
         if too_low or too_high:
-            raise ConfigError(f"Setting '{name}' is {value!r}; it must be {describe_range(name)}.")
+            raise ConfigError(say("config_out_of_range", name=name, value=value, range=describe_range(name)))
 
 
 def describe_range(name: str) -> str:
@@ -349,10 +344,12 @@ def describe_range(name: str) -> str:
     low, high = meta.get("low"), meta.get("high")
     parts = []
     if low is not None:
-        parts.append(f"above {_number(low)}" if meta.get("open_low") else f"at least {_number(low)}")
+        parts.append(say("range_above" if meta.get("open_low") else "range_at_least", n=_number(low)))
     if high is not None:
-        parts.append(f"below {_number(high)}" if meta.get("open_high") else f"at most {_number(high)}")
-    return " and ".join(parts)
+        parts.append(say("range_below" if meta.get("open_high") else "range_at_most", n=_number(high)))
+    if len(parts) == 2:
+        return say("range_both", low=parts[0], high=parts[1])
+    return parts[0] if parts else ""
 
 
 def _number(value: float) -> str:

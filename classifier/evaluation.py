@@ -18,6 +18,7 @@ from .data import (
     summarize,
 )
 from .errors import DataError
+from .messages import say
 from .metrics import classification_metrics, multilabel_metrics
 from .predict import Predictor
 from .runs import atomic_write_text, resolve_run_dir
@@ -40,8 +41,7 @@ def evaluate_file(run: str | Path, data: str | Path, text_column: str | None = N
     known = cleaned["label_name"].isin(predictor.labels)
     unknown = sorted(set(cleaned.loc[~known, "label_name"]))
     if unknown:
-        warnings.append(f"{int((~known).sum())} row(s) have labels the model was not trained on "
-                        f"({', '.join(map(repr, unknown[:10]))}); they were left out.")
+        warnings.append(say("eval_unknown_rows", n=int((~known).sum()), labels=", ".join(map(repr, unknown[:10]))))
     cleaned = cleaned[known]
     if cleaned.empty:
         raise DataError(f"No row of {Path(data).name} has a label the model knows ({', '.join(predictor.labels)}).")
@@ -66,7 +66,7 @@ def _evaluate_multilabel_file(predictor: Predictor, frame: pd.DataFrame, data: s
     known = set(predictor.labels)
     unknown = sorted({n for row in cleaned["label_name"] for n in row} - known)
     if unknown:
-        warnings.append(f"Label(s) the model was not trained on were ignored: {', '.join(map(repr, unknown[:10]))}.")
+        warnings.append(say("eval_unknown_labels", labels=", ".join(map(repr, unknown[:10]))))
     gold = np.zeros((len(cleaned), len(predictor.labels)), dtype=int)
     for i, row in enumerate(cleaned["label_name"]):
         gold[i, [predictor.labels.index(n) for n in row if n in known]] = 1

@@ -10,6 +10,9 @@ Every event has `time` (ISO seconds) and `type`:
 - `test`: headline test metrics of best/ (`accuracy`, `macro_f1`, `baseline_accuracy`, `baseline_macro_f1`).
 - `log`: `message`, a line for the short log in the app.
 
+A `status` or `log` message made with `classifier.messages.say` also has `key` and `params`: the app shows it in
+the reader's language from those (`messages.event_text`); `message` keeps the English text for older readers.
+
 A line is written with one `write` call and flushed, so a reader never sees half an object except the last line
 while it is being written; `read_events` skips such a line and picks it up next time.
 """
@@ -22,6 +25,8 @@ import os
 import time
 from pathlib import Path
 from typing import Any
+
+from .messages import message_fields
 
 
 def now() -> str:
@@ -46,11 +51,11 @@ class EventWriter:
     def status(self, status: str, message: str = "", **fields: Any) -> dict[str, Any]:
         from .runs import process_start
 
-        return self.write("status", status=status, message=message, pid=os.getpid(),
+        return self.write("status", status=status, message=str(message), **message_fields(message), pid=os.getpid(),
                           pid_start=process_start(os.getpid()), **fields)
 
     def log(self, message: str) -> dict[str, Any]:
-        return self.write("log", message=message)
+        return self.write("log", message=str(message), **message_fields(message))
 
 
 def read_events(path: Path, offset: int = 0) -> list[dict[str, Any]]:

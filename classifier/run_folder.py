@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .events import last_status, read_events
+from .messages import from_event, say
 from .runs import (
     CHECKPOINTS_DIR,
     PID_FILE,
@@ -192,13 +193,13 @@ def run_status(run: str | Path | RunFolder, events: list[dict[str, Any]] | None 
         return RunStatus(STARTING, "", event)  # launched (or relaunched to resume), not reporting yet
     if event is None:
         return RunStatus(STARTING if trainer_alive else "unknown", "", None)
-    status, message = str(event.get("status", "unknown")), str(event.get("message", ""))
+    status, message = str(event.get("status", "unknown")), from_event(event)
     if status in TRAINING:
         alive = trainer_alive if trainer_alive is not None else pid_alive(pid, event.get("pid_start"))
         if not alive:
             tail = folder.log_tail()
-            return RunStatus("interrupted", "The training process ended without finishing (killed or crashed)."
-                             + (f" Last lines of train.log: {tail}" if tail else ""), event)
+            return RunStatus("interrupted", say("run_interrupted_log", tail=tail) if tail else say("run_interrupted"),
+                             event)
     return RunStatus(status, message, event)
 
 

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import RunError
+from .messages import say
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -412,7 +413,7 @@ def run_in_root(name: str | Path, root: Path | None = None) -> Path | None:
                        f"{NAME_MAX} bytes. Pick a run from the list.")
     root = (root or runs_root()).resolve()
     if "/" in text or "\\" in text or "\x00" in text or text.startswith(".") or Path(text).is_absolute():
-        raise RunError(f"{text!r} is not a run name. Pick a run from the list; runs are only read from {root.name}/.")
+        raise RunError(say("run_bad_name", name=text, root=root.name))
     path = root / text
     if path.is_symlink() or (path.exists() and path.resolve().parent != root):
         raise RunError(f"Run {text!r} is a link that leads outside the runs folder; it is not opened. "
@@ -430,7 +431,5 @@ def delete_run(run_dir: Path, root: Path | None = None) -> None:
                        f"{root.name}/.")
     pid = training_pid(run_dir)
     if pid is not None:
-        raise RunError(f"Run {run_dir.name} is still training (process {pid}); it is not deleted. Stop it first: "
-                       f"Stop in the Train tab, or `python -m classifier stop --run {run_dir.name}`, and wait "
-                       "until it has stopped.")
+        raise RunError(say("run_still_training", name=run_dir.name, pid=pid))
     shutil.rmtree(run_dir)

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .errors import DataError, ModelError, RunError
+from .messages import say
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -286,8 +287,7 @@ def check_text(text: str) -> None:
     """A text the web app is asked to classify: refused (DataError) above CLASSIFIER_MAX_TEXT_CHARS."""
     limit = max_text_chars()
     if len(text) > limit:
-        raise DataError(f"The text has {len(text):,} characters; this app classifies texts of up to {limit:,} "
-                        "characters (CLASSIFIER_MAX_TEXT_CHARS). Send the part that matters, e.g. its beginning.")
+        raise DataError(say("text_too_long", n=len(text), limit=limit))
 
 
 def check_texts(texts: list[str], source: str) -> None:

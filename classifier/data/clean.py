@@ -9,6 +9,7 @@ import math
 import numpy as np
 import pandas as pd
 
+from ..messages import say
 from .labels import normalise_label, parse_label_list
 
 
@@ -20,19 +21,18 @@ def _text_values(column: pd.Series) -> pd.Series:
 def _drop_unusable(frame: pd.DataFrame, out: pd.DataFrame, source: str, warnings: list[str],
                    without_label: str) -> pd.DataFrame:
     """Rows of `out` (`text`, `label_name`) minus empty texts and missing labels, each counted in `warnings`;
-    `without_label(n, rows)` words the missing-label warning."""
+    `without_label(source, n, rows)` words the missing-label warning."""
     bad_lines = frame.attrs.get("bad_lines")
     if bad_lines:
         shown = ", ".join(map(str, bad_lines[:10])) + (" ..." if len(bad_lines) > 10 else "")
-        warnings.append(f"{source}: skipped {len(bad_lines)} malformed line(s) (line {shown}): wrong number of "
-                        "columns or broken JSON.")
+        warnings.append(say("data_malformed_lines", source=source, n=len(bad_lines), lines=shown))
     empty = out["text"] == ""
     if empty.any():
-        warnings.append(f"{source}: dropped {int(empty.sum())} row(s) with an empty text.")
+        warnings.append(say("data_empty_texts", source=source, n=int(empty.sum())))
     missing = out["label_name"].isna() & ~empty
     if missing.any():
         rows = (np.flatnonzero(missing.to_numpy())[:5] + 2).tolist()
-        warnings.append(f"{source}: " + without_label(int(missing.sum()), ", ".join(map(str, rows))))
+        warnings.append(without_label(source, int(missing.sum()), ", ".join(map(str, rows))))
     return out[~empty & ~out["label_name"].isna()].reset_index(drop=True)
 
 
@@ -43,7 +43,7 @@ def clean_frame(frame: pd.DataFrame, text_column: str, label_column: str, source
     out = pd.DataFrame({"text": _text_values(frame[text_column]),
                         "label_name": frame[label_column].map(normalise_label)})
     return _drop_unusable(frame, out, source, warnings,
-                          lambda n, rows: f"dropped {n} row(s) without a label (e.g. data row(s) {rows}).")
+                          lambda source, n, rows: say("data_no_label", source=source, n=n, rows=rows))
 
 
 
@@ -65,8 +65,7 @@ def clean_multilabel_frame(frame: pd.DataFrame, text_column: str, label_columns:
         names = pd.Series(rows, index=frame.index, dtype=object)
     out = pd.DataFrame({"text": texts, "label_name": names})
     return _drop_unusable(frame, out, source, warnings,
-                          lambda n, _rows: f"dropped {n} row(s) without labels (an empty list [] counts as 'none of "
-                                           "the labels' and is kept; a missing value does not).")
+                          lambda source, n, _rows: say("data_no_labels_multi", source=source, n=n))
 
 
 
@@ -82,8 +81,6 @@ def _dedupe(frame: pd.DataFrame, source: str, warnings: list[str]) -> pd.DataFra
                 .sort_values("n", ascending=False, kind="stable").drop_duplicates("text"))
     order = frame.drop_duplicates("text")[["text"]]
     deduped = order.merge(majority[["text", "label_name"]], on="text", how="left")
-    message = f"{source}: {int(duplicated.sum())} duplicate text(s) removed, so no text appears in two splits."
-    if n_conflicts:
-        message += f" {n_conflicts} text(s) had different labels; the most common label was kept."
-    warnings.append(message)
+    extra = say("data_duplicate_conflicts", n=n_conflicts) if n_conflicts else say("empty")
+    warnings.append(say("data_duplicates", source=source, n=int(duplicated.sum()), conflicts=extra))
     return deduped.reset_index(drop=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..errors import DataError
+from ..messages import say
 from .labels import binary_label_columns, looks_multi_label
 
 TEXT_NAMES = ("text", "texts", "sentence", "content", "message", "sms", "title", "review", "document", "body",
@@ -23,14 +24,10 @@ def detect_columns(frame: pd.DataFrame, text_column: str | None = None,
     columns = list(frame.columns)
     for given, kind in ((text_column, "text"), (label_column, "label")):
         if given is not None and given not in columns:
-            raise DataError(
-                f"There is no column named '{given}' for the {kind}. The file's columns are: "
-                f"{', '.join(map(repr, columns))}."
-            )
+            raise DataError(say("data_no_such_column", name=given, kind=say(f"kind_{kind}"),
+                                columns=", ".join(map(repr, columns))))
     if len(columns) < 2:
-        raise DataError(
-            f"The data has only the column {columns[0]!r}. It needs a text column and a label column."
-        )
+        raise DataError(say("data_one_column", column=columns[0]))
     sample = frame.head(5000)
     stats = {}
     for col in columns:
@@ -52,10 +49,10 @@ def detect_columns(frame: pd.DataFrame, text_column: str | None = None,
         else:
             candidates = [c for c in columns if c != label_column and stats[c]["filled"] > 0.5]
             if not candidates:
-                raise DataError("No column holds text in most rows. Check the file, or name the text column.")
+                raise DataError(say("data_no_text_column"))
             text = max(candidates, key=lambda c: stats[c]["mean_len"] * (0.5 + stats[c]["unique_ratio"]))
     if stats[text]["mean_len"] == 0:
-        raise DataError(f"The text column '{text}' is empty in every row.")
+        raise DataError(say("data_text_column_empty", column=text))
 
     label = label_column
     if label is None:
@@ -66,14 +63,11 @@ def detect_columns(frame: pd.DataFrame, text_column: str | None = None,
         else:
             usable = [c for c in others if stats[c]["unique"] >= 2 and stats[c]["filled"] > 0.5]
             if not usable:
-                raise DataError(
-                    f"No column looks like a label column (columns: {', '.join(map(repr, columns))}). "
-                    "Name it with --label-column."
-                )
+                raise DataError(say("data_no_label_column", columns=", ".join(map(repr, columns))))
             # labels repeat: fewest distinct values relative to rows, shortest values to break ties
             label = min(usable, key=lambda c: (stats[c]["unique_ratio"], stats[c]["mean_len"]))
     if text == label:
-        raise DataError(f"The text and the label cannot be the same column ('{text}').")
+        raise DataError(say("data_same_column", column=text))
     return text, label
 
 
@@ -88,8 +82,8 @@ def resolve_label_layout(frame: pd.DataFrame, text_column: str | None, label_col
     if label_columns:
         missing = [c for c in label_columns if c not in columns]
         if missing:
-            raise DataError(f"There is no column named {', '.join(map(repr, missing))} for the labels. The file's "
-                            f"columns are: {', '.join(map(repr, columns))}.")
+            raise DataError(say("data_no_label_columns", names=", ".join(map(repr, missing)),
+                                columns=", ".join(map(repr, columns))))
         if len(label_columns) == 1:
             label_column, label_columns = label_columns[0], None
     if not label_columns and label_column is None and multi_label != "no":
@@ -97,21 +91,17 @@ def resolve_label_layout(frame: pd.DataFrame, text_column: str | None, label_col
         named = [c for c in columns if c.lower() in LABEL_NAMES and c not in binary]
         if len(binary) >= 2 and not named:
             label_columns = binary
-            warnings.append(f"{source}: multi-label data: the 0/1 columns {', '.join(map(repr, binary))} are read "
-                            "as one label each, and a text may carry several. Name the label column(s) to change "
-                            "this.")
+            warnings.append(say("data_multi_binary", source=source, columns=", ".join(map(repr, binary))))
     if label_columns:
         rest = [c for c in columns if c not in label_columns]
         if not rest:
-            raise DataError("Every column is a label column; the data needs a text column as well.")
+            raise DataError(say("data_all_label_columns"))
         text, _ = detect_columns(frame[rest + [label_columns[0]]], text_column, label_columns[0])
         return True, text, list(label_columns)
     text, label = detect_columns(frame, text_column, label_column)
     if multi_label == "yes":
         return True, text, [label]
     if multi_label == "auto" and looks_multi_label(frame[label], delimiter):
-        warnings.append(f"{source}: multi-label data: the labels in column '{label}' look like lists (JSON lists or "
-                        f"'{delimiter}'-separated), so a text may carry several labels (sigmoid outputs, a threshold "
-                        "per label). Set multi-label to 'no' to treat each value as one class.")
+        warnings.append(say("data_multi_lists", source=source, column=label, delimiter=delimiter))
         return True, text, [label]
     return False, text, [label]

@@ -13,6 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..messages import say
+
 
 @dataclass
 class LabelSpace:
@@ -62,9 +64,7 @@ def _warn_near_duplicate_labels(names: list[str], source: str, warnings: list[st
     clashes = [group for group in groups.values() if len(group) > 1]
     if clashes:
         shown = "; ".join(" / ".join(map(repr, group)) for group in clashes[:5])
-        warnings.append(f"{source}: some labels differ only in upper/lower case or spaces ({shown}). They are "
-                        "treated as different classes; if they mean the same class, write them the same way in the "
-                        "file.")
+        warnings.append(say("data_label_case", source=source, shown=shown))
 
 
 

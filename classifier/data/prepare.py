@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
+from ..messages import say
 from .clean import _dedupe, clean_frame, clean_multilabel_frame
 from .columns import detect_columns, resolve_label_layout
 from .labels import LabelSpace, _sort_labels, _warn_near_duplicate_labels, label_matrix
@@ -125,10 +126,8 @@ class _Layout:
         if self.multi:
             unknown = sorted({n for row in side["label_name"] for n in row} - set(names))
             if unknown:
-                self.warnings.append(
-                    f"The {role} file has label(s) never seen in training: {', '.join(map(repr, unknown[:10]))}. "
-                    "They were removed from its rows (the model cannot predict a label it never saw); the rows' "
-                    "other labels are kept.")
+                self.warnings.append(say("data_unseen_labels_multi", role=say(f"role_{role}"),
+                                         labels=", ".join(map(repr, unknown[:10]))))
                 side = side.copy()
                 side["label_name"] = side["label_name"].map(lambda row: tuple(n for n in row if n in to_id))
             side = side.copy()
@@ -137,14 +136,11 @@ class _Layout:
         unknown = sorted(set(side["label_name"]) - set(names))
         if unknown:
             dropped = int(side["label_name"].isin(unknown).sum())
-            self.warnings.append(
-                f"The {role} file has label(s) never seen in training: {', '.join(map(repr, unknown[:10]))}. "
-                f"Its {dropped} row(s) with those labels were left out: the model cannot predict a class it never "
-                "saw."
-            )
+            self.warnings.append(say("data_unseen_labels", role=say(f"role_{role}"),
+                                     labels=", ".join(map(repr, unknown[:10])), n=dropped))
             side = side[~side["label_name"].isin(unknown)].reset_index(drop=True)
         if side.empty:
-            raise DataError(f"The {role} file has no rows left with a label that training knows.")
+            raise DataError(say("data_no_known_labels", role=say(f"role_{role}")))
         side = side.copy()
         side["label"] = side["label_name"].map(to_id).astype(int)
         return side
@@ -188,10 +184,7 @@ def prepare_data(
     counts = _class_counts(main, labels.names, multi)
     ratio = counts.max() / counts.min()
     if ratio >= 3 and not balance:
-        warnings.append(
-            f"The classes are imbalanced (largest/smallest = {ratio:.1f}). Watch macro-F1 rather than accuracy; "
-            "class weights or balancing may help the rare class(es)."
-        )
+        warnings.append(say("data_imbalanced", ratio=float(ratio)))
     stats = _stats(data, frame, main, counts, labels.names, (train, validation, test), multi)
     return PreparedData(train=train[["text", "label"]], validation=validation[["text", "label"]],
                         test=test[["text", "label"]], labels=labels, text_column=text_col,
@@ -208,12 +201,10 @@ def _without_held_out_texts(main: pd.DataFrame, sides: tuple[pd.DataFrame | None
     if held_texts:
         overlap = main["text"].isin(held_texts)
         if overlap.any():
-            warnings.append(f"{name}: {int(overlap.sum())} text(s) also appear in the validation/test file; "
-                            "they were removed from training to keep the evaluation honest.")
+            warnings.append(say("data_held_out_overlap", source=name, n=int(overlap.sum())))
             main = main[~overlap].reset_index(drop=True)
     if main.empty:
-        raise DataError(f"Every text of {name} also appears in the validation/test file, so nothing is left to "
-                        "train on. Give a training file with other texts.")
+        raise DataError(say("data_all_held_out", source=name))
     return main
 
 
@@ -223,12 +214,9 @@ def _label_space(main: pd.DataFrame, layout: _Layout) -> LabelSpace:
     names = _sort_labels({n for names in main["label_name"] for n in names} if multi else set(main["label_name"]))
     _warn_near_duplicate_labels(names, layout.name, layout.warnings)
     if len(names) < 2:
-        only = names[0] if names else "none"
-        raise DataError(
-            f"{layout.name} has a single class ({only!r}) in column '{layout.label_column}'. A classifier needs at "
-            "least two classes; add examples of the other class(es), or check that the right label column was "
-            "chosen."
-        )
+        if not names:
+            raise DataError(say("data_single_class_none", source=layout.name, column=layout.label_column))
+        raise DataError(say("data_single_class", source=layout.name, only=names[0], column=layout.label_column))
     return LabelSpace(names)
 
 
@@ -242,21 +230,16 @@ def _split(main: pd.DataFrame, val_given: pd.DataFrame | None, test_given: pd.Da
     too_small = [i for i in too_small if i < len(names)]
     if too_small:
         small = ", ".join(f"{names[i]!r} ({int((keys == i).sum())})" for i in too_small)
-        layout.warnings.append(
-            f"Class(es) {small} have too few examples to appear in training, validation and test; all of their "
-            "rows are used for training, so they are not evaluated. Add at least 10 examples per class for a "
-            "meaningful score."
-        )
+        layout.warnings.append(say("data_too_few", classes=small))
     train = main.iloc[train_idx].reset_index(drop=True)
     validation = val_given if val_given is not None else main.iloc[val_idx].reset_index(drop=True)
     test = test_given if test_given is not None else main.iloc[test_idx].reset_index(drop=True)
     if validation.empty:
         # no validation split asked for: early stopping and best/ then use the training data's own loss; make it
         # explicit instead of silently evaluating on train
-        raise DataError("The validation split is empty. Set a validation fraction above 0 or give a validation "
-                        "file; it decides when to stop and which checkpoint is best.")
+        raise DataError(say("data_empty_validation"))
     if test.empty:
-        raise DataError("The test split is empty. Set a test fraction above 0 or give a test file.")
+        raise DataError(say("data_empty_test"))
     return train, validation, test
 
 
@@ -265,20 +248,17 @@ def _shrink_train(train: pd.DataFrame, balance: bool, max_train_samples: int | N
     """The training split balanced (every class downsampled to the smallest) and cut to max_train_samples."""
     multi, warnings = layout.multi, layout.warnings
     if balance and multi:
-        raise DataError("Balancing (downsampling every class to the smallest) is for single-label data: in "
-                        "multi-label data a text counts for several labels. Use class weights instead (--class-weights "
-                        "balanced weighs each label's positives by how rare they are).")
+        raise DataError(say("data_balance_multi"))
     if balance:
         counts_before = train["label"].value_counts().sort_index()
         train = _downsample(train, seed)
         per_class = int(train["label"].value_counts().max())
-        warnings.append(f"Balanced the training split: every class downsampled to {per_class} "
-                        f"row(s) ({len(train)} rows left of {int(counts_before.sum())}). Validation and test keep "
-                        "their natural class shares.")
+        warnings.append(say("data_balanced", per_class=per_class, rows=len(train),
+                            before=int(counts_before.sum())))
     if max_train_samples and len(train) > max_train_samples:
         train = _subsample(train, max_train_samples, seed,
                            _rarest_label_keys(train["label"], len(labels)) if multi else None)
-        warnings.append(f"Using {len(train)} of the training rows (max_train_samples={max_train_samples}).")
+        warnings.append(say("data_max_train", n=len(train), limit=max_train_samples))
     return train
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import DataError
+from ..messages import say
 from ..security import MAX_COLUMNS, SNIFF_SAMPLE_CHARS, max_sheet_rows, max_sheet_xml_bytes
 from .columns import LABEL_NAMES, TEXT_NAMES
 
@@ -41,10 +42,7 @@ def decode_bytes(raw: bytes, source: str = "the file") -> tuple[str, str]:
         even, odd = raw[0:4096:2].count(0), raw[1:4096:2].count(0)
         if max(even, odd) > len(raw[:4096]) // 4:
             return raw.decode("utf-16-le" if odd > even else "utf-16-be", errors="replace"), "utf-16"
-        raise DataError(
-            f"{source} looks like a binary file, not text. Export it as CSV (UTF-8), TSV, JSONL or XLSX and upload "
-            "that."
-        )
+        raise DataError(say("data_binary", source=source))
     try:
         return raw.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -101,7 +99,7 @@ def read_table(path: str | Path, sheet: str | int | None = None) -> pd.DataFrame
         raise DataError(f"{path} is a folder; give a data file (CSV, TSV, JSONL, XLSX, TXT or Parquet) or a folder "
                         "written by `datasets`' save_to_disk.")
     if path.stat().st_size == 0:
-        raise DataError(f"File {path.name} is empty. It needs one text and one label per row.")
+        raise DataError(say("data_file_empty", name=path.name))
     suffix = path.suffix.lower()
     if suffix == ".parquet":
         frame = read_parquet(path, max_sheet_rows(), max_sheet_xml_bytes())
@@ -115,7 +113,7 @@ def read_table(path: str | Path, sheet: str | int | None = None) -> pd.DataFrame
                 "Export your data as CSV (UTF-8), TSV, JSONL or XLSX."
             )
         if not text.strip():
-            raise DataError(f"File {path.name} is empty. It needs one text and one label per row.")
+            raise DataError(say("data_file_empty", name=path.name))
         if suffix in JSON_EXTENSIONS or _first_line_is_json(text):
             frame = _read_json(text, path.name)
         else:
@@ -128,7 +126,7 @@ def read_table(path: str | Path, sheet: str | int | None = None) -> pd.DataFrame
         raise DataError(f"File {path.name} has no usable data rows: line(s) {lines} have another number of columns "
                         "than the header. Check the separators and quotes of those lines.")
     if frame.empty or len(frame.columns) == 0:
-        raise DataError(f"File {path.name} has no data rows (only a header, or nothing at all).")
+        raise DataError(say("data_no_rows", name=path.name))
     return frame
 
 

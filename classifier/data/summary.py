@@ -11,6 +11,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..messages import say
+
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 
 _LATIN = re.compile(r"[A-Za-z]")
@@ -85,9 +87,5 @@ def summarize(texts: list[str] | pd.Series, labels: list[str] | pd.Series, token
         summary["recommended_max_length"] = recommend_max_length(lengths, model_limit)
         unreadable = unreadable_texts(texts, tokenizer)
         if unreadable:
-            summary["warnings"] = [
-                f"{unreadable[0]:.0%} of the texts are mostly unknown to the model's tokenizer (for example "
-                f"{unreadable[1][:40]!r}): the model cannot read their script, so it cannot learn from them. Choose "
-                "a model that knows this language (multilingual-e5-small covers about 100), or check that the file's "
-                "encoding was read correctly."]
+            summary["warnings"] = [say("data_unreadable", share=unreadable[0], example=unreadable[1][:40])]
     return summary

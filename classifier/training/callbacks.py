@@ -15,6 +15,7 @@ from transformers import TrainerCallback
 from transformers.trainer_callback import ProgressCallback
 
 from ..events import EventWriter
+from ..messages import say
 from ..runs import stop_requested
 
 
@@ -109,7 +110,7 @@ class RunCallback(TrainerCallback):
             torch.distributed.all_reduce(flag)
             requested = bool(flag.item() > 0)
         if requested:
-            self.stop_reason = "stop requested"
+            self.stop_reason = say("reason_stop_requested")
             control.should_training_stop = True
             # no extra evaluation for the stop; one due at this very step still runs, so that a resumed run has
             # every evaluation an uninterrupted one has
@@ -158,5 +159,5 @@ class RunCallback(TrainerCallback):
                 eval_macro_f1=metrics.get("eval_macro_f1"), is_best=improved,
             )
         if self.patience and self.bad_evals >= self.patience:
-            self.stop_reason = f"early stopping: no better {self.metric} in {self.patience} evaluations"
+            self.stop_reason = say("reason_early_stopping", metric=self.metric, patience=self.patience)
             control.should_training_stop = True

@@ -12,6 +12,7 @@ from transformers import DataCollatorWithPadding
 
 from ..encoding import pool_logits
 from ..events import EventWriter
+from ..messages import say
 from ..modeling import HeadOnlyModel, LoadedModel, pooled_features
 
 
@@ -43,7 +44,7 @@ def head_feature_sets(loaded: LoadedModel, tokenizer, splits: dict[str, Dataset]
                       pad_multiple: int | None, events: EventWriter) -> tuple[HeadOnlyModel, Dataset, Dataset]:
     """The head to train (normalised by the training features' mean and spread) and the train and validation
     sets of features with their labels."""
-    events.status("running", "Computing the frozen backbone's features once for every text...")
+    events.status("running", say("status_features"))
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     loaded.model.to(device)
     pad = DataCollatorWithPadding(tokenizer, pad_to_multiple_of=pad_multiple)
@@ -52,7 +53,7 @@ def head_feature_sets(loaded: LoadedModel, tokenizer, splits: dict[str, Dataset]
         name: Dataset.from_dict({"features": features_of(loaded, pad, ds, chunked, batch_size, device).numpy(),
                                  "labels": ds["labels"]}).with_format("torch")
         for name, ds in splits.items()}
-    events.log(f"Features computed in {time.perf_counter() - t0:.1f}s; each epoch now trains only the head.")
+    events.log(say("log_features_done", seconds=time.perf_counter() - t0))
     train_features = feature_sets["train"][:]["features"]
     head_only = HeadOnlyModel(loaded.head, train_features.mean(0), train_features.std(0))
     return head_only, feature_sets["train"], feature_sets["validation"]

@@ -12,6 +12,7 @@ from ..config import TrainConfig
 from ..data import PreparedData, prepare_data
 from ..encoding import encode_chunks, encode_texts
 from ..events import EventWriter
+from ..messages import say
 from .plan import ResolvedRun
 from .trainer import ChunkCollator
 
@@ -40,8 +41,8 @@ def load_data(config: TrainConfig, events: EventWriter) -> PreparedData:
     for warning in data.warnings:
         events.log(warning)
     sizes = data.split_sizes()
-    events.log(f"Data: {sizes['train']:,} training, {sizes['validation']:,} validation and {sizes['test']:,} test "
-               f"rows; {len(data.labels)} {'labels (multi-label)' if data.multi_label else 'classes'}.")
+    events.log(say("log_data_sizes_multi" if data.multi_label else "log_data_sizes", train=sizes["train"],
+                   validation=sizes["validation"], test=sizes["test"], n=len(data.labels)))
     return data
 
 

@@ -14,6 +14,7 @@ from ..backbones import BUNDLED, resolve_model
 from ..config import TrainConfig
 from ..data import PreparedData, summarize
 from ..events import EventWriter
+from ..messages import say
 from ..modeling import HeadOnlyModel, LoadedModel, apply_strategy, load_model, load_tokenizer
 from ..run_folder import ModelMeta, RunFolder
 from ..runs import atomic_save_dir
@@ -38,7 +39,7 @@ def adapt_first(config: TrainConfig, model_name: str, run_dir: Path, events: Eve
 
     target = RunFolder(run_dir).adapted
     if (target / MARKER).is_file():
-        events.log("Using the model adapted earlier in this run (RUN/adapted).")
+        events.log(say("log_adapted_before"))
         return target
     adapt(AdaptConfig(data=config.adapt_data or config.data, model=model_name, output=str(target),
                       seed=config.seed), progress=progress, run_events=events)
@@ -53,7 +54,7 @@ def load_run_model(config: TrainConfig, data: PreparedData, run_dir: Path, event
     path, display = resolve_model(model_name)
     if config.adapt_first:
         path = adapt_first(config, model_name, run_dir, events, progress)
-    events.log(f"Model: {display}{' (bundled, offline)' if model_name in BUNDLED else ''}.")
+    events.log(say("log_model_bundled" if model_name in BUNDLED else "log_model", model=display))
     tokenizer = load_tokenizer(path)
     pooling = choose_pooling(config, model_name, path)
     loaded = load_model(path, data.labels.id2label, tokenizer, multi_label=data.multi_label, pooling=pooling)

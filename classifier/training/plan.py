@@ -21,6 +21,7 @@ from ..config import TrainConfig, default_layerwise_lr_decay, default_learning_r
 from ..data import PreparedData, language_hint
 from ..errors import ConfigError
 from ..events import EventWriter
+from ..messages import say
 from ..runs import CHECKPOINTS_DIR
 
 if TYPE_CHECKING:
@@ -200,17 +201,16 @@ def log_plan(events: EventWriter, given: TrainConfig, plan: ResolvedRun, summary
     config = plan.config
     lengths = summary.get("token_lengths_sample", [])
     truncated = sum(1 for n in lengths if n > plan.max_length)
-    why = "chosen" if given.max_length else "automatic: holds 95% of the training texts whole"
-    fate = (f"are read in overlapping windows (stride {config.chunk_stride}, {config.chunk_pooling} of the "
-            "windows' logits)") if plan.chunked else "get truncated"
-    events.log(f"max_length {plan.max_length} tokens ({why}; {truncated} of {len(lengths)} sampled texts are longer "
-               f"and {fate}). Strategy {plan.strategy}: {counts['trainable_parameters']:,} of "
-               f"{counts['total_parameters']:,} parameters train.")
+    why = say("why_chosen" if given.max_length else "why_automatic")
+    fate = (say("fate_windows", stride=config.chunk_stride, pooling=config.chunk_pooling) if plan.chunked
+            else say("fate_truncated"))
+    events.log(say("log_max_length", max_length=plan.max_length, why=why, truncated=truncated, sampled=len(lengths),
+                   fate=fate, strategy=plan.strategy, trainable=counts["trainable_parameters"],
+                   total=counts["total_parameters"]))
     batches = plan.batches
     if batches.split_for_cpu:
-        events.log(f"Batches of {config.batch_size} x {batches.tokens_per_text} tokens are run as "
-                   f"{batches.accumulation} micro-batches of {batches.micro_batch} (same updates, less memory on a "
-                   "CPU).")
+        events.log(say("log_micro_batches", batch_size=config.batch_size, tokens=batches.tokens_per_text,
+                       accumulation=batches.accumulation, micro=batches.micro_batch))
 
 
 def training_arguments(plan: ResolvedRun, run_dir: Path, tracker_args: dict[str, Any],

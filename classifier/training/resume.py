@@ -12,6 +12,7 @@ from ..config import DATA_FILES, TrainConfig
 from ..data import PreparedData
 from ..errors import ConfigError
 from ..events import EventWriter
+from ..messages import say
 from ..run_folder import (
     DATA_FILE,
     ERROR_FILE,
@@ -64,14 +65,12 @@ def drop_test_results(run_dir: Path) -> None:
 def announce_start(events: EventWriter, resume: bool, checkpoint: Path | None, device: str) -> None:
     """The first status event of a run, or of a resumed one (from which step)."""
     if not resume:
-        events.status("started", f"Training started on {device}.", device=device)
+        events.status("started", say("status_started", device=device), device=device)
     elif checkpoint is not None:
-        events.status("started", f"Resuming on {device} from step {checkpoint_step(checkpoint)} (the "
-                      "newest checkpoint); best/ so far is kept.", device=device,
-                      resumed_from_step=checkpoint_step(checkpoint))
+        events.status("started", say("status_resuming", device=device, step=checkpoint_step(checkpoint)),
+                      device=device, resumed_from_step=checkpoint_step(checkpoint))
     else:
-        events.status("started", f"Resuming on {device}: the run ended before its first checkpoint, so "
-                      "training starts again from step 0 in the same folder.", device=device,
+        events.status("started", say("status_resuming_from_zero", device=device), device=device,
                       resumed_from_step=0)
 
 
@@ -169,7 +168,8 @@ def restore_progress(callback: RunCallback, run_dir: Path, checkpoint: Path | No
     """A resumed run's best/ from before stays unless beaten, with or without a checkpoint to continue from."""
     best_meta = ModelMeta.read(RunFolder(run_dir).best)
     callback.restore(*best_state_at(checkpoint, best_meta, metric))
-    events.log((f"Resuming from {checkpoint.name}: weights, optimizer, schedule and data order as they were"
-                if checkpoint is not None else "No checkpoint: training again from step 0")
-               + (f"; best so far {metric} {callback.best_value:.4f} at step "
-                  f"{callback.best_step}." if callback.best_value is not None else "."))
+    what = (say("resume_checkpoint", checkpoint=checkpoint.name) if checkpoint is not None
+            else say("resume_no_checkpoint"))
+    best = (say("resume_best", metric=metric, value=callback.best_value, step=callback.best_step)
+            if callback.best_value is not None else say("end_of_sentence"))
+    events.log(say("log_resumed", what=what, best=best))

@@ -23,6 +23,7 @@ from .. import tracking
 from ..config import TrainConfig
 from ..errors import ClassifierError, ConfigError
 from ..events import EventWriter
+from ..messages import message_of, say
 from ..runs import atomic_write_text, checkpoint_step, latest_checkpoint, new_run_dir
 from .callbacks import RunCallback, StopFlag
 from .features import head_feature_sets
@@ -53,7 +54,7 @@ def describe_device() -> str:
         count = torch.cuda.device_count()
         name = torch.cuda.get_device_name(0)
         return f"{count} x {name}" if count > 1 else name
-    return f"CPU ({os.cpu_count()} cores)"
+    return say("device_cpu", cores=os.cpu_count())
 
 
 @dataclass
@@ -79,19 +80,20 @@ def train(config: TrainConfig, progress: bool = True, resume: bool = False) -> R
     try:
         return _train(config, run_dir, events, progress, stop, resume=resume, checkpoint=checkpoint)
     except KeyboardInterrupt:
-        events.status("stopped", "Interrupted; only what was saved before (best/, last/) is kept.")
+        events.status("stopped", say("status_interrupted_by_user"))
         raise
     except ClassifierError as exc:
-        events.status("failed", str(exc))
+        events.status("failed", message_of(exc))
         raise
     except Exception as exc:
         plain = resource_error(exc, config)
         if plain is not None:  # out of memory, disk full: the user can act on these; best/ stays as it was
-            events.status("failed", str(plain))
+            events.status("failed", message_of(plain))
             raise plain from exc
         if main:
             atomic_write_text(run_dir / "error.log", traceback.format_exc())
-        events.status("failed", f"{type(exc).__name__}: {exc}. Details in {run_dir / 'error.log'}.")
+        events.status("failed", say("status_crashed", error=f"{type(exc).__name__}: {exc}",
+                                    log=str(run_dir / "error.log")))
         raise
     finally:
         stop.restore(previous)
@@ -181,16 +183,16 @@ def _train(config: TrainConfig, run_dir: Path, events: EventWriter, progress: bo
         restore_progress(callback, run_dir, checkpoint, config.metric_for_best_model, events)
     trainer = build_trainer(plan, data, train_model, args, train_set, eval_set, collator,
                             [callback, *tracking.callbacks(trackers, run_dir)], events, progress and main)
-    events.status("running", f"Training {plan.display} ({plan.strategy}) for {config.epochs:g} epoch(s), "
-                  f"{plan.batches.total_steps} steps on {describe_device()}.", total_steps=plan.batches.total_steps,
-                  trainable_parameters=counts["trainable_parameters"])
+    events.status("running", say("status_training", model=plan.display, strategy=plan.strategy, epochs=config.epochs,
+                                 steps=plan.batches.total_steps, device=describe_device()),
+                  total_steps=plan.batches.total_steps, trainable_parameters=counts["trainable_parameters"])
     train_start = time.perf_counter()
     stop.training = True
     output = trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint is not None else None)
     train_seconds = time.perf_counter() - train_start
     stopped = callback.stop_reason == "stop requested"
     if callback.stop_reason:
-        events.log(f"Training ended early: {callback.stop_reason}.")
+        events.log(say("log_ended_early", reason=callback.stop_reason))
     if main and callback.best_value is None:
         # stopped before the first evaluation: the model as it is is the best we have
         saver.save("best", trainer.state.global_step)

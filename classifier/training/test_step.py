@@ -14,6 +14,7 @@ from ..data import PreparedData, language_hint
 from ..ensemble import ValidatedDecision, blend, choose_on_validation, targets_of
 from ..evaluation import label_names, write_prediction_table
 from ..events import EventWriter
+from ..messages import say
 from ..metrics import classification_metrics, multilabel_metrics
 from ..runs import CHECKPOINTS_DIR, atomic_write_json
 from ..tfidf import summary as tfidf_summary
@@ -22,8 +23,7 @@ from ..tfidf import summary as tfidf_summary
 def choose_and_test(run_dir: Path, data: PreparedData, config: TrainConfig, display: str,
              events: EventWriter) -> dict[str, Any]:
     """On validation: thresholds (multi-label) and the ensemble with the TF-IDF model; then the test metrics."""
-    events.status("evaluating", "Choosing on the validation split between the model, the TF-IDF model and their mix, "
-                  "then evaluating on the test set...")
+    events.status("evaluating", say("status_evaluating"))
     decided = choose_on_validation(run_dir, data, config)
     log_decision(events, decided, data)
     return evaluate_on_test(run_dir, data, config, display, decided)
@@ -97,18 +97,16 @@ def write_predictions_table(run_dir: Path, texts: list[str], gold: np.ndarray, p
 def log_decision(events: EventWriter, decided: ValidatedDecision, data: PreparedData) -> None:
     names = data.labels.names
     if decided.model_thresholds is not None:
-        events.log("Decision thresholds tuned on the validation split (best F1 per label): "
-                   + ", ".join(f"{n} {t:.2f}" for n, t in zip(names, decided.model_thresholds)) + ".")
+        events.log(say("log_thresholds", thresholds=", ".join(f"{n} {t:.2f}"
+                                                             for n, t in zip(names, decided.model_thresholds))))
     choice = decided.choice
     if choice is None:
         return
     scores = choice.scores
-    what = {"model": "the fine-tuned model alone",
-            "baseline": "the TF-IDF model alone (it beat the fine-tuned model on validation)",
-            "ensemble": f"the fine-tuned model mixed with the TF-IDF model (weight {choice.weight:.1f} : "
-                        f"{1 - choice.weight:.1f})"}[choice.decision]
-    events.log(f"Predictions use {what}: validation {choice.metric} model {scores['1.0']:.4f}, TF-IDF "
-               f"{scores['0.0']:.4f}, chosen {scores[f'{choice.weight:.1f}']:.4f}.")
+    what = (say("decision_ensemble", weight=choice.weight, rest=1 - choice.weight) if choice.decision == "ensemble"
+            else say(f"decision_{choice.decision}"))
+    events.log(say("log_decision", what=what, metric=choice.metric, model=scores["1.0"], baseline=scores["0.0"],
+                   chosen=scores[f"{choice.weight:.1f}"]))
 
 
 def log_to_trackers(trainer, trackers: list[str], run_dir: Path, resolved: TrainConfig, metrics: dict) -> None:
@@ -137,15 +135,15 @@ def log_to_trackers(trainer, trackers: list[str], run_dir: Path, resolved: Train
 def summary_line(metrics: dict[str, Any], multi: bool) -> str:
     """The test result in one sentence, for the final status event."""
     baseline = metrics.get("baseline") or {}
+    seconds = metrics["total_seconds"]
     if multi:
-        line = (f"Test micro-F1 {metrics['micro_f1']:.4f}, macro-F1 {metrics['macro_f1']:.4f}, subset "
-                f"accuracy {metrics['subset_accuracy']:.4f}"
-                + (f" (TF-IDF baseline micro-F1 {baseline['micro_f1']:.4f})" if baseline else ""))
-    else:
-        line = (f"Test accuracy {metrics['accuracy']:.4f}, macro-F1 {metrics['macro_f1']:.4f}"
-                + (f" (TF-IDF baseline {baseline['accuracy']:.4f} / {baseline['macro_f1']:.4f})" if baseline
-                   else ""))
-    return line + f"; {metrics['total_seconds']:.0f}s in all."
+        extra = say("test_summary_multi_baseline", micro_f1=baseline["micro_f1"]) if baseline else say("empty")
+        return say("test_summary_multi", micro_f1=metrics["micro_f1"], macro_f1=metrics["macro_f1"],
+                   subset_accuracy=metrics["subset_accuracy"], baseline=extra, seconds=seconds)
+    extra = (say("test_summary_baseline", accuracy=baseline["accuracy"], macro_f1=baseline["macro_f1"]) if baseline
+             else say("empty"))
+    return say("test_summary", accuracy=metrics["accuracy"], macro_f1=metrics["macro_f1"], baseline=extra,
+               seconds=seconds)
 
 
 def finish_run(run_dir: Path, metrics: dict[str, Any], config: TrainConfig, data: PreparedData, trainer,
@@ -161,13 +159,14 @@ def finish_run(run_dir: Path, metrics: dict[str, Any], config: TrainConfig, data
     atomic_write_json(run_dir / "metrics.json", metrics)
     if trackers:
         log_to_trackers(trainer, trackers, run_dir, config, metrics)
-        events.log("Tracked with " + where(trackers, run_dir) + ".")
+        events.log(say("log_tracked", where=where(trackers, run_dir)))
     baseline = metrics.get("baseline") or {}
     events.write("test", accuracy=metrics["accuracy"], macro_f1=metrics["macro_f1"],
                  baseline_accuracy=baseline.get("accuracy"), baseline_macro_f1=baseline.get("macro_f1"),
                  **({"micro_f1": metrics["micro_f1"], "baseline_micro_f1": baseline.get("micro_f1")} if multi else {}))
     status = "stopped" if stopped else "finished"
-    events.status(status, ("Stopped on request. " if stopped else "Finished. ") + summary_line(metrics, multi),
+    events.status(status, say("status_stopped_on_request" if stopped else "status_finished",
+                              summary=summary_line(metrics, multi)),
                   steps=trainer.state.global_step, stopped_early=bool(metrics.get("stopped_early")))
     if status == "finished":
         # nothing left to resume: the checkpoint (weights + optimizer state) is only disk. Deleted after the status

@@ -17,6 +17,7 @@ from ..config import TrainConfig
 from ..data import PreparedData
 from ..encoding import pool_logits
 from ..events import EventWriter
+from ..messages import say
 from ..metrics import eval_metrics, multilabel_eval_metrics, sigmoid, tune_thresholds
 from .callbacks import QuietProgressCallback
 from .plan import ResolvedRun
@@ -215,8 +216,8 @@ def parameter_rates(config: TrainConfig, train_model: torch.nn.Module, learning_
         rates_by_name = parameter_learning_rates(train_model, learning_rate, config.head_learning_rate,
                                                  config.layerwise_lr_decay)
     rates = sorted(set(rates_by_name.values()))
-    events.log(f"Learning rates per layer: {len(rates)} rates from {rates[0]:.2e} to {rates[-1]:.2e} (head "
-               f"{config.head_learning_rate or learning_rate:.2e}, decay {config.layerwise_lr_decay:g}).")
+    events.log(say("log_layer_rates", n=len(rates), low=rates[0], high=rates[-1],
+                   head=config.head_learning_rate or learning_rate, decay=config.layerwise_lr_decay))
     return rates_by_name
 
 

@@ -19,6 +19,7 @@ import gradio as gr
 
 from ..config import TrainConfig, field_kind
 from ..errors import ClassifierError
+from ..messages import error_text
 from ..runs import RunInfo, display_path, list_runs, run_in_root, runs_root
 from .i18n import LANGS, tr
 
@@ -105,9 +106,10 @@ def html_escape(value: Any) -> str:
 
 def shows_errors(fn: Callable) -> Callable:
     """Every failure of a handler reaches the page as a gr.Error toast, never a bare "Error": an engine error
-    (ClassifierError) with the engine's message; anything else (a bug) with a short generic message and the
-    exception's one-line summary, its traceback in the server's log. Both escaped (the toast renders HTML) and
-    without the server's absolute paths (page_text). `guard_handlers` applies this to every event of an app."""
+    (ClassifierError) with the engine's message, in the page's language when the handler has a `lang`; anything
+    else (a bug) with a short generic message and the exception's one-line summary, its traceback in the server's
+    log. Both escaped (the toast renders HTML) and without the server's absolute paths (page_text).
+    `guard_handlers` applies this to every event of an app."""
     if getattr(fn, "shows_errors", False):
         return fn
 
@@ -118,7 +120,8 @@ def shows_errors(fn: Callable) -> Callable:
         except gr.Error:
             raise
         except ClassifierError as exc:
-            raise gr.Error(html_escape(page_text(str(exc))), duration=None, print_exception=False) from None
+            message = error_text(exc, _lang_argument(fn, args, kwargs))  # in the page's language
+            raise gr.Error(html_escape(page_text(message)), duration=None, print_exception=False) from None
         except Exception as exc:
             log.exception("Handler %s failed", getattr(fn, "__qualname__", fn))
             message = unexpected_message(exc, _lang_argument(fn, args, kwargs))

@@ -20,6 +20,7 @@ import pandas as pd
 from .. import charts
 from ..datasources import HUB_PREFIX
 from ..label_issues import DEFAULT_METHOD, KEEP, apply_corrections, label_issues_of_file
+from ..messages import render as message_text
 from ..runs import ASSETS
 from ..security import (
     UPLOAD_EXTENSIONS,
@@ -102,7 +103,8 @@ def extra_markdown(info: DataInfo, lang: str) -> str:
 def warnings_markdown(info: DataInfo, lang: str) -> str:
     if not info.warnings:
         return f"✓ {tr(lang, 'no_warnings')}"
-    return "\n".join(f"- ⚠ {md_escape(w)}" for w in info.warnings)  # warnings quote file names, labels, columns
+    # warnings quote file names, labels, columns
+    return "\n".join(f"- ⚠ {md_escape(message_text(w, lang))}" for w in info.warnings)
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -6,7 +6,8 @@ Two ways a text reaches the page:
 - texts made by a handler (status lines, summaries, warnings) are `tr(lang, key, **values)`: translated on the
   server into the language the page reported at load (`document.documentElement.lang`, kept in a hidden box).
 
-Messages that come from the engine (ClassifierError) are shown as the engine wrote them (English).
+Messages that come from the engine (warnings, the training log, ClassifierError) have keys of their own in
+`classifier/message_catalogue.py` and are rendered with `classifier.messages.render` in the page's language.
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ import gradio as gr
 import pandas as pd
 
 from ..errors import RunError
+from ..messages import say
 from ..runs import model_dir, read_predictions
 from ..security import check_text, safe_filename
 from .common import default_run, md_escape, run_choices, run_path, shows_errors
@@ -76,12 +77,11 @@ def resolve_run(run: str | None) -> Path:
     name = str(run or "").strip()
     path = run_path(name)
     if name and path is None:
-        raise RunError(f"There is no run named {name!r}. Pick a run from the list, or leave the run empty for the "
-                       "default one (the best run on the data of your latest run).")
+        raise RunError(say("predict_no_such_run", name=name))
     if path is None:
         best = default_run("model")
         if best is None:
-            raise RunError("There is no trained model yet. Train one in the Train tab first.")
+            raise RunError(say("predict_no_model"))
         path = run_path(best)
     return path
 

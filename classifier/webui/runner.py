@@ -30,6 +30,7 @@ from typing import Any
 from ..config import DATA_FILES, TrainConfig
 from ..errors import ClassifierError, RunError
 from ..events import last_status, tail_events
+from ..messages import event_text, say
 from ..run_folder import LOG_SEPARATOR, RunFolder, curves, run_status
 from ..runs import (
     ACTIVE,
@@ -54,7 +55,7 @@ class RunInProgress(ClassifierError):
 
     def __init__(self, run_dir: Path) -> None:
         self.run_dir = run_dir
-        super().__init__(f"A training run is in progress: {run_dir.name}. Wait for it to finish, or stop it first.")
+        super().__init__(say("run_in_progress", name=run_dir.name))
 
 
 @dataclass
@@ -66,7 +67,8 @@ class RunView:
     message: str
     train: list[dict[str, Any]] = field(default_factory=list)
     evals: list[dict[str, Any]] = field(default_factory=list)
-    logs: list[str] = field(default_factory=list)
+    logs: list[str] = field(default_factory=list)  # the log lines as written (English)
+    log_events: list[dict[str, Any]] = field(default_factory=list)  # their events, to show them in another language
     test: dict[str, Any] | None = None
     total_steps: int | None = None
     stopping: bool = False
@@ -77,6 +79,10 @@ class RunView:
     @property
     def name(self) -> str:
         return self.run_dir.name
+
+    def log_lines(self, lang: str | None) -> list[str]:
+        """The log in `lang` (events with a message key are translated; older ones are shown as written)."""
+        return [f"{str(e.get('time', ''))[11:19]}  {event_text(e, lang)}" for e in self.log_events]
 
     @property
     def active(self) -> bool:
@@ -176,8 +182,7 @@ class TrainingRunner:
                 raise RunInProgress(busy)
             view = self.view(run_dir)
             if not view.resumable:
-                raise RunError(f"Run {run_dir.name} is {view.status}: only an interrupted, stopped or failed run can "
-                               "be resumed.")
+                raise RunError(say("run_not_resumable", name=run_dir.name, status=view.status))
             # the earlier stop goes now, so that a Stop pressed while the trainer starts up can reach it
             RunFolder(run_dir).stop_file.unlink(missing_ok=True)
             self._launch(run_dir, self.resume_command(run_dir))
@@ -203,7 +208,7 @@ class TrainingRunner:
         """Ask the run to stop; False when it was already asked (a second Stop changes nothing)."""
         run_dir = Path(run_dir)
         if not self.view(run_dir).active:
-            raise RunError(f"Run {run_dir.name} is not training; there is nothing to stop.")
+            raise RunError(say("run_not_training", name=run_dir.name))
         if stop_requested(run_dir):
             return False
         proc = self._procs.get(run_dir.resolve())
@@ -247,8 +252,8 @@ class TrainingRunner:
         view = RunView(run_dir=run_dir, status="unknown", message="", events_seen=len(events), train=points.train,
                        evals=points.evals, test=points.test, total_steps=points.total_steps,
                        final_step=points.final_step, stopped_early=points.stopped_early)
-        view.logs = [f"{str(e.get('time', ''))[11:19]}  {e['message']}" for e in events
-                     if e.get("type") in ("log", "status") and e.get("message")]
+        view.log_events = [e for e in events if e.get("type") in ("log", "status") and e.get("message")]
+        view.logs = view.log_lines("en")
         view.status, view.message = self._status(run_dir, events)
         view.stopping = view.active and stop_requested(run_dir)
         return view
@@ -268,7 +273,7 @@ class TrainingRunner:
         if alive and last_status(events[self._launched.get(run_dir, len(events)):]) is None:
             return STARTING, ""  # launched (a start or a resume) and not reporting yet
         if not alive and last_status(events) is None:
-            exited = f"The training process exited with code {proc.returncode}."
+            exited = say("run_exited", code=proc.returncode)
             return "failed", RunFolder(run_dir).log_tail() or exited
         state = run_status(run_dir, events, trainer_alive=alive)
         return state.status, state.message
@@ -276,7 +281,7 @@ class TrainingRunner:
 
 def _refuse_in_demo_mode() -> None:
     if demo_mode():
-        raise RunError("This app runs in read-only demo mode (CLASSIFIER_DEMO=1): training is switched off.")
+        raise RunError(say("demo_mode"))
 
 
 def _keep_inputs(config: TrainConfig, run_dir: Path) -> TrainConfig:

@@ -23,6 +23,8 @@ from ..backbones import BUNDLED, HUB_SUGGESTIONS
 from ..config import BEST_METRICS, PRECISIONS, SCHEDULERS
 from ..errors import ClassifierError
 from ..estimate import estimate_seconds
+from ..messages import error_text
+from ..messages import render as message_text
 from ..run_folder import RunFolder
 from ..security import UPLOAD_EXTENSIONS
 from .common import ConfigForm, default, html_escape, md_escape, page_text, run_path, shows_errors
@@ -66,7 +68,8 @@ def status_markdown(view: RunView, lang: str) -> str:
     if view.test and view.status in ("finished", "stopped"):
         line += "  \n" + tr(lang, "test_result", accuracy=view.test["accuracy"], macro_f1=view.test["macro_f1"])
     elif view.message and view.status in ("failed", "interrupted"):
-        line += "  \n⚠ " + md_escape(page_text(view.message))  # quotes what the user typed: a model name, a path
+        # quotes what the user typed: a model name, a path
+        line += "  \n⚠ " + md_escape(page_text(message_text(view.message, lang)))
     if view.resumable:
         step = view.checkpoint_step
         line += "  \n" + (tr(lang, "resume_from", step=step) if step else tr(lang, "resume_from_start"))
@@ -247,7 +250,7 @@ def build(form: ConfigForm, lang_box: gr.Textbox, data_state: gr.State, runner: 
             return (None, None, tr(lang, "no_run_yet"), "", loss_figure(None, lang), validation_figure(None, lang),
                     "", gr.Button(visible=False), *buttons(None), gr.Timer(active=False))
         return (view.name, signature(view), status_markdown(view, lang), progress_html(view, lang),
-                loss_figure(view, lang), validation_figure(view, lang), "\n".join(view.logs[-200:]),
+                loss_figure(view, lang), validation_figure(view, lang), "\n".join(view.log_lines(lang)[-200:]),
                 gr.Button(visible=can_resume(view)), *buttons(view), gr.Timer(active=view.active))
 
     def restore(lang: str):
@@ -281,7 +284,7 @@ def build(form: ConfigForm, lang_box: gr.Textbox, data_state: gr.State, runner: 
             gr.Warning(tr(lang, "in_progress", name=html_escape(busy.run_dir.name)))
             run_dir = busy.run_dir  # show the run that is going on
         except ClassifierError as exc:
-            raise gr.Error(html_escape(exc), duration=None, print_exception=False) from None
+            raise gr.Error(html_escape(error_text(exc, lang)), duration=None, print_exception=False) from None
         else:
             gr.Info(tr(lang, "started_run", name=html_escape(run_dir.name)))
         return render(runner.view(run_dir), lang)
@@ -309,7 +312,7 @@ def build(form: ConfigForm, lang_box: gr.Textbox, data_state: gr.State, runner: 
             gr.Warning(tr(lang, "in_progress", name=html_escape(busy.run_dir.name)))
             path = busy.run_dir
         except ClassifierError as exc:
-            raise gr.Error(html_escape(exc), duration=None, print_exception=False) from None
+            raise gr.Error(html_escape(error_text(exc, lang)), duration=None, print_exception=False) from None
         else:
             gr.Info(tr(lang, "resumed_run", name=html_escape(path.name)))
         return render(runner.view(path), lang)
@@ -327,7 +330,7 @@ def build(form: ConfigForm, lang_box: gr.Textbox, data_state: gr.State, runner: 
         return estimate_markdown(info, model_value, strategy_value, epochs_value, max_rows, lang)
 
     def show_device(lang: str):
-        return tr(lang, "device", device=device_description())
+        return tr(lang, "device", device=message_text(device_description(), lang))
 
     start.click(start_run, {lang_box, data_state, *form.components}, view_outputs, concurrency_id="train",
                 concurrency_limit=1, api_visibility="undocumented", api_name="start_training")

@@ -1,0 +1,285 @@
+"""The engine's messages: key -> (English, 简体中文), the same named placeholders in both (classifier/messages.py
+renders them; tests/test_messages.py checks the pairs). A data table: it grows by a line with every new message.
+
+Placeholders may carry a format spec ({ratio:.1f}); a placeholder filled with another message is rendered in the
+same language first.
+"""
+
+from __future__ import annotations
+
+CATALOGUE: dict[str, tuple[str, str]] = {
+    # --- data: what cleaning and splitting did (classifier/data/)
+    "data_malformed_lines": (
+        "{source}: skipped {n} malformed line(s) (line {lines}): wrong number of columns or broken JSON.",
+        "{source}：跳过了 {n} 行格式错误的内容（第 {lines} 行）：列数不对或 JSON 损坏。"),
+    "data_empty_texts": ("{source}: dropped {n} row(s) with an empty text.",
+                         "{source}：删除了 {n} 行空文本。"),
+    "data_no_label": ("{source}: dropped {n} row(s) without a label (e.g. data row(s) {rows}).",
+                      "{source}：删除了 {n} 行没有标签的数据（例如第 {rows} 行数据）。"),
+    "data_no_labels_multi": (
+        "{source}: dropped {n} row(s) without labels (an empty list [] counts as 'none of the labels' and is kept; a "
+        "missing value does not).",
+        "{source}：删除了 {n} 行没有标签的数据（空列表 [] 表示“不属于任何标签”，会保留；缺失值则不会）。"),
+    "data_duplicates": ("{source}: {n} duplicate text(s) removed, so no text appears in two splits.{conflicts}",
+                        "{source}：删除了 {n} 条重复文本，确保同一文本不会出现在两个划分中。{conflicts}"),
+    "data_duplicate_conflicts": (" {n} text(s) had different labels; the most common label was kept.",
+                                 "其中 {n} 条文本的标签不一致，保留了出现次数最多的标签。"),
+    "data_imbalanced": (
+        "The classes are imbalanced (largest/smallest = {ratio:.1f}). Watch macro-F1 rather than accuracy; class "
+        "weights or balancing may help the rare class(es).",
+        "各类别数量不均衡（最大类/最小类 = {ratio:.1f}）。请关注 macro-F1 而不是准确率；"
+        "类别权重或类别平衡可能对少数类有帮助。"),
+    "data_held_out_overlap": (
+        "{source}: {n} text(s) also appear in the validation/test file; they were removed from training to keep the "
+        "evaluation honest.",
+        "{source}：有 {n} 条文本同时出现在验证集/测试集文件中；为保证评估公正，已从训练数据中删除。"),
+    "data_unseen_labels_multi": (
+        "The {role} file has label(s) never seen in training: {labels}. They were removed from its rows (the model "
+        "cannot predict a label it never saw); the rows' other labels are kept.",
+        "{role}文件中有训练时从未出现的标签：{labels}。已从这些行中去掉这些标签（模型无法预测没见过的标签）；"
+        "这些行的其他标签保留。"),
+    "data_unseen_labels": (
+        "The {role} file has label(s) never seen in training: {labels}. Its {n} row(s) with those labels were left "
+        "out: the model cannot predict a class it never saw.",
+        "{role}文件中有训练时从未出现的标签：{labels}。带这些标签的 {n} 行未被使用：模型无法预测没见过的类别。"),
+    "data_too_few": (
+        "Class(es) {classes} have too few examples to appear in training, validation and test; all of their rows "
+        "are used for training, so they are not evaluated. Add at least 10 examples per class for a meaningful "
+        "score.",
+        "类别 {classes} 的样本太少，无法同时出现在训练集、验证集和测试集中；它们的所有行都用于训练，因此不参与评估。"
+        "每个类别至少需要 10 个样本，得分才有意义。"),
+    "data_balanced": (
+        "Balanced the training split: every class downsampled to {per_class} row(s) ({rows} rows left of {before}). "
+        "Validation and test keep their natural class shares.",
+        "已平衡训练集：每个类别降采样到 {per_class} 行（{before} 行中保留 {rows} 行）。"
+        "验证集和测试集保持原有的类别比例。"),
+    "data_max_train": ("Using {n} of the training rows (max_train_samples={limit}).",
+                       "使用训练数据中的 {n} 行（max_train_samples={limit}）。"),
+    "role_validation": ("validation", "验证集"),
+    "role_test": ("test", "测试集"),
+    "data_unreadable": (
+        "{share:.0%} of the texts are mostly unknown to the model's tokenizer (for example {example!r}): the model "
+        "cannot read their script, so it cannot learn from them. Choose a model that knows this language "
+        "(multilingual-e5-small covers about 100), or check that the file's encoding was read correctly.",
+        "{share:.0%} 的文本大部分不在模型分词器的词表中（例如 {example!r}）：模型读不懂这种文字，也就无法从中学习。"
+        "请选择懂这种语言的模型（multilingual-e5-small 覆盖约 100 种语言），或检查文件的编码是否读对了。"),
+    "data_label_case": (
+        "{source}: some labels differ only in upper/lower case or spaces ({shown}). They are treated as different "
+        "classes; if they mean the same class, write them the same way in the file.",
+        "{source}：有些标签只在大小写或空格上不同（{shown}）。它们会被当作不同的类别；如果指的是同一类别，"
+        "请在文件中统一写法。"),
+    "data_multi_binary": (
+        "{source}: multi-label data: the 0/1 columns {columns} are read as one label each, and a text may carry "
+        "several. Name the label column(s) to change this.",
+        "{source}：多标签数据：0/1 列 {columns} 各作为一个标签读取，一条文本可以带多个标签。如需更改，请指定标签列。"),
+    "data_multi_lists": (
+        "{source}: multi-label data: the labels in column '{column}' look like lists (JSON lists or "
+        "'{delimiter}'-separated), so a text may carry several labels (sigmoid outputs, a threshold per label). Set "
+        "multi-label to 'no' to treat each value as one class.",
+        "{source}：多标签数据：“{column}”列中的标签看起来是列表（JSON 列表或以“{delimiter}”分隔），"
+        "因此一条文本可以带多个标签（sigmoid 输出，每个标签一个阈值）。如要把每个值当作一个类别，请把多标签设为“否”。"),
+    # --- data: errors
+    "data_binary": ("{source} looks like a binary file, not text. Export it as CSV (UTF-8), TSV, JSONL or XLSX and "
+                    "upload that.",
+                    "{source} 看起来是二进制文件而不是文本。请导出为 CSV（UTF-8）、TSV、JSONL 或 XLSX 后再上传。"),
+    "data_file_empty": ("File {name} is empty. It needs one text and one label per row.",
+                        "文件 {name} 是空的。它需要每行一条文本和一个标签。"),
+    "data_no_rows": ("File {name} has no data rows (only a header, or nothing at all).",
+                     "文件 {name} 没有数据行（只有表头，或什么都没有）。"),
+    "data_single_class": (
+        "{source} has a single class ({only!r}) in column '{column}'. A classifier needs at least two classes; add "
+        "examples of the other class(es), or check that the right label column was chosen.",
+        "{source} 的“{column}”列只有一个类别（{only!r}）。分类器至少需要两个类别；"
+        "请添加其他类别的样本，或检查是否选对了标签列。"),
+    "data_single_class_none": (
+        "{source} has a single class ('none') in column '{column}'. A classifier needs at least two classes; add "
+        "examples of the other class(es), or check that the right label column was chosen.",
+        "{source} 的“{column}”列没有任何类别。分类器至少需要两个类别；请添加其他类别的样本，或检查是否选对了标签列。"),
+    "data_all_held_out": (
+        "Every text of {source} also appears in the validation/test file, so nothing is left to train on. Give a "
+        "training file with other texts.",
+        "{source} 的每条文本都出现在验证集/测试集文件中，没有可用于训练的数据。请提供包含其他文本的训练文件。"),
+    "data_no_known_labels": ("The {role} file has no rows left with a label that training knows.",
+                             "{role}文件中已没有带训练时已知标签的行。"),
+    "data_empty_validation": (
+        "The validation split is empty. Set a validation fraction above 0 or give a validation file; it decides when "
+        "to stop and which checkpoint is best.",
+        "验证集为空。请把验证集比例设为大于 0，或提供验证集文件；它决定何时停止训练以及哪个检查点最好。"),
+    "data_empty_test": ("The test split is empty. Set a test fraction above 0 or give a test file.",
+                        "测试集为空。请把测试集比例设为大于 0，或提供测试集文件。"),
+    "data_balance_multi": (
+        "Balancing (downsampling every class to the smallest) is for single-label data: in multi-label data a text "
+        "counts for several labels. Use class weights instead (--class-weights balanced weighs each label's "
+        "positives by how rare they are).",
+        "类别平衡（把每个类别降采样到最小类别的数量）只适用于单标签数据：多标签数据中一条文本属于多个标签。"
+        "请改用类别权重（--class-weights balanced 按各标签正样本的稀有程度加权）。"),
+    "data_no_such_column": ("There is no column named '{name}' for the {kind}. The file's columns are: {columns}.",
+                            "没有名为“{name}”的{kind}列。文件中的列有：{columns}。"),
+    "kind_text": ("text", "文本"),
+    "kind_label": ("label", "标签"),
+    "data_one_column": ("The data has only the column {column!r}. It needs a text column and a label column.",
+                        "数据只有一列 {column!r}。它需要一个文本列和一个标签列。"),
+    "data_no_text_column": ("No column holds text in most rows. Check the file, or name the text column.",
+                            "没有哪一列在大多数行中有文本。请检查文件，或指定文本列。"),
+    "data_text_column_empty": ("The text column '{column}' is empty in every row.",
+                               "文本列“{column}”在每一行都是空的。"),
+    "data_no_label_column": ("No column looks like a label column (columns: {columns}). Name it with --label-column.",
+                             "没有哪一列像标签列（列：{columns}）。请用 --label-column 指定。"),
+    "data_same_column": ("The text and the label cannot be the same column ('{column}').",
+                         "文本和标签不能是同一列（“{column}”）。"),
+    "data_no_label_columns": ("There is no column named {names} for the labels. The file's columns are: {columns}.",
+                              "没有名为 {names} 的标签列。文件中的列有：{columns}。"),
+    "data_all_label_columns": ("Every column is a label column; the data needs a text column as well.",
+                               "所有列都是标签列；数据还需要一个文本列。"),
+    # --- training log (classifier/training/)
+    "log_data_sizes": ("Data: {train:,} training, {validation:,} validation and {test:,} test rows; {n} classes.",
+                       "数据：训练 {train:,} 行，验证 {validation:,} 行，测试 {test:,} 行；{n} 个类别。"),
+    "log_data_sizes_multi": (
+        "Data: {train:,} training, {validation:,} validation and {test:,} test rows; {n} labels (multi-label).",
+        "数据：训练 {train:,} 行，验证 {validation:,} 行，测试 {test:,} 行；{n} 个标签（多标签）。"),
+    "log_model": ("Model: {model}.", "模型：{model}。"),
+    "log_model_bundled": ("Model: {model} (bundled, offline).", "模型：{model}（自带，离线可用）。"),
+    "log_adapted_before": ("Using the model adapted earlier in this run (RUN/adapted).",
+                           "使用本次运行中先前已适配的模型（RUN/adapted）。"),
+    "log_max_length": (
+        "max_length {max_length} tokens ({why}; {truncated} of {sampled} sampled texts are longer and {fate}). "
+        "Strategy {strategy}: {trainable:,} of {total:,} parameters train.",
+        "max_length 为 {max_length} 个词元（{why}；抽样的 {sampled} 条文本中有 {truncated} 条更长，{fate}）。"
+        "训练策略 {strategy}：{total:,} 个参数中训练 {trainable:,} 个。"),
+    "why_chosen": ("chosen", "手动设定"),
+    "why_automatic": ("automatic: holds 95% of the training texts whole", "自动：95% 的训练文本可完整容纳"),
+    "fate_windows": ("are read in overlapping windows (stride {stride}, {pooling} of the windows' logits)",
+                     "将按重叠窗口读取（步长 {stride}，对各窗口的 logits 取 {pooling}）"),
+    "fate_truncated": ("get truncated", "会被截断"),
+    "log_micro_batches": (
+        "Batches of {batch_size} x {tokens} tokens are run as {accumulation} micro-batches of {micro} (same updates, "
+        "less memory on a CPU).",
+        "每批 {batch_size} × {tokens} 个词元拆成 {accumulation} 个大小为 {micro} 的微批次运行"
+        "（更新相同，在 CPU 上更省内存）。"),
+    "log_layer_rates": (
+        "Learning rates per layer: {n} rates from {low:.2e} to {high:.2e} (head {head:.2e}, decay {decay:g}).",
+        "逐层学习率：{n} 个学习率，从 {low:.2e} 到 {high:.2e}（分类头 {head:.2e}，衰减 {decay:g}）。"),
+    "status_features": ("Computing the frozen backbone's features once for every text...",
+                        "正在为每条文本计算一次冻结主干模型的特征……"),
+    "log_features_done": ("Features computed in {seconds:.1f}s; each epoch now trains only the head.",
+                          "特征计算用时 {seconds:.1f} 秒；之后每个轮次只训练分类头。"),
+    "status_started": ("Training started on {device}.", "训练已在 {device} 上开始。"),
+    "status_resuming": ("Resuming on {device} from step {step} (the newest checkpoint); best/ so far is kept.",
+                        "在 {device} 上从第 {step} 步（最新的检查点）继续训练；目前的 best/ 保留。"),
+    "status_resuming_from_zero": (
+        "Resuming on {device}: the run ended before its first checkpoint, so training starts again from step 0 in "
+        "the same folder.",
+        "在 {device} 上继续：该运行在第一个检查点之前就结束了，所以在同一文件夹中从第 0 步重新开始训练。"),
+    "log_resumed": ("{what}{best}", "{what}{best}"),
+    "resume_checkpoint": ("Resuming from {checkpoint}: weights, optimizer, schedule and data order as they were",
+                          "从 {checkpoint} 继续：权重、优化器、学习率计划和数据顺序都与中断时一致"),
+    "resume_no_checkpoint": ("No checkpoint: training again from step 0", "没有检查点：从第 0 步重新训练"),
+    "resume_best": ("; best so far {metric} {value:.4f} at step {step}.",
+                    "；目前最佳 {metric} 为 {value:.4f}（第 {step} 步）。"),
+    "end_of_sentence": (".", "。"),
+    "status_training": ("Training {model} ({strategy}) for {epochs:g} epoch(s), {steps} steps on {device}.",
+                        "正在训练 {model}（{strategy}），共 {epochs:g} 个轮次、{steps} 步，设备：{device}。"),
+    "log_ended_early": ("Training ended early: {reason}.", "训练提前结束：{reason}。"),
+    "reason_stop_requested": ("stop requested", "收到停止请求"),
+    "reason_early_stopping": ("early stopping: no better {metric} in {patience} evaluations",
+                              "提前停止：连续 {patience} 次评估 {metric} 没有提升"),
+    "status_evaluating": (
+        "Choosing on the validation split between the model, the TF-IDF model and their mix, then evaluating on the "
+        "test set...",
+        "正在验证集上比较微调模型、TF-IDF 模型及二者的混合并做出选择，然后在测试集上评估……"),
+    "log_thresholds": ("Decision thresholds tuned on the validation split (best F1 per label): {thresholds}.",
+                       "已在验证集上调好判定阈值（每个标签取 F1 最佳）：{thresholds}。"),
+    "log_decision": (
+        "Predictions use {what}: validation {metric} model {model:.4f}, TF-IDF {baseline:.4f}, chosen {chosen:.4f}.",
+        "预测使用{what}：验证集 {metric} 微调模型 {model:.4f}，TF-IDF {baseline:.4f}，所选 {chosen:.4f}。"),
+    "decision_model": ("the fine-tuned model alone", "仅微调模型"),
+    "decision_baseline": ("the TF-IDF model alone (it beat the fine-tuned model on validation)",
+                          "仅 TF-IDF 模型（它在验证集上胜过了微调模型）"),
+    "decision_ensemble": ("the fine-tuned model mixed with the TF-IDF model (weight {weight:.1f} : {rest:.1f})",
+                          "微调模型与 TF-IDF 模型的混合（权重 {weight:.1f} : {rest:.1f}）"),
+    "log_tracked": ("Tracked with {where}.", "实验记录：{where}。"),
+    "status_finished": ("Finished. {summary}", "已完成。{summary}"),
+    "status_stopped_on_request": ("Stopped on request. {summary}", "已按请求停止。{summary}"),
+    "test_summary": ("Test accuracy {accuracy:.4f}, macro-F1 {macro_f1:.4f}{baseline}; {seconds:.0f}s in all.",
+                     "测试准确率 {accuracy:.4f}，macro-F1 {macro_f1:.4f}{baseline}；共用时 {seconds:.0f} 秒。"),
+    "test_summary_baseline": (" (TF-IDF baseline {accuracy:.4f} / {macro_f1:.4f})",
+                              "（TF-IDF 基线 {accuracy:.4f} / {macro_f1:.4f}）"),
+    "test_summary_multi": (
+        "Test micro-F1 {micro_f1:.4f}, macro-F1 {macro_f1:.4f}, subset accuracy {subset_accuracy:.4f}{baseline}; "
+        "{seconds:.0f}s in all.",
+        "测试 micro-F1 {micro_f1:.4f}，macro-F1 {macro_f1:.4f}，完全匹配准确率 {subset_accuracy:.4f}{baseline}；"
+        "共用时 {seconds:.0f} 秒。"),
+    "test_summary_multi_baseline": (" (TF-IDF baseline micro-F1 {micro_f1:.4f})",
+                                    "（TF-IDF 基线 micro-F1 {micro_f1:.4f}）"),
+    "empty": ("", ""),
+    "status_interrupted_by_user": ("Interrupted; only what was saved before (best/, last/) is kept.",
+                                   "已中断；只保留之前保存的内容（best/、last/）。"),
+    "status_crashed": ("{error}. Details in {log}.", "{error}。详情见 {log}。"),
+    "run_interrupted": ("The training process ended without finishing (killed or crashed).",
+                        "训练进程未完成就结束了（被终止或崩溃）。"),
+    "run_interrupted_log": ("The training process ended without finishing (killed or crashed). Last lines of "
+                            "train.log: {tail}",
+                            "训练进程未完成就结束了（被终止或崩溃）。train.log 的最后几行：{tail}"),
+    "device_cpu": ("CPU ({cores} cores)", "CPU（{cores} 核）"),
+    # --- the web app's runner (classifier/webui/runner.py) and the evaluation of a file
+    "run_in_progress": ("A training run is in progress: {name}. Wait for it to finish, or stop it first.",
+                        "有一个训练正在进行：{name}。请等它完成，或先停止它。"),
+    "run_not_resumable": ("Run {name} is {status}: only an interrupted, stopped or failed run can be resumed.",
+                          "运行 {name} 的状态是 {status}：只有已中断、已停止或失败的运行才能继续。"),
+    "run_not_training": ("Run {name} is not training; there is nothing to stop.",
+                         "运行 {name} 没有在训练；没有可停止的。"),
+    "run_exited": ("The training process exited with code {code}.", "训练进程已退出，退出码 {code}。"),
+    "demo_mode": ("This app runs in read-only demo mode (CLASSIFIER_DEMO=1): training is switched off.",
+                  "此应用运行在只读演示模式（CLASSIFIER_DEMO=1）：训练已关闭。"),
+    "eval_unknown_rows": ("{n} row(s) have labels the model was not trained on ({labels}); they were left out.",
+                          "{n} 行的标签是模型训练时没有的（{labels}）；这些行未被使用。"),
+    "eval_unknown_labels": ("Label(s) the model was not trained on were ignored: {labels}.",
+                            "已忽略模型训练时没有的标签：{labels}。"),
+    # --- settings (classifier/config.py)
+    "config_no_data": ("No training data given: pass a file with --data (CSV, TSV, JSONL, XLSX or TXT).",
+                       "没有给出训练数据：请用 --data 指定文件（CSV、TSV、JSONL、XLSX 或 TXT）。"),
+    "config_fractions": (
+        "Validation and test fractions add up to {total:.2f}, leaving almost nothing to train on; keep their sum "
+        "below 0.9 (0.15 + 0.15 is the default).",
+        "验证集和测试集比例之和为 {total:.2f}，几乎没有留下可训练的数据；请让二者之和小于 0.9（默认为 0.15 + 0.15）。"),
+    "config_balance_and_weights": (
+        "Choose either balancing (downsample classes) or class weights, not both: after balancing every class has "
+        "the same size, so the weights would all be 1.",
+        "请在类别平衡（降采样）和类别权重中二选一：平衡之后每个类别数量相同，权重会全部等于 1。"),
+    "config_out_of_range": ("Setting '{name}' is {value!r}; it must be {range}.",
+                            "设置“{name}”为 {value!r}；它必须{range}。"),
+    "config_not_a_choice": ("Setting '{name}' is {value!r}; it must be one of: {choices}.",
+                            "设置“{name}”为 {value!r}；它必须是以下之一：{choices}。"),
+    "range_at_least": ("at least {n}", "至少为 {n}"),
+    "range_above": ("above {n}", "大于 {n}"),
+    "range_at_most": ("at most {n}", "至多为 {n}"),
+    "range_below": ("below {n}", "小于 {n}"),
+    "range_both": ("{low} and {high}", "{low} 且{high}"),
+    # --- runs, models and limits (classifier/runs.py, backbones.py, security.py)
+    "run_still_training": (
+        "Run {name} is still training (process {pid}); it is not deleted. Stop it first: Stop in the Train tab, or "
+        "`python -m classifier stop --run {name}`, and wait until it has stopped.",
+        "运行 {name} 仍在训练（进程 {pid}）；未删除。请先停止它：在“训练”页点“停止”，或运行 "
+        "`python -m classifier stop --run {name}`，并等待它停止。"),
+    "run_bad_name": ("{name!r} is not a run name. Pick a run from the list; runs are only read from {root}/.",
+                     "{name!r} 不是运行名称。请从列表中选择运行；只会从 {root}/ 中读取运行。"),
+    "model_folder_missing": ("Model folder {name} does not exist.", "模型文件夹 {name} 不存在。"),
+    "model_not_found": (
+        "Cannot get the model {name!r} from the Hugging Face hub ({reason}). If this machine is offline, use a "
+        "bundled model: {choices}; or give a local model folder.",
+        "无法从 Hugging Face Hub 获取模型 {name!r}（{reason}）。如果本机离线，请使用自带模型：{choices}；"
+        "或提供本地模型文件夹。"),
+    "text_too_long": (
+        "The text has {n:,} characters; this app classifies texts of up to {limit:,} characters "
+        "(CLASSIFIER_MAX_TEXT_CHARS). Send the part that matters, e.g. its beginning.",
+        "这段文本有 {n:,} 个字符；本应用最多分类 {limit:,} 个字符的文本（CLASSIFIER_MAX_TEXT_CHARS）。"
+        "请只发送重要的部分，例如开头。"),
+    "predict_no_such_run": (
+        "There is no run named {name!r}. Pick a run from the list, or leave the run empty for the default one (the "
+        "best run on the data of your latest run).",
+        "没有名为 {name!r} 的运行。请从列表中选择运行，或留空以使用默认运行（最近一次运行的数据上最好的运行）。"),
+    "predict_no_model": ("There is no trained model yet. Train one in the Train tab first.",
+                         "还没有训练好的模型。请先在“训练”页训练一个。"),
+    # --- the CLI
+    "cli_error": ("Error: {message}", "错误：{message}"),
+}

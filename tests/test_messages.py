@@ -1,0 +1,135 @@
+"""The engine's messages (classifier/messages.py, classifier/message_catalogue.py): every key in both languages,
+events.jsonl written in English and shown in Chinese, errors that keep their key across processes, the CLI's
+language."""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import string
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from classifier.errors import DataError
+from classifier.events import EventWriter, read_events
+from classifier.message_catalogue import CATALOGUE
+from classifier.messages import Message, cli_lang, error_text, event_text, from_event, render, say
+
+ROOT = Path(__file__).resolve().parents[1]
+BAD_INPUTS = ROOT / "tests" / "bad_inputs"
+
+
+def _names(text: str) -> list[str]:
+    return sorted(name for _, name, _, _ in string.Formatter().parse(text) if name)
+
+
+def test_every_message_has_both_languages_with_the_same_placeholders():
+    for key, (en, zh) in CATALOGUE.items():
+        if key != "empty":
+            assert en.strip() and zh.strip(), key
+        assert _names(en) == _names(zh), key
+        if en.strip():
+            # the Chinese text says it in Chinese, not the English sentence again
+            literal = "".join(text for text, _, _, _ in string.Formatter().parse(en))
+            assert en != zh or not any(c.isascii() and c.isalpha() for c in literal), key
+
+
+def test_a_message_is_its_english_text_and_renders_in_chinese():
+    message = say("data_duplicates", source="sms_spam.tsv", n=328,
+                  conflicts=say("data_duplicate_conflicts", n=2))
+    assert message == ("sms_spam.tsv: 328 duplicate text(s) removed, so no text appears in two splits. 2 text(s) had "
+                       "different labels; the most common label was kept.")
+    assert isinstance(message, str) and message.key == "data_duplicates"
+    zh = render(message, "zh-CN")
+    assert zh.startswith("sms_spam.tsv：删除了 328 条重复文本") and "2 条文本的标签不一致" in zh
+    assert render(message, "en") == message and render("plain text", "zh-CN") == "plain text"
+    assert pickle.loads(pickle.dumps(message)).params["conflicts"].key == "data_duplicate_conflicts"
+    with pytest.raises(KeyError):
+        say("no_such_message")
+
+
+def test_an_events_file_written_in_english_is_shown_in_chinese(tmp_path):
+    events = EventWriter(tmp_path / "events.jsonl")
+    summary = say("test_summary", accuracy=0.98, macro_f1=0.96,
+                  baseline=say("test_summary_baseline", accuracy=0.95, macro_f1=0.9), seconds=42.0)
+    events.status("finished", say("status_finished", summary=summary))
+    events.log(say("data_imbalanced", ratio=6.5))
+    events.log("An old line without a key.")
+    written = [json.loads(line) for line in (tmp_path / "events.jsonl").read_text(encoding="utf-8").splitlines()]
+    # the English text stays where old readers look for it, the key and parameters beside it
+    assert written[0]["message"] == ("Finished. Test accuracy 0.9800, macro-F1 0.9600 (TF-IDF baseline 0.9500 / "
+                                     "0.9000); 42s in all.")
+    assert written[0]["key"] == "status_finished" and written[0]["params"]["summary"]["key"] == "test_summary"
+    assert "key" not in written[2]
+    shown = [event_text(e, "zh-CN") for e in read_events(tmp_path / "events.jsonl")]
+    assert shown[0] == "已完成。测试准确率 0.9800，macro-F1 0.9600（TF-IDF 基线 0.9500 / 0.9000）；共用时 42 秒。"
+    assert shown[1].startswith("各类别数量不均衡（最大类/最小类 = 6.5）")
+    assert shown[2] == "An old line without a key."  # older events are shown as they are
+    assert [event_text(e, "en") for e in written] == [e["message"] for e in written]
+    # an unknown key (a newer engine) or broken parameters fall back to the English text
+    assert event_text({"key": "from_the_future", "message": "Hello."}, "zh-CN") == "Hello."
+    assert event_text({"key": "status_started", "params": {}, "message": "Started."}, "zh-CN") == "Started."
+    assert render(from_event(written[1]), "zh-CN") == shown[1] and from_event(written[1]) == written[1]["message"]
+
+
+def test_the_train_tab_log_is_shown_in_the_pages_language(tmp_path):
+    from classifier.webui.runner import TrainingRunner
+
+    run = tmp_path / "run"
+    run.mkdir()
+    events = EventWriter(run / "events.jsonl")
+    events.status("started", say("status_started", device=say("device_cpu", cores=2)), device="CPU (2 cores)")
+    events.log(say("log_data_sizes", train=898, validation=453, test=453, n=2))
+    view = TrainingRunner(root=tmp_path).view(run)
+    assert view.logs[0].endswith("Training started on CPU (2 cores).")
+    assert view.logs[1].endswith("Data: 898 training, 453 validation and 453 test rows; 2 classes.")
+    zh = view.log_lines("zh-CN")
+    assert zh[0].endswith("训练已在 CPU（2 核） 上开始。")
+    assert zh[1].endswith("数据：训练 898 行，验证 453 行，测试 453 行；2 个类别。")
+
+
+def test_engine_errors_keep_their_key_across_processes():
+    from classifier.data import prepare_data
+
+    with pytest.raises(DataError) as caught:
+        prepare_data(BAD_INPUTS / "header_only.csv")
+    assert str(caught.value) == "File header_only.csv has no data rows (only a header, or nothing at all)."
+    copy = pickle.loads(pickle.dumps(caught.value))  # the bounded worker sends errors back pickled
+    assert isinstance(copy.args[0], Message)
+    assert error_text(copy, "zh-CN") == "文件 header_only.csv 没有数据行（只有表头，或什么都没有）。"
+    assert error_text(copy, "en") == str(caught.value) and error_text(ValueError("x"), "zh-CN") == "x"
+
+
+def test_the_data_warnings_of_the_sms_sample_come_in_chinese():
+    from classifier.data import prepare_data
+
+    data = prepare_data(ROOT / "assets" / "sms_spam.tsv")
+    keys = {w.key for w in data.warnings}
+    assert {"data_duplicates", "data_imbalanced"} <= keys
+    for warning in data.warnings:
+        assert not any(word in render(warning, "zh-CN") for word in ("removed", "imbalanced", "classes")), warning
+
+
+@pytest.mark.parametrize("environ, lang", [
+    ({}, "en"), ({"LANG": "en_US.UTF-8"}, "en"), ({"LANG": "zh_CN.UTF-8"}, "zh-CN"),
+    ({"LC_ALL": "zh_TW.UTF-8", "LANG": "en_US.UTF-8"}, "zh-CN"), ({"CLASSIFIER_LANG": "zh-CN"}, "zh-CN"),
+    ({"CLASSIFIER_LANG": "en", "LANG": "zh_CN.UTF-8"}, "en"),
+])
+def test_the_cli_language_comes_from_classifier_lang_or_the_locale(environ, lang):
+    assert cli_lang(environ) == lang
+
+
+def test_the_cli_says_its_errors_in_chinese_with_classifier_lang(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("LC_ALL", "LC_MESSAGES", "LANG")}
+    command = [sys.executable, "-m", "classifier", "inspect", "--data", str(BAD_INPUTS / "header_only.csv")]
+    zh = subprocess.run(command, cwd=ROOT, env={**env, "CLASSIFIER_LANG": "zh-CN"}, capture_output=True, text=True,
+                        timeout=120)
+    assert zh.returncode == 2
+    assert zh.stderr.strip() == "错误：文件 header_only.csv 没有数据行（只有表头，或什么都没有）。"
+    en = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert en.returncode == 2
+    assert en.stderr.strip() == "Error: File header_only.csv has no data rows (only a header, or nothing at all)."
