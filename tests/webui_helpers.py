@@ -109,7 +109,8 @@ def _trainer_pids(run: Path) -> set[int]:
             continue
         if event.get("type") == "status" and event.get("pid"):
             pids.add(int(event["pid"]))
-    return {pid for pid in pids if _alive(pid)}
+    # not our own: a run trained in the test process (conftest's sms_run) and copied into the app's runs
+    return {pid for pid in pids if pid != os.getpid() and _alive(pid)}
 
 
 def _alive(pid: int) -> bool:
@@ -166,14 +167,18 @@ def toast_texts(page) -> list[str]:
     return page.locator("[data-testid=toast-text]").all_inner_texts()
 
 
-def screenshot(page, name: str) -> Path:
-    """Full-page screenshot into assets/screenshots/, without notification toasts or hover effects."""
+def screenshot(page, name: str, selector: str | None = None) -> Path:
+    """Full-page screenshot (or of the element at `selector`) into assets/screenshots/, without notification
+    toasts or hover effects."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.mouse.move(0, 0)
     page.evaluate(HIDE_TOASTS)
     path = SCREENSHOTS / f"{name}.png"
     try:
-        page.screenshot(path=str(path), full_page=True)
+        if selector:
+            page.locator(selector).screenshot(path=str(path))
+        else:
+            page.screenshot(path=str(path), full_page=True)
     finally:
         page.evaluate(SHOW_TOASTS)
     return path

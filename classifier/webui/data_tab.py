@@ -292,7 +292,7 @@ def build(form: ConfigForm, lang_box: gr.Textbox) -> DataTab:
                       (t("imbalance_weights"), "weights")], value="keep", label=t("imbalance"),
                      info=t("imbalance_info"), elem_id="imbalance"),
             convert=lambda choice: IMBALANCE[choice or "keep"])
-    with gr.Accordion(t("issues_title"), open=False):
+    with gr.Accordion(t("issues_title"), open=False, elem_id="issues"):
         gr.Markdown(t("issues_info"))
         with gr.Row():
             issues_method = gr.Radio([(t(f"issues_method_{m}"), m) for m in ("both", "features", "tfidf")],

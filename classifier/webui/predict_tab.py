@@ -293,7 +293,7 @@ def build(lang_box: gr.Textbox) -> PredictTab:
                 download = gr.File(label=t("batch_download"), interactive=False, height=80)
         batch_preview = gr.Dataframe(label=t("batch_preview"), interactive=False, wrap=True, max_height=300,
                                      elem_id="batch-preview")
-    with gr.Accordion(t("why"), open=True):
+    with gr.Accordion(t("why"), open=True, elem_id="why"):
         gr.Markdown(t("why_info"))
         why_class = gr.Dropdown([("", "")], value="", label=t("why_class"), elem_id="why-class")
         why_words = gr.HighlightedText(label=t("why_words"), show_legend=True, elem_id="why-words")
