@@ -73,11 +73,16 @@ def say(key: str, **params: Any) -> Message:
 def render(value: Any, lang: str | None) -> str:
     """A Message, a {"key", "params"} dict (from JSON) or any other value (shown as it is) in `lang`."""
     if isinstance(value, Message):
-        return str(value) if lang_of(lang) == "en" else _format(value.key, value.params, lang)
+        if lang_of(lang) == "en":
+            return str(value)
+        try:
+            return _format(value.key, value.params, lang)
+        except (KeyError, IndexError, ValueError, TypeError, AttributeError):  # read from a damaged events file
+            return str(value)
     if _is_message_dict(value):
         try:
             return _format(value["key"], value.get("params") or {}, lang)
-        except (KeyError, IndexError, ValueError, TypeError):
+        except (KeyError, IndexError, ValueError, TypeError, AttributeError):
             return str(value.get("message", value["key"]))
     return "" if value is None else str(value)
 
@@ -86,7 +91,7 @@ def from_event(event: Mapping[str, Any] | None) -> str:
     """An event's message as a Message (its English text as written), or its plain text for an event without a key."""
     event = event or {}
     message = str(event.get("message", ""))
-    if event.get("key") in CATALOGUE:
+    if event.get("key") in CATALOGUE and isinstance(event.get("params") or {}, dict):  # a damaged file: as written
         return Message(event["key"], event.get("params") or {}, english=message)
     return message
 
@@ -98,7 +103,7 @@ def event_text(event: Mapping[str, Any], lang: str | None) -> str:
     if key in CATALOGUE and lang_of(lang) != "en":
         try:
             return _format(key, event.get("params") or {}, lang)
-        except (KeyError, IndexError, ValueError, TypeError):
+        except (KeyError, IndexError, ValueError, TypeError, AttributeError):  # a damaged events file
             pass
     return str(event.get("message", ""))
 
@@ -121,12 +126,17 @@ def message_fields(message: Any) -> dict[str, Any]:
 
 def _format(key: str, params: Mapping[str, Any], lang: str | None) -> str:
     template = CATALOGUE[key][1 if lang_of(lang) == "zh-CN" else 0]
+    if not isinstance(params, Mapping):
+        raise TypeError(f"the parameters of message {key!r} are not an object")
+    if any(isinstance(v, dict) and "key" in v and not _is_message_dict(v) for v in params.values()):
+        raise TypeError(f"a nested message of {key!r} is damaged")
     values = {k: render(v, lang) if isinstance(v, Message) or _is_message_dict(v) else v for k, v in params.items()}
     return template.format(**values)
 
 
 def _is_message_dict(value: Any) -> bool:
-    return isinstance(value, dict) and value.get("key") in CATALOGUE and set(value) <= {"key", "params", "message"}
+    return (isinstance(value, dict) and value.get("key") in CATALOGUE and set(value) <= {"key", "params", "message"}
+            and isinstance(value.get("params") or {}, dict))
 
 
 def _jsonable(value: Any) -> Any:

@@ -59,7 +59,7 @@ def onnx_dir_of(run: str | Path) -> Path:
 
 def source_stamp(folder: Path) -> dict:
     """What identifies the weights an export was made from: their files' names, sizes and modification times."""
-    files = sorted(p for p in Path(folder).glob("*.safetensors") if p.is_file())
+    files = sorted(p for pattern in ("*.safetensors", "*.bin") for p in Path(folder).glob(pattern) if p.is_file())
     return {p.name: [p.stat().st_size, p.stat().st_mtime_ns] for p in files}
 
 
@@ -129,6 +129,12 @@ def export_onnx(run: str | Path, quantize: str | None = None) -> Path:
         raise RunError(f"No run or model folder at {display_path(run)}.")
     source = model_dir(run)
     target = onnx_dir_of(run)
+    from .runs import training_pid
+
+    if source != run and (pid := training_pid(run)) is not None:
+        raise RunError(f"{display_path(run)} is still training (process {pid}); its best/ may change while it is "
+                       "exported. Export it when the run has ended.")
+    stamp = source_stamp(source)  # before the weights are read: compared again before the export is kept
     predictor = Predictor(run, device="cpu", backend="torch", ensemble=False)
     model = _plain_model(predictor.model)
     names = [n for n in INPUTS if n in predictor.tokenizer.model_input_names or n != "token_type_ids"]
@@ -143,12 +149,15 @@ def export_onnx(run: str | Path, quantize: str | None = None) -> Path:
         if best != work / MODEL_FILE:
             shutil.move(str(best), work / MODEL_FILE)
         raw.unlink(missing_ok=True)
-        entry = {"source": source_stamp(source), "opset": OPSET, "inputs": names,
+        entry = {"source": stamp, "opset": OPSET, "inputs": names,
                  "max_abs_logit_difference": _difference(work / MODEL_FILE, reference, expected)}
         if quantize == "int8":
             entry["int8_max_abs_logit_difference"] = _quantize(work / MODEL_FILE, work / INT8_FILE, reference,
                                                                expected)
         _copy_companions(predictor, source, work, entry, time.perf_counter() - started)
+        if source_stamp(source) != stamp:
+            raise RunError(f"The weights in {display_path(source)} changed while they were exported (a training or "
+                           "a resume wrote them); nothing was kept. Export again when the run has ended.")
         _replace(work, target)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)

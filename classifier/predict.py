@@ -145,14 +145,20 @@ class Predictor:
         folder = onnx_dir_of(run)
         found = fresh_export(self.path, folder, int8=int8) if int8 else None
         found = found or fresh_export(self.path, folder)
-        if found is None or (int8 and found.name != INT8_FILE and backend == "auto"):
+        if found is None or (int8 and found.name != INT8_FILE):
             if backend == "onnx":
                 raise RunError(f"{display_path(self.path)} has no up-to-date ONNX export"
                                f"{' with int8' if int8 else ''}. Make one: python -m classifier export --run RUN "
                                f"--format onnx{' --quantize int8' if int8 else ''}")
             return None  # int8 without an int8 export: PyTorch's dynamic quantization, as before
+        try:
+            forward = load_forward(found)
+        except (ImportError, ClassifierError):  # onnxruntime missing here (a copied run), a damaged file
+            if backend == "onnx":
+                raise
+            return None  # auto: the PyTorch weights in best/ answer
         self.onnx_dir = folder
-        return load_forward(found)
+        return forward
 
     def _onnx_config(self):
         from transformers import AutoConfig, AutoTokenizer

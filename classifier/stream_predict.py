@@ -326,13 +326,18 @@ class PartWriter:
                                                        "chunks": self.chunks, "done": self.done}))
 
 
-def identity_of(data: Path, predictor, chunk_size: int, world: int) -> dict:
+def identity_of(data: Path, predictor, chunk_size: int, world: int, text_column: str | None = None,
+                int8: bool = False) -> dict:
+    """What the rows depend on: a rerun continues only when all of it is the same (else it starts again)."""
+    from .bundled.cache import sha256_file
     from .onnx_export import source_stamp
 
-    stat = data.stat()
+    stat, meta = data.stat(), predictor.path / "classifier.json"  # thresholds and the decision live there
     return {"input": str(data.resolve()), "input_size": stat.st_size, "input_mtime_ns": stat.st_mtime_ns,
             "model": str(predictor.path.resolve()), "weights": source_stamp(predictor.path),
-            "ensemble": predictor.ensemble_weight, "chunk_size": chunk_size, "world": world}
+            "meta": sha256_file(meta) if meta.is_file() else None, "text_column": text_column, "int8": int8,
+            "backend": predictor.backend, "ensemble": predictor.ensemble_weight, "chunk_size": chunk_size,
+            "world": world}
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -379,7 +384,7 @@ def stream_predict_file(run: str | Path, data: str | Path, output: str | Path, t
 
         device = f"cuda:{os.environ['LOCAL_RANK']}" if torch.cuda.is_available() else None
     predictor = Predictor(resolve_run_dir(run), device=device, batch_size=batch_size, int8=int8, backend=backend)
-    identity = identity_of(data, predictor, chunk_size, world)
+    identity = identity_of(data, predictor, chunk_size, world, text_column, int8)
     part = output if world == 1 else output.with_name(f"{output.name}.part-{rank}-of-{world}")
     writer = PartWriter(part, identity, header=world == 1)
     before = writer.texts_done

@@ -76,6 +76,23 @@ def test_an_events_file_written_in_english_is_shown_in_chinese(tmp_path):
     assert render(from_event(written[1]), "zh-CN") == shown[1] and from_event(written[1]) == written[1]["message"]
 
 
+@pytest.mark.parametrize("params", [[1, 2], "abc", 5, {"zzz": 1}, {"summary": {"key": "test_summary", "params": 5}}])
+def test_a_damaged_events_line_is_shown_as_written_and_lists_still_work(tmp_path, params):
+    """A copied-in or hand-edited events.jsonl: key and params that do not fit must not break the run list."""
+    from classifier.runs import list_runs
+
+    event = {"key": "status_finished", "params": params, "message": "Finished as written."}
+    assert event_text(event, "zh-CN") == "Finished as written." and from_event(event) == "Finished as written."
+    assert render(from_event(event), "zh-CN") == "Finished as written."
+    assert render({"key": "status_finished", "params": params}, "zh-CN")  # no exception
+    run = tmp_path / "runs" / "damaged"
+    run.mkdir(parents=True)
+    (run / "config.json").write_text(json.dumps({"data": "x.tsv"}), encoding="utf-8")
+    (run / "events.jsonl").write_text(json.dumps({"time": "2026-12-01T00:00:00", "type": "status",
+                                                  "status": "finished", **event}) + "\n", encoding="utf-8")
+    assert [info.name for info in list_runs(tmp_path / "runs")] == ["damaged"]
+
+
 def test_the_train_tab_log_is_shown_in_the_pages_language(tmp_path):
     from classifier.webui.runner import TrainingRunner
 

@@ -106,6 +106,46 @@ def test_stale_or_missing_export_falls_back(onnx_run, tmp_path):
         Predictor(run, backend="onnx")
 
 
+def test_a_damaged_export_falls_back_to_pytorch_in_auto(onnx_run, tmp_path):
+    from classifier.errors import RunError
+    from classifier.predict import Predictor
+
+    run = tmp_path / "damaged"
+    shutil.copytree(onnx_run, run)
+    model = run / "onnx" / "model.onnx"
+    model.write_bytes(model.read_bytes()[:1000])  # truncated, its stamp still matching best/
+    predictor = Predictor(run)
+    assert predictor.backend == "torch" and predictor.predict("WINNER! Claim your prize")[0].label in ("ham", "spam")
+    with pytest.raises(RunError, match="cannot be loaded"):
+        Predictor(run, backend="onnx")
+    with pytest.raises(RunError, match="int8"):  # int8 asked of the ONNX backend with only an fp32 export
+        Predictor(onnx_run, backend="onnx", int8=True)
+
+
+def test_export_refuses_a_run_that_is_training_or_whose_weights_change(onnx_run, tmp_path, monkeypatch):
+    import classifier.onnx_export as onnx_export
+    import classifier.runs as runs
+    from classifier.errors import RunError
+
+    run = tmp_path / "busy"
+    shutil.copytree(onnx_run, run, ignore=shutil.ignore_patterns("onnx"))
+    monkeypatch.setattr(runs, "training_pid", lambda folder: 4242)
+    with pytest.raises(RunError, match="still training"):
+        onnx_export.export_onnx(run)
+    monkeypatch.undo()
+    real = onnx_export._copy_companions
+
+    def and_best_is_replaced(predictor, source, work, entry, seconds):  # a training writes best/ meanwhile
+        real(predictor, source, work, entry, seconds)
+        weights = source / "model.safetensors"
+        os.utime(weights, ns=(weights.stat().st_atime_ns, weights.stat().st_mtime_ns + 10**9))
+
+    monkeypatch.setattr(onnx_export, "_copy_companions", and_best_is_replaced)
+    with pytest.raises(RunError, match="changed while they were exported"):
+        onnx_export.export_onnx(run)
+    assert not (run / "onnx").exists()
+
+
 def test_decoder_keeps_last_token_pooling(tmp_path, onnx_run):
     """A (tiny, random) GPT-style decoder classifier: the head reads the last non-pad token, padded batches too."""
     from transformers import AutoTokenizer, LlamaConfig, LlamaForSequenceClassification
@@ -199,6 +239,13 @@ def test_stream_resumes_without_duplicates(onnx_run, sms_file, whole_output, tmp
     result = stream_predict_file(onnx_run, sms_file, out, chunk_size=100, progress=False)
     assert result.resumed_after == 300 and result.texts == 700
     assert out.read_bytes() == whole_output
+    # a rerun continues only with what the rows depend on unchanged: the text column, int8, the run's thresholds
+    from classifier.stream_predict import identity_of
+
+    predictor = Predictor(onnx_run)
+    same = identity_of(sms_file, predictor, 100, 1)
+    assert identity_of(sms_file, predictor, 100, 1, text_column="text") != same
+    assert identity_of(sms_file, predictor, 100, 1, int8=True) != same
 
 
 def test_stream_under_two_processes_merges_in_input_order(onnx_run, sms_file, whole_output, tmp_path):

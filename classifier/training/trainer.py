@@ -65,7 +65,7 @@ class ClassifierTrainer(Trainer):
         model = self.accelerator.unwrap_model(self.model, keep_torch_compile=False)
         if (state_dict is None and output_dir and Path(output_dir).name.startswith(PREFIX_CHECKPOINT_DIR)
                 and not hasattr(model, "peft_config")):  # peft writes its adapters alone anyway
-            state_dict, fingerprints = checkpoint_state(model)
+            state_dict, fingerprints = checkpoint_state(model, self.__dict__.setdefault("_frozen_fingerprints", {}))
         super()._save(output_dir, state_dict)
         if fingerprints and self.args.should_save:
             write_frozen_list(output_dir, fingerprints)
