@@ -280,6 +280,151 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "没有名为 {name!r} 的运行。请从列表中选择运行，或留空以使用默认运行（最近一次运行的数据上最好的运行）。"),
     "predict_no_model": ("There is no trained model yet. Train one in the Train tab first.",
                          "还没有训练好的模型。请先在“训练”页训练一个。"),
+    # --- data: reading files (classifier/data/readers.py)
+    "read_unknown_encoding": ("Cannot tell the text encoding of {source}. Save it as UTF-8 and try again.",
+                              "无法识别 {source} 的文本编码。请另存为 UTF-8 后重试。"),
+    "read_no_such_file": ("File {path} does not exist.", "文件 {path} 不存在。"),
+    "read_is_folder": (
+        "{path} is a folder; give a data file (CSV, TSV, JSONL, XLSX, TXT or Parquet) or a folder written by "
+        "`datasets`' save_to_disk.",
+        "{path} 是一个文件夹；请提供数据文件（CSV、TSV、JSONL、XLSX、TXT 或 Parquet），"
+        "或由 `datasets` 的 save_to_disk 写出的文件夹。"),
+    "read_not_text": (
+        "{name} does not contain readable text (it may be a binary file with a text extension). Export your data as "
+        "CSV (UTF-8), TSV, JSONL or XLSX.",
+        "{name} 不包含可读的文本（可能是带文本扩展名的二进制文件）。请把数据导出为 CSV（UTF-8）、TSV、JSONL 或 XLSX。"),
+    "read_no_usable_rows": (
+        "File {name} has no usable data rows: line(s) {lines} have another number of columns than the header. Check "
+        "the separators and quotes of those lines.",
+        "文件 {name} 没有可用的数据行：第 {lines} 行的列数与表头不同。请检查这些行的分隔符和引号。"),
+    "read_too_many_columns": (
+        "{name} has {count:,} columns; at most {limit:,} are read. Keep the text and label columns (delete the "
+        "others, or export only those) and try again.",
+        "{name} 有 {count:,} 列；最多只读取 {limit:,} 列。"
+        "请只保留文本列和标签列（删除其他列，或只导出这两列）后重试。"),
+    "read_sheet_too_big": (
+        "{name} expands to {mb:,.0f} MB of spreadsheet data; this app reads at most {limit_mb:,.0f} MB "
+        "(CLASSIFIER_MAX_UPLOAD_MB). Export the sheet as CSV, or keep fewer rows.",
+        "{name} 解压后有 {mb:,.0f} MB 的表格数据；本应用最多读取 {limit_mb:,.0f} MB（CLASSIFIER_MAX_UPLOAD_MB）。"
+        "请把工作表导出为 CSV，或减少行数。"),
+    "read_bad_xlsx": (
+        "{name} is not a valid .xlsx file (an .xlsx is a zip archive). Re-save it from the spreadsheet program as "
+        ".xlsx, or export CSV.",
+        "{name} 不是有效的 .xlsx 文件（.xlsx 是一个 zip 压缩包）。请在表格软件中重新另存为 .xlsx，或导出 CSV。"),
+    "read_too_many_rows": (
+        "{name} has a sheet of more than {limit:,} rows, the most this app reads (5,000 per MB of "
+        "CLASSIFIER_MAX_UPLOAD_MB). Keep fewer rows, or split the file.",
+        "{name} 有一个工作表超过 {limit:,} 行，超出本应用的读取上限（CLASSIFIER_MAX_UPLOAD_MB 每 MB 5,000 行）。"
+        "请减少行数，或拆分文件。"),
+    "read_excel_failed": ("Cannot read the Excel file {name}: {reason}. Re-save it as .xlsx or export CSV.",
+                          "无法读取 Excel 文件 {name}：{reason}。请重新另存为 .xlsx 或导出 CSV。"),
+    "read_sheets_empty": ("Every sheet of {name} is empty.", "{name} 的每个工作表都是空的。"),
+    "read_bad_json": ("{name} is not valid JSON (line {line}, column {column}: {reason}).",
+                      "{name} 不是有效的 JSON（第 {line} 行第 {column} 列：{reason}）。"),
+    "read_json_not_records": (
+        "{name} must be a JSON list of objects such as {{\"text\": ..., \"label\": ...}}.",
+        "{name} 必须是由对象组成的 JSON 列表，例如 {{\"text\": ..., \"label\": ...}}。"),
+    "read_no_json_lines": (
+        "{name} has no valid JSON lines; each line must be an object like {{\"text\": \"...\", \"label\": \"...\"}}.",
+        "{name} 没有有效的 JSON 行；每一行都必须是一个对象，例如 {{\"text\": \"...\", \"label\": \"...\"}}。"),
+    "read_bad_csv": ("{name} could not be parsed as CSV: {reason}. Check for unbalanced quotes.",
+                     "{name} 无法按 CSV 解析：{reason}。请检查引号是否成对。"),
+    "read_unclosed_quote": (
+        "{name}: line {line} opens a quote (\") that is never closed, so everything after it reads as one text. "
+        "Close or remove that quote (or re-save the file as CSV from a spreadsheet) and try again.",
+        "{name}：第 {line} 行的引号（\"）没有闭合，之后的所有内容都会被读成一条文本。"
+        "请闭合或删除这个引号（或在表格软件中重新另存为 CSV）后重试。"),
+    "read_empty": ("File {name} is empty.", "文件 {name} 是空的。"),
+    "read_inconsistent_columns": ("File {name} has no rows with a consistent number of columns.",
+                                  "文件 {name} 中没有列数一致的行。"),
+    "read_single_column": (
+        "{name} has a single column. Each row needs a text and a label, separated by a comma, a tab or a semicolon "
+        "(or use JSONL with \"text\" and \"label\" keys).",
+        "{name} 只有一列。每行需要一条文本和一个标签，用逗号、制表符或分号分隔"
+        "（或使用带 \"text\" 和 \"label\" 键的 JSONL）。"),
+    # --- upload limits and model code (classifier/security.py)
+    "model_ships_code": (
+        "The model {name} ships Python code of its own ({modules}, named by auto_map in its config); that code would "
+        "run inside this program, so it is not loaded. Pick a model without code of its own, or, only for a model "
+        "you trust, set CLASSIFIER_TRUST_REMOTE_CODE=1.",
+        "模型 {name} 自带 Python 代码（{modules}，由其配置中的 auto_map 指定）；"
+        "这些代码会在本程序内运行，因此不加载它。"
+        "请选择不带自有代码的模型；只有对你信任的模型，才可设置 CLASSIFIER_TRUST_REMOTE_CODE=1。"),
+    "batch_too_many_texts": (
+        "{source} has {n:,} texts; this app labels up to {limit:,} per file (CLASSIFIER_MAX_PREDICT_TEXTS). Split "
+        "the file and upload the parts.",
+        "{source} 有 {n:,} 条文本；本应用每个文件最多标注 {limit:,} 条（CLASSIFIER_MAX_PREDICT_TEXTS）。"
+        "请拆分文件后分别上传。"),
+    "batch_text_too_long": (
+        "{source}: text {index} has {n:,} characters; this app classifies texts of up to {limit:,} "
+        "(CLASSIFIER_MAX_TEXT_CHARS). Shorten it or leave it out.",
+        "{source}：第 {index} 条文本有 {n:,} 个字符；本应用最多分类 {limit:,} 个字符的文本"
+        "（CLASSIFIER_MAX_TEXT_CHARS）。请缩短或删去它。"),
+    "batch_too_many_chars": (
+        "{source} holds {n:,} characters of text; this app labels up to {limit:,} per file "
+        "(CLASSIFIER_MAX_REQUEST_CHARS). Split the file and upload the parts.",
+        "{source} 共有 {n:,} 个字符的文本；本应用每个文件最多标注 {limit:,} 个字符（CLASSIFIER_MAX_REQUEST_CHARS）。"
+        "请拆分文件后分别上传。"),
+    "run_file_link": (
+        "{run}/{name} is a link to a file outside the run; it is not read. Remove the link (a trainer never writes "
+        "one).",
+        "{run}/{name} 是指向运行之外文件的链接；不会读取它。请删除该链接（训练程序从不会写出链接）。"),
+    # --- loading a model (classifier/predict.py)
+    "predict_no_folder": ("No run or model folder at {path}.", "{path} 处没有运行或模型文件夹。"),
+    "predict_bad_backend": ("backend {backend!r}: choose one of {choices}.",
+                            "后端 {backend!r}：请从以下选项中选择：{choices}。"),
+    "predict_bad_weight": (
+        "{path}: the ensemble weight {weight!r} is not a number between 0 and 1; the folder is damaged. Pick another "
+        "run, or train again.",
+        "{path}：集成权重 {weight!r} 不是 0 到 1 之间的数；该文件夹已损坏。请选择其他运行，或重新训练。"),
+    "predict_tfidf_broken": (
+        "The TF-IDF part of the model in {path} cannot be loaded ({reason}). The folder is incomplete or damaged; "
+        "pick another run, or train again.",
+        "{path} 中模型的 TF-IDF 部分无法加载（{reason}）。该文件夹不完整或已损坏；请选择其他运行，或重新训练。"),
+    "predict_tfidf_labels": ("The TF-IDF part of the model in {path} has other labels than the model.",
+                             "{path} 中模型的 TF-IDF 部分与模型的标签不一致。"),
+    "predict_onnx_cpu": ("The ONNX model runs on the CPU; drop --device or choose the PyTorch backend.",
+                         "ONNX 模型只在 CPU 上运行；请去掉 --device，或选择 PyTorch 后端。"),
+    "predict_no_onnx": (
+        "{path} has no up-to-date ONNX export. Make one: python -m classifier export --run RUN --format onnx",
+        "{path} 没有最新的 ONNX 导出。请先导出：python -m classifier export --run RUN --format onnx"),
+    "predict_no_onnx_int8": (
+        "{path} has no up-to-date ONNX export with int8. Make one: python -m classifier export --run RUN --format "
+        "onnx --quantize int8",
+        "{path} 没有最新的 int8 ONNX 导出。请先导出：python -m classifier export --run RUN --format onnx "
+        "--quantize int8"),
+    "predict_model_broken": (
+        "The model in {path} cannot be loaded ({reason}). The folder is incomplete or damaged (files deleted, or a "
+        "copy that stopped midway). Pick another run, or train again.",
+        "{path} 中的模型无法加载（{reason}）。该文件夹不完整或已损坏（文件被删除，或复制中途停止）。"
+        "请选择其他运行，或重新训练。"),
+    # --- run folders (classifier/runs.py)
+    "run_folder_missing": ("Run folder {path} does not exist.", "运行文件夹 {path} 不存在。"),
+    "run_no_folder": ("No run folder at {run}. List the runs with `python -m classifier runs`.",
+                      "{run} 处没有运行文件夹。可用 `python -m classifier runs` 列出所有运行。"),
+    "run_no_model_yet": (
+        "Run folder {path} has no trained model yet (neither best/ nor last/). Wait for the training to save one, or "
+        "pick another run.",
+        "运行文件夹 {path} 还没有训练好的模型（既没有 best/ 也没有 last/）。请等训练保存模型，或选择其他运行。"),
+    "run_table_unreadable": (
+        "{path} is not a readable table ({reason}). It was edited or damaged; train the run again to write it anew.",
+        "{path} 不是可读的表格（{reason}）。它被编辑过或已损坏；请重新训练该运行以重新生成它。"),
+    "run_table_columns": (
+        "{path} has no {missing} column (it has {n}: {columns}). It was edited, or not written by this app; train "
+        "the run again to write it anew.",
+        "{path} 缺少 {missing} 列（它有 {n} 列：{columns}）。它被编辑过，或不是本应用写出的；"
+        "请重新训练该运行以重新生成它。"),
+    "run_name_too_long": (
+        "A run name of {n:,} characters is not a run: a folder name holds at most {limit} bytes. Pick a run from the "
+        "list.",
+        "长度为 {n:,} 个字符的运行名称无效：文件夹名最多 {limit} 字节。请从列表中选择运行。"),
+    "run_link_outside": ("Run {name!r} is a link that leads outside the runs folder; it is not opened. Pick another "
+                         "run.",
+                         "运行 {name!r} 是指向运行文件夹之外的链接；不会打开它。请选择其他运行。"),
+    "run_delete_link": ("Refusing to delete {path}: it is a link, not a run folder.",
+                        "拒绝删除 {path}：它是一个链接，不是运行文件夹。"),
+    "run_delete_outside": ("Refusing to delete {path}: it is not a run inside the runs folder {root}/.",
+                           "拒绝删除 {path}：它不是运行文件夹 {root}/ 中的运行。"),
     # --- the CLI
     "cli_error": ("Error: {message}", "错误：{message}"),
 }
