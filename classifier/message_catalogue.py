@@ -425,6 +425,71 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                         "拒绝删除 {path}：它是一个链接，不是运行文件夹。"),
     "run_delete_outside": ("Refusing to delete {path}: it is not a run inside the runs folder {root}/.",
                            "拒绝删除 {path}：它不是运行文件夹 {root}/ 中的运行。"),
+    # --- data sets from the hub and `datasets` folders (classifier/datasources.py)
+    "hub_folder_unreadable": ("{name} looks like a `datasets` folder but cannot be read ({reason}).",
+                              "{name} 看起来是 `datasets` 文件夹，但无法读取（{reason}）。"),
+    "hub_folder_no_split": ("{name} holds no data set split.", "{name} 中没有任何数据集划分。"),
+    "hub_bad_name": (
+        "'hub:{spec}' is not a hub data set name; write hub:NAME, hub:NAME:CONFIG or hub:NAME:CONFIG:SPLIT (e.g. "
+        "hub:imdb).",
+        "“hub:{spec}”不是 Hub 数据集名称；"
+        "请写成 hub:NAME、hub:NAME:CONFIG 或 hub:NAME:CONFIG:SPLIT（例如 hub:imdb）。"),
+    "hub_offline": (
+        "The hub data set '{name}' cannot be fetched: this machine is offline (HF_HUB_OFFLINE). {hint}",
+        "无法获取 Hub 数据集“{name}”：本机处于离线状态（HF_HUB_OFFLINE）。{hint}"),
+    "hub_fetch_failed": ("The hub data set '{name}' cannot be fetched ({reason}). {hint}",
+                         "无法获取 Hub 数据集“{name}”（{reason}）。{hint}"),
+    "hub_offline_hint": (
+        "Download it where the hub can be reached (`datasets.load_dataset('{name}')` then `.save_to_disk('FOLDER')`, "
+        "or export a CSV) and give that folder or file with --data instead.",
+        "请在能访问 Hub 的机器上下载（先 `datasets.load_dataset('{name}')` 再 `.save_to_disk('FOLDER')`，"
+        "或导出 CSV），然后改用 --data 指定该文件夹或文件。"),
+    "parquet_unreadable": ("{name} is not a readable Parquet file ({reason}).",
+                           "{name} 不是可读的 Parquet 文件（{reason}）。"),
+    "parquet_too_big": (
+        "{name} holds {rows:,} rows and {mb:,.0f} MB of data; at most {max_rows:,} rows and {max_mb:,.0f} MB are "
+        "read (CLASSIFIER_MAX_UPLOAD_MB).",
+        "{name} 有 {rows:,} 行、{mb:,.0f} MB 数据；最多读取 {max_rows:,} 行、{max_mb:,.0f} MB"
+        "（CLASSIFIER_MAX_UPLOAD_MB）。"),
+    "parquet_too_many_columns": (
+        "{name} has {count:,} columns; at most 1,000 are read. Keep the text and label columns and try again.",
+        "{name} 有 {count:,} 列；最多读取 1,000 列。请只保留文本列和标签列后重试。"),
+    # --- models (classifier/backbones.py)
+    "model_not_bundled": ("{name!r} is not a bundled model; bundled: {choices}.",
+                          "{name!r} 不是自带模型；自带模型有：{choices}。"),
+    "model_none_given": ("No model given. Offline choices: {choices}.", "没有指定模型。可离线使用的模型：{choices}。"),
+    "model_folder_no_config": ("Folder {path} is not a Hugging Face model folder (it has no config.json).",
+                               "文件夹 {path} 不是 Hugging Face 模型文件夹（其中没有 config.json）。"),
+    # --- label errors (classifier/label_issues.py)
+    "issues_no_rows": ("{name} has no row with both a text and a label in columns '{text_column}' / "
+                       "'{label_columns}'.",
+                       "{name} 中没有在“{text_column}”/“{label_columns}”列里同时有文本和标签的行。"),
+    "issues_too_many_rows": (
+        "{name} has {n:,} distinct labelled texts; this app looks for label errors in up to {limit:,} "
+        "(CLASSIFIER_LABEL_ISSUES_MAX_ROWS). Use the command line (python -m classifier label-issues), which has no "
+        "such limit, or a smaller file.",
+        "{name} 有 {n:,} 条不重复的带标签文本；本应用最多在 {limit:,} 条中查找标注错误"
+        "（CLASSIFIER_LABEL_ISSUES_MAX_ROWS）。请使用没有此限制的命令行（python -m classifier label-issues），"
+        "或换一个更小的文件。"),
+    "issues_single_class": ("{name} has a single class ({only!r}); label errors need at least two classes to tell "
+                            "apart.",
+                            "{name} 只有一个类别（{only!r}）；查找标注错误至少需要两个可区分的类别。"),
+    "issues_no_class": ("{name} has a single class ('none'); label errors need at least two classes to tell apart.",
+                        "{name} 没有任何类别；查找标注错误至少需要两个可区分的类别。"),
+    "issues_too_few_for_folds": (
+        "{n} labelled text(s) cannot be cut into {folds} folds; give at least {folds} texts or fewer folds.",
+        "{n} 条带标签文本无法分成 {folds} 折；请至少提供 {folds} 条文本，或减少折数。"),
+    "issues_bad_method": ("method {method!r}: use one of {choices}.", "方法 {method!r}：请使用以下之一：{choices}。"),
+    "issues_few_folds": ("folds={folds}: out-of-fold probabilities need at least 2 folds.",
+                         "folds={folds}：折外概率至少需要 2 折。"),
+    "issues_bad_decision": ("Row {row}: {text!r} is not a decision: use keep, drop or a class ({classes}).",
+                            "第 {row} 行：{text!r} 不是有效的处理方式：请使用 keep、drop 或某个类别（{classes}）。"),
+    "issues_bad_decision_multi": (
+        "Row {row}: {text!r} is not a decision: use keep, drop or a class ({classes}); several labels as a|b.",
+        "第 {row} 行：{text!r} 不是有效的处理方式：请使用 keep、drop 或某个类别（{classes}）；多个标签写成 a|b。"),
+    "issues_same_file": ("The corrected file must be a new file; the original is never changed.",
+                         "修正后的文件必须是一个新文件；原文件永远不会被修改。"),
+    "issues_not_a_row": ("Row {row} is not a labelled row of {name}.", "第 {row} 行不是 {name} 中带标签的行。"),
     # --- the CLI
     "cli_error": ("Error: {message}", "错误：{message}"),
 }
