@@ -548,6 +548,91 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "or delete {name} and {record} to start again.",
         "{name} 是另一个输入文件或模型未完成的输出（{record} 如此记录）。请换一个 --output，"
         "或删除 {name} 和 {record} 后重新开始。"),
+    # --- resuming a run (classifier/training/resume.py, light_checkpoint.py)
+    "resume_still_training": (
+        "Run {name} is still training; there is nothing to resume. Stop it first (python -m classifier stop --run "
+        "{name}) or wait for it.",
+        "运行 {name} 仍在训练；没有可继续的。请先停止它（python -m classifier stop --run {name}），或等它结束。"),
+    "resume_finished": (
+        "Run {name} finished; there is nothing to resume. To train longer, start a new run with more epochs: python "
+        "-m classifier train --config {config} --epochs N",
+        "运行 {name} 已完成；没有可继续的。如要训练更久，请用更多轮次开始新的运行："
+        "python -m classifier train --config {config} --epochs N"),
+    "resume_no_config": (
+        "Run {name} has no config.json: it ended before its settings were saved, so it cannot be resumed. Start a "
+        "new training instead.",
+        "运行 {name} 没有 config.json：它在保存设置之前就结束了，因此无法继续。请改为开始新的训练。"),
+    "resume_data_gone": (
+        "Run {name} trained on {path}, which is no longer there. Resuming needs the very same file: put it back at "
+        "that path, or start a new training.",
+        "运行 {name} 训练用的 {path} 已不在原处。继续训练需要完全相同的文件：请把它放回该路径，或开始新的训练。"),
+    "resume_data_changed": (
+        "The data ({files}) changed since run {name} started, so its checkpoint no longer matches it. Put the "
+        "original file back, or start a new training.",
+        "数据（{files}）在运行 {name} 开始后发生了变化，其检查点已与数据不符。请放回原文件，或开始新的训练。"),
+    "resume_labels_changed": (
+        "The labels of the data ({labels}) differ from those run {name} started with ({before}); start a new "
+        "training instead.",
+        "数据的标签（{labels}）与运行 {name} 开始时的标签（{before}）不同；请改为开始新的训练。"),
+    "checkpoint_frozen_unreadable": ("{checkpoint}/{file} cannot be read ({reason}); start a new training.",
+                                     "无法读取 {checkpoint}/{file}（{reason}）；请开始新的训练。"),
+    "checkpoint_base_changed": (
+        "The checkpoint {checkpoint} was saved without its frozen weights ({n} tensors, e.g. {example}), and the "
+        "base model they come from has changed since, so resuming would continue on other weights. Start a new "
+        "training, or put the original base model back.",
+        "检查点 {checkpoint} 保存时没有包含冻结的权重（{n} 个张量，例如 {example}），而这些权重所属的基础模型"
+        "此后已经改变，继续训练将基于不同的权重。请开始新的训练，或放回原来的基础模型。"),
+    # --- decision thresholds of two-class runs (classifier/binary.py)
+    "threshold_not_binary": (
+        "Run {name} is not a finished two-class run; a decision threshold is for those (multi-label runs have a "
+        "threshold per label).",
+        "运行 {name} 不是已完成的二分类运行；判定阈值只适用于这类运行（多标签运行每个标签各有一个阈值）。"),
+    "threshold_bad_label": ("{label!r} is not a class of run {name} ({classes}).",
+                            "{label!r} 不是运行 {name} 的类别（{classes}）。"),
+    "threshold_predictions_mismatch": (
+        "{name}/predictions.csv does not match the run's classes ({reason}). It was edited; train the run again to "
+        "write it anew.",
+        "{name}/predictions.csv 与该运行的类别不符（{reason}）。它被编辑过；请重新训练该运行以重新生成它。"),
+    "threshold_out_of_range": ("A decision threshold must be between 0 and 1, not {threshold}.",
+                               "判定阈值必须在 0 和 1 之间，而不是 {threshold}。"),
+    "threshold_no_model": ("Run {name} has no model in best/; nothing to save a threshold for.",
+                           "运行 {name} 的 best/ 中没有模型；无法为其保存阈值。"),
+    # --- ONNX export (classifier/onnx_export.py)
+    "onnx_unloadable": (
+        "The ONNX model {path} cannot be loaded ({reason}). Export it again: python -m classifier export --run RUN "
+        "--format onnx",
+        "无法加载 ONNX 模型 {path}（{reason}）。请重新导出：python -m classifier export --run RUN --format onnx"),
+    "onnx_bad_quantize": ("--quantize {quantize!r}: only int8 is supported.", "--quantize {quantize!r}：只支持 int8。"),
+    "onnx_mismatch": (
+        "The ONNX export does not reproduce the model (logits differ by {difference:.3g}); the PyTorch model stays "
+        "the one to predict with. Please report this model type.",
+        "ONNX 导出无法复现原模型（logits 相差 {difference:.3g}）；预测仍使用 PyTorch 模型。请报告这种模型类型。"),
+    "onnx_target_not_folder": ("{path} exists and is not a folder; move it away and export again.",
+                               "{path} 已存在且不是文件夹；请把它移走后重新导出。"),
+    # --- evaluating on a file (classifier/evaluation.py)
+    "eval_no_known_label": ("No row of {name} has a label the model knows ({labels}).",
+                            "{name} 中没有任何一行带有模型认识的标签（{labels}）。"),
+    "eval_no_rows_multi": ("No row of {name} has both a text and labels.", "{name} 中没有同时有文本和标签的行。"),
+    # --- explanations (classifier/explain.py)
+    "explain_int8": (
+        "Explanations need the model's gradients, which int8 quantization does not have; load the run without int8 "
+        "(drop --int8).",
+        "解释需要模型的梯度，而 int8 量化模型没有梯度；请不用 int8 加载该运行（去掉 --int8）。"),
+    "explain_bad_class": ("{target!r} is not a class of this run; its classes: {classes}.",
+                          "{target!r} 不是该运行的类别；它的类别有：{classes}。"),
+    "explain_slow_tokenizer": (
+        "Explanations need a fast (Rust) tokenizer, which reports where each token is in the text; this model's "
+        "tokenizer is a slow one.",
+        "解释需要快速（Rust）分词器，它能给出每个词元在文本中的位置；该模型的分词器是慢速分词器。"),
+    # --- building a classifier from a model (classifier/modeling.py)
+    "model_tokenizer_failed": ("Cannot load the tokenizer of {path}: {reason}", "无法加载 {path} 的分词器：{reason}"),
+    "model_config_failed": ("Cannot read the model config of {path}: {reason}", "无法读取 {path} 的模型配置：{reason}"),
+    "model_not_classifier": ("Cannot load {path} as a text classifier: {reason}",
+                             "无法把 {path} 加载为文本分类器：{reason}"),
+    "model_no_head": ("Do not know where the classification head of {kind} is.", "找不到 {kind} 的分类头。"),
+    "model_no_blocks": ("Cannot find the transformer blocks of {kind} for the last-n strategy.",
+                        "找不到 {kind} 的 Transformer 层，无法使用 last-n 策略。"),
+    "model_bad_strategy": ("Unknown strategy {strategy!r}.", "未知的训练策略 {strategy!r}。"),
     # --- the CLI
     "cli_error": ("Error: {message}", "错误：{message}"),
 }
