@@ -88,7 +88,7 @@ def test_the_train_tab_log_is_shown_in_the_pages_language(tmp_path):
     assert view.logs[0].endswith("Training started on CPU (2 cores).")
     assert view.logs[1].endswith("Data: 898 training, 453 validation and 453 test rows; 2 classes.")
     zh = view.log_lines("zh-CN")
-    assert zh[0].endswith("训练已在 CPU（2 核） 上开始。")
+    assert zh[0].endswith("训练已在 2 核 CPU 上开始。")
     assert zh[1].endswith("数据：训练 898 行，验证 453 行，测试 453 行；2 个类别。")
 
 
@@ -186,3 +186,12 @@ def test_upload_encoding_and_run_errors_come_in_chinese(tmp_path, monkeypatch):
         assert _no_english_sentence(text), text
         assert not _no_english_sentence(str(error))  # the check tells an English sentence
         assert error_text(error, "en") == str(error)
+
+
+def test_a_runs_status_word_is_translated_inside_a_sentence():
+    message = say("run_not_resumable", name="sms-2024", status=say("run_state_finished"))
+    assert message == "Run sms-2024 is finished: only an interrupted, stopped or failed run can be resumed."
+    assert render(message, "zh-CN") == "运行 sms-2024 的状态为“已完成”：只有已中断、已停止或失败的运行才能继续。"
+    for status in ("starting", "started", "running", "evaluating", "finished", "stopped", "failed", "interrupted",
+                   "unknown"):  # RunStatus.status
+        assert say(f"run_state_{status}") == status
