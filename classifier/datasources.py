@@ -60,10 +60,12 @@ def resolve_sources(data: str, validation_file: str | None = None, test_file: st
     train_name = "train" if "train" in files else next(iter(files))
     validation = next((files[n] for n in VALIDATION_NAMES if n in files), None)
     test = files.get("test")
-    used = [f"{train_name} (training)"] + ([f"validation ({Path(validation).stem})"] if validation and
-                                          not validation_file else []) + (["test"] if test and not test_file else [])
+    used_validation = say("data_splits_validation", name=Path(validation).stem) if validation and \
+        not validation_file else say("empty")
+    used_test = say("data_splits_test") if test and not test_file else say("empty")
     return Sources(files[train_name], validation_file or validation, test_file or test,
-                   note=f"{label}: splits used as given: {', '.join(used)}.")
+                   note=say("data_splits_note", source=label, train=train_name, validation=used_validation,
+                            test=used_test))
 
 
 def load_folder(path: Path) -> dict:

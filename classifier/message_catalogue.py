@@ -454,6 +454,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "or export a CSV) and give that folder or file with --data instead.",
         "请在能访问 Hub 的机器上下载（先 `datasets.load_dataset('{name}')` 再 `.save_to_disk('FOLDER')`，"
         "或导出 CSV），然后改用 --data 指定该文件夹或文件。"),
+    "data_splits_note": ("{source}: splits used as given: {train} (training){validation}{test}.",
+                         "{source}：按原有划分使用：{train}（训练集）{validation}{test}。"),
+    "data_splits_validation": (", validation ({name})", "，{name}（验证集）"),
+    "data_splits_test": (", test", "，test（测试集）"),
+    "log_data_source": ("Data {note}", "数据来源 {note}"),
     "parquet_unreadable": ("{name} is not a readable Parquet file ({reason}).",
                            "{name} 不是可读的 Parquet 文件（{reason}）。"),
     "parquet_too_big": (
