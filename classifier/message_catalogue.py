@@ -712,6 +712,40 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                           "已导出供 ONNX Runtime 使用：{folder}/（在 CPU 上预测时使用）。"),
     "log_onnx_failed": ("The ONNX export failed ({reason}); prediction uses the PyTorch model.",
                         "ONNX 导出失败（{reason}）；预测将使用 PyTorch 模型。"),
+    # --- training plans, LoRA, tracking, comparing runs
+    "plan_mean_pooling_decoder": (
+        "Mean pooling is for encoders (BERT-style models); a GPT-style decoder classifies on its last token: choose "
+        "pooling 'cls' or 'auto'.",
+        "均值池化只适用于编码器（BERT 类模型）；GPT 类解码器用最后一个词元分类：请把 pooling 设为 'cls' 或 'auto'。"),
+    "plan_head_max_pooling": (
+        "The head strategy averages the windows' features of a long text, so it pools by mean; choose chunk_pooling "
+        "'mean', or another strategy for 'max'.",
+        "head 策略对长文本各窗口的特征取平均，因此按均值池化；请把 chunk_pooling 设为 'mean'，"
+        "或换用其他策略以使用 'max'。"),
+    "run_resume_needs_folder": ("Resuming needs the run folder (--run).", "继续训练需要指定运行文件夹（--run）。"),
+    "run_several_processes": (
+        "With several processes (torchrun / accelerate launch) give the run folder with --output, so that every "
+        "process writes to the same one.",
+        "使用多个进程（torchrun / accelerate launch）时，请用 --output 指定运行文件夹，让每个进程都写入同一个文件夹。"),
+    "checkpoint_lacks_weights": (
+        "The checkpoint {checkpoint} lacks weights the model trains ({n}, e.g. {example}); it is damaged. Start a "
+        "new training.",
+        "检查点 {checkpoint} 缺少模型训练的权重（{n} 个，例如 {example}）；它已损坏。请开始新的训练。"),
+    "compare_too_few": ("Compare needs two or more runs.", "比较需要两个或更多运行。"),
+    "compare_twice": ("A run is named twice; compare different runs.", "有一个运行被指定了两次；请比较不同的运行。"),
+    "lora_no_targets": (
+        "Cannot tell where LoRA goes in {kind}: give the attention projections' names with lora_target_modules (e.g. "
+        "'q_proj,v_proj').",
+        "无法确定 LoRA 在 {kind} 中的位置：请用 lora_target_modules 指定注意力投影层的名称（例如 'q_proj,v_proj'）。"),
+    "lora_no_weights": (
+        "The adapter folder {path} has no {file}; adapters are read from safetensors only. Train the run again.",
+        "适配器文件夹 {path} 中没有 {file}；适配器只从 safetensors 读取。请重新训练该运行。"),
+    "tracking_unknown": ("Setting 'report_to' names {unknown}; use none or any of {choices} (comma-separated).",
+                         "设置“report_to”中有 {unknown}；请使用 none 或以下任意几项：{choices}（用逗号分隔）。"),
+    "tracking_missing_package": ("Tracking with {names} needs its package: pip install {packages}",
+                                 "使用 {names} 记录实验需要安装软件包：pip install {packages}"),
+    "data_bad_multi_label": ("multi_label is {value!r}; use auto, yes or no.",
+                             "multi_label 为 {value!r}；请使用 auto、yes 或 no。"),
     # --- the CLI
     "cli_error": ("Error: {message}", "错误：{message}"),
 }

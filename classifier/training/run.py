@@ -108,7 +108,7 @@ def resume_run(run: str | Path, progress: bool = True) -> RunResult:
 def _run_folder(config: TrainConfig, resume: bool, main: bool) -> Path:
     """The run folder: --output (cleared of an earlier run's outputs, or readied for resuming) or a new one."""
     if resume and not config.output:
-        raise ConfigError("Resuming needs the run folder (--run).")
+        raise ConfigError(say("run_resume_needs_folder"))
     if config.output:
         run_dir = Path(config.output).expanduser().resolve()
         if main:
@@ -119,8 +119,7 @@ def _run_folder(config: TrainConfig, resume: bool, main: bool) -> Path:
                 clear_previous_outputs(run_dir)
         return run_dir
     if int(os.environ.get("WORLD_SIZE", "1")) > 1:
-        raise ConfigError("With several processes (torchrun / accelerate launch) give the run folder with --output, "
-                          "so that every process writes to the same one.")
+        raise ConfigError(say("run_several_processes"))
     return new_run_dir(config.name or f"{Path(config.data).stem}-"
                        f"{config.model if config.model != 'auto' else 'model'}")
 
