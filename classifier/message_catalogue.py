@@ -746,6 +746,20 @@ CATALOGUE: dict[str, tuple[str, str]] = {
                                  "使用 {names} 记录实验需要安装软件包：pip install {packages}"),
     "data_bad_multi_label": ("multi_label is {value!r}; use auto, yes or no.",
                              "multi_label 为 {value!r}；请使用 auto、yes 或 no。"),
+    # --- the web app's limits and exports (classifier/webui/, classifier/worker.py)
+    "read_too_slow": (
+        "Reading {name} took longer than {seconds:g} seconds, so it was stopped (CLASSIFIER_LOAD_TIMEOUT). Upload a "
+        "smaller file, or one with fewer or shorter columns.",
+        "读取 {name} 超过了 {seconds:g} 秒，已被停止（CLASSIFIER_LOAD_TIMEOUT）。"
+        "请上传更小的文件，或列更少、更短的文件。"),
+    "worker_no_answer": ("The worker process stopped without an answer (out of memory?).",
+                         "工作进程没有给出结果就停止了（内存不足？）。"),
+    "export_link_outside": ("{run}/{folder} is a link to a folder outside the run; it is not exported.",
+                            "{run}/{folder} 是指向运行之外文件夹的链接；不会导出它。"),
     # --- the CLI
     "cli_error": ("Error: {message}", "错误：{message}"),
+    "cli_explain_input": ("--explain works on texts given or piped in, with the full-precision model: drop {flag}.",
+                          "--explain 只适用于直接给出或通过管道传入的文本，并使用全精度模型：请去掉 {flag}。"),
+    "cli_not_training": ("Run {name} is not training (it is {status}); there is nothing to stop.",
+                         "运行 {name} 没有在训练（状态为“{status}”）；没有可停止的。"),
 }
