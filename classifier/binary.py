@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from .messages import say
+
 CURVE_POINTS = 200  # curves in metrics.json are thinned to about this many points
 
 
@@ -102,20 +104,18 @@ def _test_table(run_dir: Path, label: str | None):
 
     metrics = read_json(run_file(run_dir, "metrics.json"))
     if not metrics or len(metrics.get("labels") or []) != 2 or metrics.get("multi_label"):
-        raise RunError(f"Run {run_dir.name} is not a finished two-class run; a decision threshold is for those "
-                       "(multi-label runs have a threshold per label).")
+        raise RunError(say("threshold_not_binary", name=run_dir.name))
     names = list(metrics["labels"])
     label = label or (metrics.get("binary") or {}).get("positive_label") or names[1]
     if label not in names:
-        raise RunError(f"{label!r} is not a class of run {run_dir.name} ({', '.join(names)}).")
+        raise RunError(say("threshold_bad_label", label=label, name=run_dir.name, classes=", ".join(names)))
     table = read_predictions(run_dir, ("gold", *(f"p_{n}" for n in names)), dtype=str)
     table["gold"] = table["gold"].map(from_spreadsheet_cell)
     try:
         probs = np.stack([table[f"p_{n}"].astype(float).to_numpy() for n in names], axis=1)
         gold = np.array([names.index(g) for g in table["gold"]])
     except ValueError as exc:  # a probability that is not a number, a gold label that is not a class
-        raise RunError(f"{run_dir.name}/predictions.csv does not match the run's classes ({str(exc)[:120]}). It "
-                       "was edited; train the run again to write it anew.") from None
+        raise RunError(say("threshold_predictions_mismatch", name=run_dir.name, reason=str(exc)[:120])) from None
     return metrics, table, names, gold, probs, names.index(label)
 
 
@@ -142,12 +142,12 @@ def save_threshold(run_dir: Path, threshold: float, label: str | None = None) ->
 
     run_dir = Path(run_dir)
     if not 0.0 < float(threshold) < 1.0:
-        raise RunError(f"A decision threshold must be between 0 and 1, not {threshold}.")
+        raise RunError(say("threshold_out_of_range", threshold=threshold))
     metrics, table, names, gold, probs, positive = _test_table(run_dir, label)
     best = RunFolder(run_dir).best
     meta = ModelMeta.read(best)
     if meta is None:
-        raise RunError(f"Run {run_dir.name} has no model in best/; nothing to save a threshold for.")
+        raise RunError(say("threshold_no_model", name=run_dir.name))
     predicted = decide(probs, {"positive": positive, "threshold": float(threshold)})
     meta.decision_threshold = {"label": names[positive], "threshold": float(threshold)}
     meta.write(best)

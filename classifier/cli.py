@@ -16,6 +16,7 @@ from pathlib import Path
 
 from .config import TrainConfig, field_kind, settings
 from .errors import ClassifierError
+from .message_catalogue import CATALOGUE
 from .messages import cli_lang, message_of, render, say
 
 EXIT_BAD_INPUT = 2
@@ -229,8 +230,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
     run = resolve_run_dir(args.run)
     if args.explain and (args.input or args.int8):
-        raise ConfigError("--explain works on texts given or piped in, with the full-precision model: drop "
-                         f"{'--input' if args.input else '--int8'}.")
+        raise ConfigError(say("cli_explain_input", flag="--input" if args.input else "--int8"))
     if not args.texts and not args.input:  # the tutorials' `while True: input()` loop, or a filter on a pipe
         predictor = Predictor(run, batch_size=args.batch_size, int8=args.int8, backend=args.backend)
         if sys.stdin.isatty():
@@ -426,7 +426,8 @@ def cmd_stop(args: argparse.Namespace) -> int:
     run = resolve_run_dir(args.run)
     status = load_run_info(run).status
     if status in FINAL:
-        raise ConfigError(f"Run {run.name} is not training (it is {status}); there is nothing to stop.")
+        state = f"run_state_{status}"
+        raise ConfigError(say("cli_not_training", name=run.name, status=say(state) if state in CATALOGUE else status))
     request_stop(run)
     print(f"Asked {run.name} to stop; it saves last/ after the current step.")
     return 0

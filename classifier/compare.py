@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import RunError
+from .messages import say
 from .run_folder import RunFolder, curves
 from .runs import list_runs, resolve_run_dir, runs_root
 
@@ -105,10 +106,10 @@ def summarize(run_dir: Path, curve: bool = True) -> RunSummary:
 def compare(runs: list[str | Path], root: Path | None = None) -> Comparison:
     """Two or more runs (names in the runs folder, or folders) side by side."""
     if len(runs) < 2:
-        raise RunError("Compare needs two or more runs.")
+        raise RunError(say("compare_too_few"))
     paths = [resolve_run_dir(run, root) for run in runs]
     if len({p.resolve() for p in paths}) < len(paths):
-        raise RunError("A run is named twice; compare different runs.")
+        raise RunError(say("compare_twice"))
     summaries = [summarize(path) for path in paths]
     differing = [key for key in KEY_SETTINGS
                  if len({json.dumps(s.settings.get(key), sort_keys=True) for s in summaries}) > 1]

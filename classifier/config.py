@@ -203,19 +203,15 @@ class TrainConfig:
         if not self.data.strip():
             raise ConfigError(say("config_no_data"))
         if self.chunk_stride is not None and self.max_length and not self.chunk_stride < self.max_length // 2:
-            raise ConfigError(f"Setting 'chunk_stride' is {self.chunk_stride}; it must be at least 0 and less than "
-                              f"half of max_length ({self.max_length}).")
+            raise ConfigError(say("config_chunk_stride", stride=self.chunk_stride, max_length=self.max_length))
         if self.balance and self.multi_label == "yes":
-            raise ConfigError("Balancing is for single-label data; with multi-label data use class weights "
-                              "(balanced), which weigh each label's positive examples by how rare they are.")
+            raise ConfigError(say("config_balance_multi"))
         if not str(self.lora_target_modules).strip():
-            raise ConfigError("Setting 'lora_target_modules' is empty; use 'auto' or module names such as "
-                              "'q_proj,v_proj'.")
+            raise ConfigError(say("config_lora_modules_empty"))
         if not self.label_delimiter:
-            raise ConfigError("Setting 'label_delimiter' is empty; use a character such as '|'.")
+            raise ConfigError(say("config_delimiter_empty"))
         if self.name is not None and not _SAFE_NAME.fullmatch(self.name):
-            raise ConfigError(f"Setting 'name' is {self.name!r}; use up to 60 letters, digits, '-', '_' or '.', "
-                              "starting with a letter or digit.")
+            raise ConfigError(say("config_bad_name", name=self.name))
         from .tracking import parse as parse_trackers
 
         self.report_to = ",".join(parse_trackers(self.report_to)) or "none"
@@ -248,10 +244,8 @@ class TrainConfig:
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(values) - known)
         if unknown:
-            raise ConfigError(
-                f"Unknown setting(s) {', '.join(unknown)} in the config; "
-                f"known settings are: {', '.join(sorted(known))}."
-            )
+            raise ConfigError(say("config_unknown_settings", unknown=", ".join(unknown),
+                                  known=", ".join(sorted(known))))
         return cls(**{name: _from_json_value(name, value) for name, value in values.items()})
 
     @classmethod
@@ -260,15 +254,15 @@ class TrainConfig:
         try:
             values = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
-            raise ConfigError(f"Config file {path} does not exist.") from None
+            raise ConfigError(say("config_file_missing", path=str(path))) from None
         except UnicodeDecodeError:
-            raise ConfigError(f"Config file {path} is not UTF-8 text; save it as UTF-8 JSON.") from None
+            raise ConfigError(say("config_file_not_utf8", path=str(path))) from None
         except json.JSONDecodeError as exc:
-            raise ConfigError(f"Config file {path} is not valid JSON (line {exc.lineno}: {exc.msg}).") from None
+            raise ConfigError(say("config_file_bad_json", path=str(path), line=exc.lineno, reason=exc.msg)) from None
         except (OSError, ValueError) as exc:
-            raise ConfigError(f"Config file {path} cannot be read ({exc}).") from None
+            raise ConfigError(say("config_file_unreadable", path=str(path), reason=str(exc))) from None
         if not isinstance(values, dict):
-            raise ConfigError(f"Config file {path} must hold one JSON object of settings.")
+            raise ConfigError(say("config_file_not_object", path=str(path)))
         return cls.from_dict(values)
 
     def replace(self, **changes: Any) -> TrainConfig:
@@ -303,8 +297,7 @@ def settings() -> list[dataclasses.Field]:
 
 
 def _what(base: type) -> str:
-    return {str: "a text", int: "a whole number", float: "a number", bool: "true or false", list: "a list of texts",
-            dict: "an object"}[base]
+    return say(f"what_{base.__name__}")  # what_str, what_int, what_float, what_bool, what_list, what_dict
 
 
 def check_value(name: str, value: Any) -> None:
@@ -315,7 +308,7 @@ def check_value(name: str, value: Any) -> None:
     if value is None:
         if optional:
             return
-        raise ConfigError(f"Setting '{name}' is missing (null); it must be {_what(base)}.")
+        raise ConfigError(say("config_missing_value", name=name, what=_what(base)))
     if base is float:
         ok = isinstance(value, (int, float)) and not isinstance(value, bool)
     elif base is int:
@@ -325,9 +318,10 @@ def check_value(name: str, value: Any) -> None:
     if ok and base is list:
         ok = all(isinstance(item, str) for item in value)
     if not ok:
-        raise ConfigError(f"Setting '{name}' is {value!r} ({type(value).__name__}); it must be {_what(base)}.")
+        raise ConfigError(say("config_wrong_type", name=name, value=value, type=type(value).__name__,
+                              what=_what(base)))
     if base is float and not math.isfinite(value):
-        raise ConfigError(f"Setting '{name}' is {value!r}; it must be a finite number.")
+        raise ConfigError(say("config_not_finite", name=name, value=value))
     choices = meta.get("choices")
     if choices and value not in choices:
         raise ConfigError(say("config_not_a_choice", name=name, value=value, choices=", ".join(choices)))

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import DataError
+from .messages import say
 
 HUB_PREFIX = "hub:"
 VALIDATION_NAMES = ("validation", "valid", "dev", "val")
@@ -59,10 +60,12 @@ def resolve_sources(data: str, validation_file: str | None = None, test_file: st
     train_name = "train" if "train" in files else next(iter(files))
     validation = next((files[n] for n in VALIDATION_NAMES if n in files), None)
     test = files.get("test")
-    used = [f"{train_name} (training)"] + ([f"validation ({Path(validation).stem})"] if validation and
-                                          not validation_file else []) + (["test"] if test and not test_file else [])
+    used_validation = say("data_splits_validation", name=Path(validation).stem) if validation and \
+        not validation_file else say("empty")
+    used_test = say("data_splits_test") if test and not test_file else say("empty")
     return Sources(files[train_name], validation_file or validation, test_file or test,
-                   note=f"{label}: splits used as given: {', '.join(used)}.")
+                   note=say("data_splits_note", source=label, train=train_name, validation=used_validation,
+                            test=used_test))
 
 
 def load_folder(path: Path) -> dict:
@@ -71,35 +74,32 @@ def load_folder(path: Path) -> dict:
     try:
         loaded = load_from_disk(str(path))
     except Exception as exc:  # a damaged or foreign folder
-        raise DataError(f"{path.name} looks like a `datasets` folder but cannot be read ({str(exc)[:200]}).") from None
+        raise DataError(say("hub_folder_unreadable", name=path.name, reason=str(exc)[:200])) from None
     if isinstance(loaded, Dataset):
         return {"train": loaded}
     if isinstance(loaded, DatasetDict) and len(loaded):
         return dict(loaded)
-    raise DataError(f"{path.name} holds no data set split.")
+    raise DataError(say("hub_folder_no_split", name=path.name))
 
 
 def load_hub(spec: str) -> tuple[dict, str]:
     """`NAME[:CONFIG][:SPLIT]` -> {split: Dataset}; a clear DataError when the hub cannot be reached."""
     parts = [p.strip() for p in spec.split(":")]
     if not parts[0] or len(parts) > 3:
-        raise DataError(f"'hub:{spec}' is not a hub data set name; write hub:NAME, hub:NAME:CONFIG or "
-                        "hub:NAME:CONFIG:SPLIT (e.g. hub:imdb).")
+        raise DataError(say("hub_bad_name", spec=spec))
     name, config, split = parts[0], (parts[1] or None) if len(parts) > 1 else None, \
         (parts[2] or None) if len(parts) > 2 else None
-    offline_hint = (f"Download it where the hub can be reached (`datasets.load_dataset('{name}')` then "
-                    "`.save_to_disk('FOLDER')`, or export a CSV) and give that folder or file with --data instead.")
+    offline_hint = say("hub_offline_hint", name=name)
     if os.environ.get("HF_HUB_OFFLINE", "").lower() in ("1", "true", "yes") or \
             os.environ.get("HF_DATASETS_OFFLINE", "").lower() in ("1", "true", "yes"):
-        raise DataError(f"The hub data set '{name}' cannot be fetched: this machine is offline (HF_HUB_OFFLINE). "
-                        + offline_hint)
+        raise DataError(say("hub_offline", name=name, hint=offline_hint))
     from datasets import DatasetDict, load_dataset
 
     try:
         loaded = load_dataset(name, config, split=split)
     except Exception as exc:  # no network, unknown name, gated repository, missing config
         reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-        raise DataError(f"The hub data set '{name}' cannot be fetched ({reason}). " + offline_hint) from None
+        raise DataError(say("hub_fetch_failed", name=name, reason=reason, hint=offline_hint)) from None
     splits = dict(loaded) if isinstance(loaded, DatasetDict) else {split or "train": loaded}
     digest = hashlib.sha256(spec.encode()).hexdigest()[:8]
     return splits, f"hub-{name}-{config or 'default'}-{digest}"
@@ -131,14 +131,13 @@ def read_parquet(path: Path, max_rows: int, max_bytes: int):
     try:
         meta = pq.ParquetFile(path).metadata
     except Exception as exc:
-        raise DataError(f"{path.name} is not a readable Parquet file ({str(exc)[:200]}).") from None
+        raise DataError(say("parquet_unreadable", name=path.name, reason=str(exc)[:200])) from None
     size = sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
     if meta.num_rows > max_rows or size > max_bytes:
-        raise DataError(f"{path.name} holds {meta.num_rows:,} rows and {size / 2**20:,.0f} MB of data; at most "
-                        f"{max_rows:,} rows and {max_bytes / 2**20:,.0f} MB are read (CLASSIFIER_MAX_UPLOAD_MB).")
+        raise DataError(say("parquet_too_big", name=path.name, rows=meta.num_rows, mb=size / 2**20, max_rows=max_rows,
+                            max_mb=max_bytes / 2**20))
     if meta.num_columns > 1000:
-        raise DataError(f"{path.name} has {meta.num_columns:,} columns; at most 1,000 are read. Keep the text and "
-                        "label columns and try again.")
+        raise DataError(say("parquet_too_many_columns", name=path.name, count=meta.num_columns))
     frame = pq.read_table(path).to_pandas()
     for column in frame.columns:  # lists (multi-label) stay lists; everything else becomes text like other files
         if frame[column].map(lambda v: isinstance(v, (list, tuple)) or hasattr(v, "tolist")).any():

@@ -44,7 +44,7 @@ def evaluate_file(run: str | Path, data: str | Path, text_column: str | None = N
         warnings.append(say("eval_unknown_rows", n=int((~known).sum()), labels=", ".join(map(repr, unknown[:10]))))
     cleaned = cleaned[known]
     if cleaned.empty:
-        raise DataError(f"No row of {Path(data).name} has a label the model knows ({', '.join(predictor.labels)}).")
+        raise DataError(say("eval_no_known_label", name=Path(data).name, labels=", ".join(predictor.labels)))
     to_id = {name: i for i, name in enumerate(predictor.labels)}
     gold = cleaned["label_name"].map(to_id).to_numpy()
     predicted = predictor.label_ids(predictor.predict_proba(cleaned["text"].tolist()))
@@ -62,7 +62,7 @@ def _evaluate_multilabel_file(predictor: Predictor, frame: pd.DataFrame, data: s
     _, text_col, label_cols = resolve_label_layout(frame, text_column, label_column, None, "yes", "|", name, warnings)
     cleaned = clean_multilabel_frame(frame, text_col, label_cols, "|", name, warnings)
     if cleaned.empty:
-        raise DataError(f"No row of {name} has both a text and labels.")
+        raise DataError(say("eval_no_rows_multi", name=name))
     known = set(predictor.labels)
     unknown = sorted({n for row in cleaned["label_name"] for n in row} - known)
     if unknown:
@@ -130,7 +130,7 @@ def read_texts(data: str | Path, text_column: str | None = None) -> list[str]:
     """Texts of a file: a table's text column, or one text per line of a plain .txt file."""
     path = Path(data)
     if not path.exists():
-        raise DataError(f"File {path} does not exist.")
+        raise DataError(say("read_no_such_file", path=str(path)))
     if path.suffix.lower() == ".txt" and text_column is None:
         text, _ = decode_bytes(path.read_bytes(), path.name)
         lines = [line.strip() for line in text.splitlines() if line.strip()]
@@ -158,11 +158,11 @@ def read_texts(data: str | Path, text_column: str | None = None) -> list[str]:
         else:
             text_column, _ = detect_columns(frame)
     if text_column not in frame.columns:
-        raise DataError(f"There is no column named '{text_column}'. Columns: {', '.join(map(str, frame.columns))}.")
+        raise DataError(say("stream_no_column", column=text_column, columns=", ".join(map(str, frame.columns))))
     texts = frame[text_column].fillna("").astype(str).str.strip()
     texts = texts[texts != ""].tolist()
     if not texts:
-        raise DataError(f"{path.name} has no texts to classify.")
+        raise DataError(say("stream_no_texts", name=path.name))
     return texts
 
 

@@ -35,6 +35,7 @@ import torch
 
 from .encoding import head_tail_positions, special_tokens_around, window_starts
 from .errors import ClassifierError
+from .messages import say
 from .security import CHARS_PER_TOKEN, clip_text
 
 STEPS = 20  # integration steps: 20 kept the top words of 50 at 1/2.4 of the cost (bench/RESULTS.md)
@@ -57,8 +58,7 @@ def explain(predictor_or_run, text: str, target: str | int | None = None, steps:
 
     predictor = predictor_or_run if isinstance(predictor_or_run, Predictor) else Predictor(Path(predictor_or_run))
     if predictor.int8:
-        raise ClassifierError("Explanations need the model's gradients, which int8 quantization does not have; "
-                              "load the run without int8 (drop --int8).")
+        raise ClassifierError(say("explain_int8"))
     text = "" if text is None else str(text)
     prediction = predictor.predict([text])[0]
     target_id = _target_index(predictor, prediction, target)
@@ -114,7 +114,7 @@ def _target_index(predictor, prediction, target) -> int:
             return int(target)
     elif str(target) in predictor.labels:
         return predictor.labels.index(str(target))
-    raise ClassifierError(f"{target!r} is not a class of this run; its classes: {', '.join(predictor.labels)}.")
+    raise ClassifierError(say("explain_bad_class", target=target, classes=", ".join(predictor.labels)))
 
 
 def _what_is_explained(predictor, label: str, steps: int) -> str:
@@ -133,8 +133,7 @@ def _windows(predictor, read: str) -> list[dict]:
     tokens around them, each token's character offsets (None for special tokens), and the characters covered."""
     tokenizer = predictor.tokenizer
     if not getattr(tokenizer, "is_fast", False):
-        raise ClassifierError("Explanations need a fast (Rust) tokenizer, which reports where each token is in the "
-                              "text; this model's tokenizer is a slow one.")
+        raise ClassifierError(say("explain_slow_tokenizer"))
     encoded = tokenizer(read, add_special_tokens=False, truncation=False, return_offsets_mapping=True)
     ids, offsets = encoded["input_ids"], [tuple(o) for o in encoded["offset_mapping"]]
     prefix, suffix = special_tokens_around(tokenizer)

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import DataError
+from .messages import say
 
 METHODS = ("features", "tfidf", "both")  # both: the mean of the two models' probabilities
 DEFAULT_METHOD = "both"  # the most precise on planted flips in SMS and THUCNews (docs/results.md)
@@ -126,17 +127,15 @@ def read_labelled(path: str | Path, text_column: str | None = None, label_column
         cleaned = clean_frame(table, text_col, label_cols[0], name, warnings)
     cleaned = _dedupe(cleaned, name, warnings)
     if cleaned.empty:
-        raise DataError(f"{name} has no row with both a text and a label in columns '{text_col}' / "
-                        f"'{', '.join(label_cols)}'.")
+        raise DataError(say("data_no_labelled_rows", name=name, text_column=text_col,
+                            label_columns=", ".join(label_cols)))
     if max_rows and len(cleaned) > max_rows:
-        raise DataError(f"{name} has {len(cleaned):,} distinct labelled texts; this app looks for label errors in up "
-                        f"to {max_rows:,} (CLASSIFIER_LABEL_ISSUES_MAX_ROWS). Use the command line "
-                        "(python -m classifier label-issues), which has no such limit, or a smaller file.")
+        raise DataError(say("issues_too_many_rows", name=name, n=len(cleaned), limit=max_rows))
     names = _sort_labels({n for row in cleaned["label_name"] for n in row} if multi
                          else set(cleaned["label_name"]))
     if len(names) < 2:
-        raise DataError(f"{name} has a single class ({names[0] if names else 'none'!r}); label errors need at least "
-                        "two classes to tell apart.")
+        raise DataError(say("issues_single_class", name=name, only=names[0]) if names
+                        else say("issues_no_class", name=name))
     to_id = {n: i for i, n in enumerate(names)}
     positions: dict[str, list[int]] = {}
     for position, text in enumerate(_text_values(table[text_col])):
@@ -196,8 +195,7 @@ def fold_ids(labels: list, n_labels: int, folds: int, multi_label: bool, seed: i
 
     n = len(labels)
     if n < folds:
-        raise DataError(f"{n} labelled text(s) cannot be cut into {folds} folds; give at least {folds} texts or "
-                        "fewer folds.")
+        raise DataError(say("issues_too_few_for_folds", n=n, folds=folds))
     if multi_label:
         from .data import _rarest_label_keys
 
@@ -243,9 +241,9 @@ def out_of_fold_probs(data: LabelledTexts, method: str = DEFAULT_METHOD, model: 
     from .data import label_matrix
 
     if method not in METHODS:
-        raise DataError(f"method {method!r}: use one of {', '.join(METHODS)}.")
+        raise DataError(say("issues_bad_method", method=method, choices=", ".join(METHODS)))
     if folds < 2:
-        raise DataError(f"folds={folds}: out-of-fold probabilities need at least 2 folds.")
+        raise DataError(say("issues_few_folds", folds=folds))
     report = progress or (lambda _f, _s: None)
     n_labels = len(data.names)
     targets = label_matrix(data.labels, n_labels, True) if data.multi_label else np.asarray(data.labels)
@@ -347,9 +345,9 @@ def parse_decision(value: object, names: list[str], multi_label: bool, row: int)
     parts = tuple(sorted({p.strip() for p in text.split("|") if p.strip()})) if multi_label else (text,)
     unknown = [p for p in parts if p not in names]
     if unknown or not parts:
-        raise DataError(f"Row {row}: {text!r} is not a decision: use keep, drop or a class "
-                        f"({', '.join(names[:20])}{', ...' if len(names) > 20 else ''})"
-                        f"{'; several labels as a|b' if multi_label else ''}.")
+        classes = ", ".join(names[:20]) + (", ..." if len(names) > 20 else "")
+        raise DataError(say("issues_bad_decision_multi" if multi_label else "issues_bad_decision", row=row, text=text,
+                            classes=classes))
     return parts
 
 
@@ -360,7 +358,7 @@ def apply_corrections(path: str | Path, decisions: dict[int, object], output: st
     text once). Returns the new file and counts {"relabelled", "dropped", "rows"}."""
     source, output = Path(path), Path(output)
     if output.resolve() == source.resolve():
-        raise DataError("The corrected file must be a new file; the original is never changed.")
+        raise DataError(say("issues_same_file"))
     data = read_labelled(source, text_column, label_column)
     table = data.table.copy()
     by_row = {p + 1: rows for rows in data.rows for p in rows}
@@ -372,7 +370,7 @@ def apply_corrections(path: str | Path, decisions: dict[int, object], output: st
             continue
         positions = by_row.get(int(row))
         if positions is None:
-            raise DataError(f"Row {row} is not a labelled row of {source.name}.")
+            raise DataError(say("issues_not_a_row", row=row, name=source.name))
         if decision == DROP:
             drop.update(positions)
             continue

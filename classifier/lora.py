@@ -21,6 +21,7 @@ from pathlib import Path
 from torch import nn
 
 from .errors import ModelError
+from .messages import say
 
 ADAPTER_CONFIG = "adapter_config.json"
 ADAPTER_WEIGHTS = "adapter_model.safetensors"
@@ -47,8 +48,7 @@ def target_modules(model: nn.Module, setting: str = "auto") -> list[str]:
         found = [name for name in group if name in leaves]
         if found:
             return found
-    raise ModelError(f"Cannot tell where LoRA goes in {type(model).__name__}: give the attention projections' "
-                     "names with lora_target_modules (e.g. 'q_proj,v_proj').")
+    raise ModelError(say("lora_no_targets", kind=type(model).__name__))
 
 
 def apply_lora(loaded, r: int = 8, alpha: int = 16, dropout: float = 0.1, targets: str = "auto") -> dict[str, int]:
@@ -129,6 +129,5 @@ def load_adapter_model(folder: Path, tokenizer, base_model: str | None = None):
     if not (folder / ADAPTER_WEIGHTS).is_file():  # peft would fall back to a pickled adapter_model.bin
         from .runs import display_path
 
-        raise ModelError(f"The adapter folder {display_path(folder)} has no {ADAPTER_WEIGHTS}; adapters are read "
-                         "from safetensors only. Train the run again.")
+        raise ModelError(say("lora_no_weights", path=display_path(folder), file=ADAPTER_WEIGHTS))
     return PeftModel.from_pretrained(base, str(folder)).merge_and_unload()

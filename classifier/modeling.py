@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 from .errors import ModelError
+from .messages import say
 from .runs import display_path
 from .security import check_model_code, pretrained_kwargs
 
@@ -39,7 +40,7 @@ def load_tokenizer(path):
         tokenizer = AutoTokenizer.from_pretrained(path, **pretrained_kwargs(path))
     except Exception as exc:
         reason = str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
-        raise ModelError(f"Cannot load the tokenizer of {display_path(path)}: {reason}") from None
+        raise ModelError(say("model_tokenizer_failed", path=display_path(path), reason=reason)) from None
     # GPT-style tokenizers have no pad token (or one that collides with eos): classifier.padding picks a safe one
     from .padding import fix_padding
 
@@ -71,7 +72,7 @@ def load_model(path, id2label: dict[int, str], tokenizer=None, multi_label: bool
         config = AutoConfig.from_pretrained(path, **pretrained_kwargs(path))
     except Exception as exc:
         reason = str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
-        raise ModelError(f"Cannot read the model config of {display_path(path)}: {reason}") from None
+        raise ModelError(say("model_config_failed", path=display_path(path), reason=reason)) from None
     config.num_labels = len(id2label)
     config.id2label = {int(k): v for k, v in id2label.items()}
     config.label2id = {v: int(k) for k, v in id2label.items()}
@@ -87,7 +88,7 @@ def load_model(path, id2label: dict[int, str], tokenizer=None, multi_label: bool
                 path, config=config, ignore_mismatched_sizes=True, **pretrained_kwargs(path, weights=True))
     except Exception as exc:
         reason = str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
-        raise ModelError(f"Cannot load {display_path(path)} as a text classifier: {reason}") from None
+        raise ModelError(say("model_not_classifier", path=display_path(path), reason=reason)) from None
     from .padding import match_padding
 
     match_padding(model, tokenizer)
@@ -101,7 +102,7 @@ def find_head(model: nn.Module) -> nn.Module:
         module = getattr(model, name, None)
         if isinstance(module, nn.Module):
             return module
-    raise ModelError(f"Do not know where the classification head of {type(model).__name__} is.")
+    raise ModelError(say("model_no_head", kind=type(model).__name__))
 
 
 def find_blocks(model: nn.Module) -> nn.ModuleList:
@@ -113,7 +114,7 @@ def find_blocks(model: nn.Module) -> nn.ModuleList:
             if len(kinds) == 1 and (best is None or len(module) > len(best)):
                 best = module
     if best is None:
-        raise ModelError(f"Cannot find the transformer blocks of {type(model).__name__} for the last-n strategy.")
+        raise ModelError(say("model_no_blocks", kind=type(model).__name__))
     return best
 
 
@@ -154,7 +155,7 @@ def apply_strategy(loaded: LoadedModel, strategy: str, last_n_layers: int = 2, f
             for p in module.parameters():
                 p.requires_grad = True
     else:
-        raise ModelError(f"Unknown strategy {strategy!r}.")
+        raise ModelError(say("model_bad_strategy", strategy=strategy))
     total = sum(p.numel() for p in model.parameters())
     trainable_count = sum(p.numel() for p in model.parameters() if p.requires_grad)
     return {"trainable_parameters": trainable_count, "total_parameters": total}

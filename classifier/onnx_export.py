@@ -36,6 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ConfigError, RunError
+from .messages import say
 from .run_folder import MODEL_META_FILE, ModelMeta
 from .runs import display_path, model_dir
 
@@ -91,8 +92,8 @@ class OnnxForward:
         try:
             self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         except Exception as exc:  # a truncated or foreign file
-            raise RunError(f"The ONNX model {display_path(path)} cannot be loaded ({str(exc).splitlines()[0][:200]})."
-                           " Export it again: python -m classifier export --run RUN --format onnx") from None
+            raise RunError(say("onnx_unloadable", path=display_path(path),
+                               reason=str(exc).splitlines()[0][:200])) from None
         self.inputs = [i.name for i in self.session.get_inputs()]
         self.path = path
 
@@ -123,17 +124,16 @@ def export_onnx(run: str | Path, quantize: str | None = None) -> Path:
     from .predict import Predictor
 
     if quantize not in (None, "int8"):
-        raise ConfigError(f"--quantize {quantize!r}: only int8 is supported.")
+        raise ConfigError(say("onnx_bad_quantize", quantize=quantize))
     run = Path(run)
     if not run.is_dir():
-        raise RunError(f"No run or model folder at {display_path(run)}.")
+        raise RunError(say("predict_no_folder", path=display_path(run)))
     source = model_dir(run)
     target = onnx_dir_of(run)
     from .runs import training_pid
 
     if source != run and (pid := training_pid(run)) is not None:
-        raise RunError(f"{display_path(run)} is still training (process {pid}); its best/ may change while it is "
-                       "exported. Export it when the run has ended.")
+        raise RunError(say("onnx_run_training", path=display_path(run), pid=pid))
     stamp = source_stamp(source)  # before the weights are read: compared again before the export is kept
     predictor = Predictor(run, device="cpu", backend="torch", ensemble=False)
     model = _plain_model(predictor.model)
@@ -156,8 +156,7 @@ def export_onnx(run: str | Path, quantize: str | None = None) -> Path:
                                                                expected)
         _copy_companions(predictor, source, work, entry, time.perf_counter() - started)
         if source_stamp(source) != stamp:
-            raise RunError(f"The weights in {display_path(source)} changed while they were exported (a training or "
-                           "a resume wrote them); nothing was kept. Export again when the run has ended.")
+            raise RunError(say("onnx_weights_changed", path=display_path(source)))
         _replace(work, target)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
@@ -230,8 +229,7 @@ def _optimized(raw: Path, out: Path, config, batch: dict, expected: np.ndarray) 
     raises when even the plain export is off (a model whose forward pass does not trace)."""
     plain = _difference(raw, batch, expected)
     if plain > TOLERANCE:
-        raise RunError(f"The ONNX export does not reproduce the model (logits differ by {plain:.3g}); the PyTorch "
-                       "model stays the one to predict with. Please report this model type.")
+        raise RunError(say("onnx_mismatch", difference=plain))
     backbone = getattr(config, "backbone", None) or {}
     kind = backbone.get("model_type") if isinstance(backbone, dict) and backbone else config.model_type
     if kind not in ENCODER_TYPES:
@@ -288,7 +286,7 @@ def _replace(work: Path, target: Path) -> None:
     old = None
     if target.exists():
         if not target.is_dir():
-            raise ConfigError(f"{display_path(target)} exists and is not a folder; move it away and export again.")
+            raise ConfigError(say("onnx_target_not_folder", path=display_path(target)))
         old = target.with_name(f".{target.name}-old-{time.time_ns()}")
         target.rename(old)
     work.chmod(0o755)  # mkdtemp makes 0700; a run's folders are meant to be shared like its other files

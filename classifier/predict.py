@@ -34,6 +34,7 @@ from transformers.utils import logging as _hf_logging
 from . import pooling as _pooling  # noqa: F401  (registers the mean-pooling model type with the Auto classes)
 from .encoding import encode_chunks, encode_texts, pool_logits
 from .errors import ClassifierError, RunError
+from .messages import say
 from .metrics import sigmoid, softmax
 from .onnx_export import INT8_FILE
 from .run_folder import MODEL_META_FILE, ModelMeta
@@ -72,9 +73,9 @@ class Predictor:
                  ensemble: bool = True, backend: str = "auto") -> None:
         run = Path(run)
         if not run.exists():
-            raise RunError(f"No run or model folder at {display_path(run)}.")
+            raise RunError(say("predict_no_folder", path=display_path(run)))
         if backend not in BACKENDS:
-            raise ClassifierError(f"backend {backend!r}: choose one of {', '.join(BACKENDS)}.")
+            raise ClassifierError(say("predict_bad_backend", backend=backend, choices=", ".join(BACKENDS)))
         self.path = model_dir(run)
         self.run_dir = run if self.path != run else None
         settings = ModelMeta.read(self.path) or ModelMeta()  # how the model was trained to be fed
@@ -110,9 +111,8 @@ class Predictor:
         except (TypeError, ValueError):
             weight = float("nan")
         if not 0.0 <= weight <= 1.0:
-            raise RunError(f"{display_path(self.path / MODEL_META_FILE)}: the ensemble weight "
-                           f"{chosen.get('weight')!r} is not a number between 0 and 1; the folder is damaged. Pick "
-                           "another run, or train again.")
+            raise RunError(say("predict_bad_weight", path=display_path(self.path / MODEL_META_FILE),
+                               weight=chosen.get("weight")))
         self.ensemble_weight = weight if ensemble else 1.0
         if not ensemble and chosen.get("model_thresholds"):
             self.thresholds = [float(t) for t in chosen["model_thresholds"]]
@@ -127,18 +127,15 @@ class Predictor:
             try:
                 self.tfidf = TfidfModel.load(self.path)
             except Exception as exc:  # missing, truncated or malformed files: say so, never a traceback
-                raise RunError(f"The TF-IDF part of the model in {display_path(self.path)} cannot be loaded "
-                               f"({exc}). The folder is incomplete or damaged; pick another run, or train again."
-                               ) from None
+                raise RunError(say("predict_tfidf_broken", path=display_path(self.path), reason=str(exc))) from None
             if self.tfidf.labels != self.labels:
-                raise RunError(f"The TF-IDF part of the model in {display_path(self.path)} has other labels than "
-                               "the model.")
+                raise RunError(say("predict_tfidf_labels", path=display_path(self.path)))
 
     def _onnx_forward(self, run: Path, backend: str, int8: bool):
         """RUN/onnx/'s model when it may answer: a CPU, an export of the weights now in best/ (see onnx_export)."""
         if backend == "torch" or self.device.type != "cpu":
             if backend == "onnx":
-                raise ClassifierError("The ONNX model runs on the CPU; drop --device or choose the PyTorch backend.")
+                raise ClassifierError(say("predict_onnx_cpu"))
             return None
         from .onnx_export import fresh_export, load_forward, onnx_dir_of
 
@@ -147,9 +144,7 @@ class Predictor:
         found = found or fresh_export(self.path, folder)
         if found is None or (int8 and found.name != INT8_FILE):
             if backend == "onnx":
-                raise RunError(f"{display_path(self.path)} has no up-to-date ONNX export"
-                               f"{' with int8' if int8 else ''}. Make one: python -m classifier export --run RUN "
-                               f"--format onnx{' --quantize int8' if int8 else ''}")
+                raise RunError(say("predict_no_onnx_int8" if int8 else "predict_no_onnx", path=display_path(self.path)))
             return None  # int8 without an int8 export: PyTorch's dynamic quantization, as before
         try:
             forward = load_forward(found)
@@ -183,9 +178,7 @@ class Predictor:
             raise
         except Exception as exc:  # missing or truncated files: a half-deleted run, a copy that stopped midway
             reason = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
-            raise RunError(f"The model in {display_path(self.path)} cannot be loaded ({reason}). The folder is "
-                           "incomplete or damaged (files deleted, or a copy that stopped midway). Pick another run, "
-                           "or train again.") from None
+            raise RunError(say("predict_model_broken", path=display_path(self.path), reason=reason)) from None
 
     @property
     def model(self):

@@ -239,7 +239,7 @@ def load_run_info(run_dir: Path) -> RunInfo:
 
     folder = RunFolder(run_dir)
     if not folder.path.is_dir():
-        raise RunError(f"Run folder {display_path(folder.path)} does not exist.")
+        raise RunError(say("run_folder_missing", path=display_path(folder.path)))
     config = folder.read_config()
     metrics = folder.read_metrics()
     events = folder.read_events()
@@ -349,7 +349,7 @@ def resolve_run_dir(run: str | Path, root: Path | None = None) -> Path:
         if _is_dir(candidate):
             path = candidate
     if not _is_dir(path):
-        raise RunError(f"No run folder at {run}. List the runs with `python -m classifier runs`.")
+        raise RunError(say("run_no_folder", run=str(run)))
     return path.resolve()
 
 
@@ -369,10 +369,7 @@ def model_dir(run_dir: Path) -> Path:
             return candidate
     if (Path(run_dir) / "config.json").exists() and any(Path(run_dir).glob("*.safetensors")):
         return Path(run_dir)  # a plain save_pretrained folder given directly
-    raise RunError(
-        f"Run folder {display_path(run_dir)} has no trained model yet (neither best/ nor last/). "
-        "Wait for the training to save one, or pick another run."
-    )
+    raise RunError(say("run_no_model_yet", path=display_path(run_dir)))
 
 
 def read_predictions(run_dir: Path, columns: tuple[str, ...], **read_csv) -> pd.DataFrame:
@@ -387,14 +384,12 @@ def read_predictions(run_dir: Path, columns: tuple[str, ...], **read_csv) -> pd.
         frame = pd.read_csv(path, keep_default_na=False, **read_csv)
     except ValueError as exc:  # pandas' parser and empty-file errors, a file that is not UTF-8
         reason = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
-        raise RunError(f"{display_path(path)} is not a readable table ({reason}). It was edited or damaged; train "
-                       "the run again to write it anew.") from None
+        raise RunError(say("run_table_unreadable", path=display_path(path), reason=reason)) from None
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise RunError(f"{display_path(path)} has no {', '.join(repr(c) for c in missing)} column (it has "
-                       f"{len(frame.columns)}: {', '.join(map(str, frame.columns[:8]))}"
-                       f"{', ...' if len(frame.columns) > 8 else ''}). It was edited, or not written by this app; "
-                       "train the run again to write it anew.")
+        shown = ", ".join(map(str, frame.columns[:8])) + (", ..." if len(frame.columns) > 8 else "")
+        raise RunError(say("run_table_columns", path=display_path(path), missing=", ".join(repr(c) for c in missing),
+                           n=len(frame.columns), columns=shown))
     return frame
 
 
@@ -409,26 +404,23 @@ def run_in_root(name: str | Path, root: Path | None = None) -> Path | None:
     if not text:
         return None
     if len(text.encode("utf-8", "surrogateescape")) > NAME_MAX:  # the system refuses such a name (ENAMETOOLONG)
-        raise RunError(f"A run name of {len(text):,} characters is not a run: a folder name holds at most "
-                       f"{NAME_MAX} bytes. Pick a run from the list.")
+        raise RunError(say("run_name_too_long", n=len(text), limit=NAME_MAX))
     root = (root or runs_root()).resolve()
     if "/" in text or "\\" in text or "\x00" in text or text.startswith(".") or Path(text).is_absolute():
         raise RunError(say("run_bad_name", name=text, root=root.name))
     path = root / text
     if path.is_symlink() or (path.exists() and path.resolve().parent != root):
-        raise RunError(f"Run {text!r} is a link that leads outside the runs folder; it is not opened. "
-                       "Pick another run.")
+        raise RunError(say("run_link_outside", name=text))
     return path if path.is_dir() else None
 
 
 def delete_run(run_dir: Path, root: Path | None = None) -> None:
     root = (root or runs_root()).resolve()
     if Path(run_dir).is_symlink():
-        raise RunError(f"Refusing to delete {display_path(run_dir)}: it is a link, not a run folder.")
+        raise RunError(say("run_delete_link", path=display_path(run_dir)))
     run_dir = Path(run_dir).resolve()
     if run_dir.parent != root:
-        raise RunError(f"Refusing to delete {display_path(run_dir)}: it is not a run inside the runs folder "
-                       f"{root.name}/.")
+        raise RunError(say("run_delete_outside", path=display_path(run_dir), root=root.name))
     pid = training_pid(run_dir)
     if pid is not None:
         raise RunError(say("run_still_training", name=run_dir.name, pid=pid))

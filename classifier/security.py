@@ -111,10 +111,7 @@ def check_model_code(source) -> None:
     if modules and not trust_remote_code():
         from .runs import display_path
 
-        raise ModelError(
-            f"The model {display_path(source)} ships Python code of its own ({', '.join(modules)}, named by "
-            "auto_map in its config); that code would run inside this program, so it is not loaded. Pick a model "
-            "without code of its own, or, only for a model you trust, set CLASSIFIER_TRUST_REMOTE_CODE=1.")
+        raise ModelError(say("model_ships_code", name=display_path(source), modules=", ".join(modules)))
 
 
 def pretrained_kwargs(source, weights: bool = False) -> dict:
@@ -294,18 +291,14 @@ def check_texts(texts: list[str], source: str) -> None:
     """The texts of a batch-prediction file: at most CLASSIFIER_MAX_PREDICT_TEXTS texts, each at most
     CLASSIFIER_MAX_TEXT_CHARS and all together at most CLASSIFIER_MAX_REQUEST_CHARS characters."""
     if len(texts) > max_predict_texts():
-        raise DataError(f"{source} has {len(texts):,} texts; this app labels up to {max_predict_texts():,} per file "
-                        "(CLASSIFIER_MAX_PREDICT_TEXTS). Split the file and upload the parts.")
+        raise DataError(say("batch_too_many_texts", source=source, n=len(texts), limit=max_predict_texts()))
     longest = max(range(len(texts)), key=lambda i: len(texts[i]), default=None)
     if longest is not None and len(texts[longest]) > max_text_chars():
-        raise DataError(f"{source}: text {longest + 1} has {len(texts[longest]):,} characters; this app classifies "
-                        f"texts of up to {max_text_chars():,} (CLASSIFIER_MAX_TEXT_CHARS). Shorten it or leave it "
-                        "out.")
+        raise DataError(say("batch_text_too_long", source=source, index=longest + 1, n=len(texts[longest]),
+                            limit=max_text_chars()))
     total = sum(map(len, texts))
     if total > max_request_chars():
-        raise DataError(f"{source} holds {total:,} characters of text; this app labels up to "
-                        f"{max_request_chars():,} per file (CLASSIFIER_MAX_REQUEST_CHARS). Split the file and upload "
-                        "the parts.")
+        raise DataError(say("batch_too_many_chars", source=source, n=total, limit=max_request_chars()))
 
 
 def clip_text(text: str, max_length: int, truncation: str = "head") -> str:
@@ -335,8 +328,7 @@ def run_file(run_dir: Path, name: str) -> Path:
     runs folder is read)."""
     path = Path(run_dir) / name
     if path.is_symlink() and not inside(path, run_dir):
-        raise RunError(f"{Path(run_dir).name}/{name} is a link to a file outside the run; it is not read. Remove "
-                       "the link (a trainer never writes one).")
+        raise RunError(say("run_file_link", run=Path(run_dir).name, name=name))
     return path
 
 

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ConfigError, DataError
+from .messages import say
 
 SAMPLE_BYTES = 1 << 20  # what the format, the header and the text column are decided on
 STATE_SUFFIX = ".partial.json"
@@ -63,12 +64,12 @@ class TextSource:
     def __init__(self, path: str | Path, text_column: str | None = None) -> None:
         self.path = Path(path)
         if not self.path.exists():
-            raise DataError(f"File {self.path} does not exist.")
+            raise DataError(say("read_no_such_file", path=str(self.path)))
         if self.path.is_dir():
-            raise DataError(f"{self.path} is a folder; give a file of texts (TXT, CSV, TSV or JSONL).")
+            raise DataError(say("stream_is_folder", path=str(self.path)))
         self.size = self.path.stat().st_size
         if self.size == 0:
-            raise DataError(f"File {self.path.name} is empty.")
+            raise DataError(say("read_empty", name=self.path.name))
         self.text_column = text_column
         self._raw = None
         self.whole: list[str] | None = None  # formats read whole
@@ -92,7 +93,7 @@ class TextSource:
             return
         lines = [line for line in sample.splitlines() if line.strip()]
         if not lines:
-            raise DataError(f"{self.path.name} has no texts to classify.")
+            raise DataError(say("stream_no_texts", name=self.path.name))
         if suffix == ".txt" and self.text_column is None and not any("\t" in line for line in lines[:50]):
             self.kind = "lines"
             return
@@ -118,7 +119,7 @@ class TextSource:
         if column is None:
             column = frame.columns[0] if len(frame.columns) == 1 else detect_columns(frame)[0]
         if column not in frame.columns:
-            raise DataError(f"There is no column named '{column}'. Columns: {', '.join(map(str, frame.columns))}.")
+            raise DataError(say("stream_no_column", column=column, columns=", ".join(map(str, frame.columns))))
         self.column = list(frame.columns).index(column)
 
     def position(self) -> int:
@@ -160,13 +161,13 @@ class TextSource:
             try:
                 record = json.loads(line)
             except json.JSONDecodeError:
-                raise DataError(f"{self.path.name}: line {number} is not a JSON object.") from None
+                raise DataError(say("stream_not_json_object", name=self.path.name, line=number)) from None
             if not isinstance(record, dict):
-                raise DataError(f"{self.path.name}: line {number} is not a JSON object.")
+                raise DataError(say("stream_not_json_object", name=self.path.name, line=number))
             if column is None:
                 column = next((k for k in record if str(k).strip().lower() in TEXT_NAMES), None)
                 if column is None:
-                    raise DataError(f"{self.path.name}: no text key in the first record; give --text-column.")
+                    raise DataError(say("stream_no_text_key", name=self.path.name))
             value = record.get(column)
             text = "" if value is None else str(value).strip()
             if text:
@@ -203,8 +204,7 @@ class TextSource:
                 if any(cell.strip() for cell in row):
                     yield row
         except csv.Error as exc:
-            raise DataError(f"{self.path.name} could not be parsed as CSV: {exc}. Check for unbalanced quotes."
-                            ) from None
+            raise DataError(say("read_bad_csv", name=self.path.name, reason=str(exc))) from None
 
     def chunks(self, size: int) -> Iterator[list[str]]:
         chunk: list[str] = []
@@ -222,20 +222,20 @@ class TextSource:
 # ----------------------------------------------------------------------------------------------------------------
 def check_output(output: Path, data: Path) -> None:
     if output.is_dir():
-        raise ConfigError(f"--output {output} is a folder; give a file name such as {output / 'predictions.csv'}.")
+        raise ConfigError(say("output_is_folder", output=str(output), example=str(output / "predictions.csv")))
     if output.exists() and data.exists() and output.resolve() == data.resolve():
-        raise ConfigError("--output is the input file; give another file name (the input would be overwritten).")
+        raise ConfigError(say("output_is_input"))
     if output.suffix.lower() in (".xlsx", ".parquet", ".json", ".jsonl"):
-        raise ConfigError(f"--output {output.name}: predictions are written as CSV; name it .csv.")
+        raise ConfigError(say("output_not_csv", name=output.name))
     blocking = next((parent for parent in output.parents if parent.is_file()), None)
     if blocking is not None:
-        raise ConfigError(f"--output {output}: {blocking} is a file, not a folder.")
+        raise ConfigError(say("output_parent_is_file", output=str(output), blocking=str(blocking)))
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:  # a parent that is a file, a folder without the right to write
-        raise ConfigError(f"--output {output}: its folder cannot be made ({exc.strerror}).") from None
+        raise ConfigError(say("output_folder_failed", output=str(output), reason=exc.strerror)) from None
     if not os.access(output.parent, os.W_OK) or (output.exists() and not os.access(output, os.W_OK)):
-        raise ConfigError(f"--output {output}: no permission to write there.")
+        raise ConfigError(say("output_no_permission", output=str(output)))
 
 
 class PartWriter:
@@ -252,9 +252,7 @@ class PartWriter:
         self._load()
 
     def _damaged(self, why: str) -> DataError:
-        return DataError(f"{self.state_path.name} ({why}): the record of an interrupted prediction is damaged, so "
-                         f"{self.path.name} cannot be continued safely. Delete {self.path.name} and "
-                         f"{self.state_path.name} to start again.")
+        return DataError(say("stream_record_damaged", record=self.state_path.name, why=why, name=self.path.name))
 
     def _load(self) -> None:
         if not self.state_path.exists():
@@ -264,15 +262,13 @@ class PartWriter:
             chunks = [[int(a), int(b), int(c)] for a, b, c in state["chunks"]]
             header_bytes = int(state["header_bytes"])
         except (OSError, ValueError, KeyError, TypeError):
-            raise self._damaged("not readable JSON of the expected form") from None
+            raise self._damaged(say("stream_record_not_json")) from None
         if state.get("identity") != self.identity:
-            raise DataError(f"{self.path.name} is the unfinished output of another input file or model "
-                            f"({self.state_path.name} says so). Choose another --output, or delete {self.path.name} "
-                            f"and {self.state_path.name} to start again.")
+            raise DataError(say("stream_other_output", name=self.path.name, record=self.state_path.name))
         end = chunks[-1][1] if chunks else header_bytes
         size = self.path.stat().st_size if self.path.is_file() else -1
         if size < end or any(b < a for (_, a, _), (_, b, _) in zip(chunks, chunks[1:])):
-            raise self._damaged(f"it records {end} bytes, {self.path.name} has {max(size, 0)}")
+            raise self._damaged(say("stream_record_size", end=end, name=self.path.name, size=max(size, 0)))
         self.chunks, self.header_bytes, self.done = chunks, header_bytes, bool(state.get("done"))
 
     @property

@@ -19,6 +19,7 @@ import os
 from pathlib import Path
 
 from .errors import ConfigError
+from .messages import say
 
 TRACKERS = {  # name -> (module to import, pip package)
     "tensorboard": ("tensorboard", "tensorboard"),
@@ -35,8 +36,7 @@ def parse(setting: str | None) -> list[str]:
     names = [n for n in names if n != "none"]
     unknown = [n for n in names if n not in TRACKERS]
     if unknown:
-        raise ConfigError(f"Setting 'report_to' names {', '.join(map(repr, unknown))}; use none or any of "
-                          f"{', '.join(TRACKERS)} (comma-separated).")
+        raise ConfigError(say("tracking_unknown", unknown=", ".join(map(repr, unknown)), choices=", ".join(TRACKERS)))
     return list(dict.fromkeys(names))
 
 
@@ -46,7 +46,7 @@ def check_installed(names: list[str]) -> None:
     missing = [n for n in names if importlib.util.find_spec(TRACKERS[n][0]) is None]
     if missing:
         packages = " ".join(TRACKERS[n][1] for n in missing)
-        raise ConfigError(f"Tracking with {', '.join(missing)} needs its package: pip install {packages}")
+        raise ConfigError(say("tracking_missing_package", names=", ".join(missing), packages=packages))
 
 
 def home() -> Path:

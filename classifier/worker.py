@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import Any
 
 from .errors import ClassifierError
+from .messages import say
 
 # imported once by the fork server (pandas, torch, transformers' tokenizer and config machinery), not by each child
 PRELOAD = ["classifier.data", "classifier.modeling", "classifier.backbones",
@@ -69,7 +70,7 @@ def call_with_time_limit(fn: Callable, *args: Any, seconds: float, **kwargs: Any
             raise TimeLimitExceeded(f"It took longer than {seconds:g} seconds and was stopped.")
         kind, value = receiver.recv()
     except EOFError:
-        raise ClassifierError("The worker process stopped without an answer (out of memory?).") from None
+        raise ClassifierError(say("worker_no_answer")) from None
     finally:
         receiver.close()
         if process.is_alive():

@@ -105,7 +105,7 @@ def test_the_train_tab_log_is_shown_in_the_pages_language(tmp_path):
     assert view.logs[0].endswith("Training started on CPU (2 cores).")
     assert view.logs[1].endswith("Data: 898 training, 453 validation and 453 test rows; 2 classes.")
     zh = view.log_lines("zh-CN")
-    assert zh[0].endswith("训练已在 CPU（2 核） 上开始。")
+    assert zh[0].endswith("训练已在 2 核 CPU 上开始。")
     assert zh[1].endswith("数据：训练 898 行，验证 453 行，测试 453 行；2 个类别。")
 
 
@@ -150,3 +150,65 @@ def test_the_cli_says_its_errors_in_chinese_with_classifier_lang(tmp_path):
     en = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert en.returncode == 2
     assert en.stderr.strip() == "Error: File header_only.csv has no data rows (only a header, or nothing at all)."
+
+
+_ENGLISH_WORDS = {"the", "is", "has", "of", "and", "no", "not", "text", "texts", "file", "folder", "run", "save",
+                  "split", "upload", "try", "again", "characters", "labels", "per", "there", "this", "app"}
+
+
+def _no_english_sentence(text: str) -> bool:
+    import re
+
+    text = re.sub(r"`[^`]*`|[\w./-]*[/.][\w./-]*", "", text)  # commands, file names and paths stay as they are
+    return not _ENGLISH_WORDS & set(re.findall(r"[a-z_]+", text.lower()))  # setting names stay whole
+
+
+def test_upload_encoding_and_run_errors_come_in_chinese(tmp_path, monkeypatch):
+    import charset_normalizer
+
+    from classifier.data.readers import decode_bytes, read_table
+    from classifier.errors import RunError
+    from classifier.runs import resolve_run_dir
+    from classifier.security import check_texts
+
+    monkeypatch.setenv("CLASSIFIER_MAX_PREDICT_TEXTS", "2")
+    monkeypatch.setenv("CLASSIFIER_MAX_TEXT_CHARS", "10")
+    caught = []
+    for call in (lambda: check_texts(["a", "b", "c"], "big.csv"),  # more texts than a file may hold
+                 lambda: check_texts(["short", "x" * 11], "long.csv")):  # a text over the limit
+        with pytest.raises(DataError) as error:
+            call()
+        caught.append(error.value)
+    monkeypatch.setattr(charset_normalizer, "from_bytes", lambda raw: type("R", (), {"best": lambda self: None})())
+    with pytest.raises(DataError) as error:
+        decode_bytes(b"\x80\xff not text", "odd.csv")  # neither UTF-8 nor GB18030
+    caught.append(error.value)
+    with pytest.raises(DataError) as error:
+        read_table(tmp_path / "missing.csv")
+    caught.append(error.value)
+    with pytest.raises(RunError) as error:
+        resolve_run_dir("sms-2024", root=tmp_path)
+    caught.append(error.value)
+    assert str(caught[0]) == ("big.csv has 3 texts; this app labels up to 2 per file (CLASSIFIER_MAX_PREDICT_TEXTS). "
+                              "Split the file and upload the parts.")
+    assert str(caught[2]) == "Cannot tell the text encoding of odd.csv. Save it as UTF-8 and try again."
+    zh = [error_text(e, "zh-CN") for e in caught]
+    assert zh[0] == ("big.csv 有 3 条文本；本应用每个文件最多标注 2 条（CLASSIFIER_MAX_PREDICT_TEXTS）。"
+                     "请拆分文件后分别上传。")
+    assert zh[1].startswith("long.csv：第 2 条文本有 11 个字符")
+    assert zh[2] == "无法识别 odd.csv 的文本编码。请另存为 UTF-8 后重试。"
+    assert zh[3].startswith("文件 ") and zh[3].endswith("missing.csv 不存在。")
+    assert zh[4].startswith("sms-2024 处没有运行文件夹")
+    for error, text in zip(caught, zh):
+        assert _no_english_sentence(text), text
+        assert not _no_english_sentence(str(error))  # the check tells an English sentence
+        assert error_text(error, "en") == str(error)
+
+
+def test_a_runs_status_word_is_translated_inside_a_sentence():
+    message = say("run_not_resumable", name="sms-2024", status=say("run_state_finished"))
+    assert message == "Run sms-2024 is finished: only an interrupted, stopped or failed run can be resumed."
+    assert render(message, "zh-CN") == "运行 sms-2024 的状态为“已完成”：只有已中断、已停止或失败的运行才能继续。"
+    for status in ("starting", "started", "running", "evaluating", "finished", "stopped", "failed", "interrupted",
+                   "unknown"):  # RunStatus.status
+        assert say(f"run_state_{status}") == status

@@ -19,6 +19,7 @@ MAX_FUNCTION_LINES = 80
 # data tables, not code: no module limit (they grow by a line with every new string)
 DATA_TABLES = {
     "classifier/webui/i18n.py",  # every word of the UI in English and Chinese (643 lines when this was written)
+    "classifier/message_catalogue.py",  # every engine message in English and Chinese (553 lines when added here)
 }
 
 # path relative to the repository root -> lines (none today)

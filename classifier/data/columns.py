@@ -77,7 +77,7 @@ def resolve_label_layout(frame: pd.DataFrame, text_column: str | None, label_col
                          warnings: list[str]) -> tuple[bool, str, list[str]]:
     """(multi-label?, text column, label column(s)): one label column, or one 0/1 column per label."""
     if multi_label not in ("auto", "yes", "no"):
-        raise DataError(f"multi_label is {multi_label!r}; use auto, yes or no.")
+        raise DataError(say("data_bad_multi_label", value=multi_label))
     columns = list(frame.columns)
     if label_columns:
         missing = [c for c in label_columns if c not in columns]

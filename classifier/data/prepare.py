@@ -100,8 +100,8 @@ class _Layout:
         if len(label_cols) > 1:
             missing = [c for c in label_cols if c not in side.columns]
             if missing:
-                raise DataError(f"{Path(path).name} lacks the label column(s) {', '.join(map(repr, missing))} that "
-                                f"{self.name} has; give it the same columns.")
+                raise DataError(say("data_side_missing_labels", name=Path(path).name,
+                                    missing=", ".join(map(repr, missing)), main=self.name))
             t = text_col if text_col in side.columns else None
             t, _ = detect_columns(side[[c for c in side.columns if c not in label_cols] + [label_cols[0]]], t,
                                   label_cols[0])
@@ -169,8 +169,8 @@ def prepare_data(
     layout = _Layout(name, multi, text_col, label_cols, label_delimiter, warnings)
     main = layout.clean(frame, text_col, label_cols, name)
     if main.empty:
-        raise DataError(f"{name} has no row with both a text and a label in columns '{text_col}' / "
-                        f"'{layout.label_column}'.")
+        raise DataError(say("data_no_labelled_rows", name=name, text_column=text_col,
+                            label_columns=layout.label_column))
     val_given, test_given = layout.side_file(validation_file), layout.side_file(test_file)
     main = _without_held_out_texts(main, (val_given, test_given), name, warnings)
     labels = _label_space(main, layout)

@@ -55,7 +55,7 @@ def decode_bytes(raw: bytes, source: str = "the file") -> tuple[str, str]:
 
     best = from_bytes(raw).best()
     if best is None:
-        raise DataError(f"Cannot tell the text encoding of {source}. Save it as UTF-8 and try again.")
+        raise DataError(say("read_unknown_encoding", source=source))
     return str(best), best.encoding
 
 
@@ -94,10 +94,9 @@ def read_table(path: str | Path, sheet: str | int | None = None) -> pd.DataFrame
         path = resolve_sources(str(path)).data  # the training split, as a Parquet file in the cache
     path = Path(path)
     if not path.exists():
-        raise DataError(f"File {path} does not exist.")
+        raise DataError(say("read_no_such_file", path=str(path)))
     if path.is_dir():
-        raise DataError(f"{path} is a folder; give a data file (CSV, TSV, JSONL, XLSX, TXT or Parquet) or a folder "
-                        "written by `datasets`' save_to_disk.")
+        raise DataError(say("read_is_folder", path=str(path)))
     if path.stat().st_size == 0:
         raise DataError(say("data_file_empty", name=path.name))
     suffix = path.suffix.lower()
@@ -108,10 +107,7 @@ def read_table(path: str | Path, sheet: str | int | None = None) -> pd.DataFrame
     else:
         text, _encoding = decode_bytes(path.read_bytes(), path.name)
         if _looks_binary(text):
-            raise DataError(
-                f"{path.name} does not contain readable text (it may be a binary file with a text extension). "
-                "Export your data as CSV (UTF-8), TSV, JSONL or XLSX."
-            )
+            raise DataError(say("read_not_text", name=path.name))
         if not text.strip():
             raise DataError(say("data_file_empty", name=path.name))
         if suffix in JSON_EXTENSIONS or _first_line_is_json(text):
@@ -123,8 +119,7 @@ def read_table(path: str | Path, sheet: str | int | None = None) -> pd.DataFrame
     frame.columns = [str(c).strip() for c in frame.columns]
     if frame.empty and frame.attrs.get("bad_lines"):
         lines = ", ".join(map(str, frame.attrs["bad_lines"][:10]))
-        raise DataError(f"File {path.name} has no usable data rows: line(s) {lines} have another number of columns "
-                        "than the header. Check the separators and quotes of those lines.")
+        raise DataError(say("read_no_usable_rows", name=path.name, lines=lines))
     if frame.empty or len(frame.columns) == 0:
         raise DataError(say("data_no_rows", name=path.name))
     return frame
@@ -134,8 +129,7 @@ def read_table(path: str | Path, sheet: str | int | None = None) -> pd.DataFrame
 def check_columns(count: int, name: str) -> None:
     """At most MAX_COLUMNS columns: the column detection looks at every one (100,000 columns: minutes)."""
     if count > MAX_COLUMNS:
-        raise DataError(f"{name} has {count:,} columns; at most {MAX_COLUMNS:,} are read. Keep the text and label "
-                        "columns (delete the others, or export only those) and try again.")
+        raise DataError(say("read_too_many_columns", name=name, count=count, limit=MAX_COLUMNS))
 
 
 
@@ -153,14 +147,12 @@ def check_workbook(path: Path) -> None:
                       and m.filename.endswith(".xml")]
             xml = sum(m.file_size for m in archive.infolist() if m in sheets or m.filename == "xl/sharedStrings.xml")
             if xml > max_sheet_xml_bytes():
-                raise DataError(f"{path.name} expands to {xml / 2**20:,.0f} MB of spreadsheet data; this app reads "
-                                f"at most {max_sheet_xml_bytes() / 2**20:,.0f} MB (CLASSIFIER_MAX_UPLOAD_MB). Export "
-                                "the sheet as CSV, or keep fewer rows.")
+                raise DataError(say("read_sheet_too_big", name=path.name, mb=xml / 2**20,
+                                    limit_mb=max_sheet_xml_bytes() / 2**20))
             for member in sheets:
                 _check_sheet_size(_count_rows(archive, member), 0, path.name)
     except (zipfile.BadZipFile, OSError):
-        raise DataError(f"{path.name} is not a valid .xlsx file (an .xlsx is a zip archive). Re-save it from the "
-                        "spreadsheet program as .xlsx, or export CSV.") from None
+        raise DataError(say("read_bad_xlsx", name=path.name)) from None
 
 
 
@@ -182,8 +174,7 @@ def _count_rows(archive: zipfile.ZipFile, member: zipfile.ZipInfo, stop_after: i
 
 def _check_sheet_size(rows: int, columns: int, name: str) -> None:
     if rows > max_sheet_rows():
-        raise DataError(f"{name} has a sheet of more than {max_sheet_rows():,} rows, the most this app reads (5,000 "
-                        "per MB of CLASSIFIER_MAX_UPLOAD_MB). Keep fewer rows, or split the file.")
+        raise DataError(say("read_too_many_rows", name=name, limit=max_sheet_rows()))
     check_columns(columns, name)
 
 
@@ -195,7 +186,7 @@ def _read_excel(path: Path, sheet: str | int | None) -> pd.DataFrame:
         sheets = pd.read_excel(path, sheet_name=None if sheet is None else sheet, dtype=object,
                                nrows=max_sheet_rows() + 1)
     except Exception as exc:  # openpyxl raises many kinds for a broken file
-        raise DataError(f"Cannot read the Excel file {path.name}: {exc}. Re-save it as .xlsx or export CSV.") from None
+        raise DataError(say("read_excel_failed", name=path.name, reason=str(exc))) from None
     if isinstance(sheets, pd.DataFrame):  # only with an explicit sheet
         sheets = {sheet: sheets}
     for frame in sheets.values():
@@ -203,7 +194,7 @@ def _read_excel(path: Path, sheet: str | int | None) -> pd.DataFrame:
     for frame in sheets.values():  # the first sheet that has data
         if not frame.dropna(how="all").empty:
             return _below_title_rows(frame.dropna(how="all"))
-    raise DataError(f"Every sheet of {path.name} is empty.")
+    raise DataError(say("read_sheets_empty", name=path.name))
 
 
 
@@ -229,9 +220,10 @@ def _read_json(text: str, name: str) -> pd.DataFrame:
         try:
             records = json.loads(stripped)
         except json.JSONDecodeError as exc:
-            raise DataError(f"{name} is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg}).") from None
+            raise DataError(say("read_bad_json", name=name, line=exc.lineno, column=exc.colno,
+                                reason=exc.msg)) from None
         if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
-            raise DataError(f"{name} must be a JSON list of objects such as {{\"text\": ..., \"label\": ...}}.")
+            raise DataError(say("read_json_not_records", name=name))
         return pd.DataFrame.from_records(records)
     if stripped.startswith("{") and "\n" not in stripped.strip():
         value = json.loads(stripped) if _first_line_is_json(stripped) else None
@@ -251,8 +243,7 @@ def _read_json(text: str, name: str) -> pd.DataFrame:
         else:
             bad.append(number)
     if not records:
-        raise DataError(f"{name} has no valid JSON lines; each line must be an object like "
-                        "{\"text\": \"...\", \"label\": \"...\"}.")
+        raise DataError(say("read_no_json_lines", name=name))
     frame = pd.DataFrame.from_records(records)
     if bad:
         frame.attrs["bad_lines"] = bad
@@ -303,15 +294,12 @@ def _read_delimited(text: str, name: str) -> pd.DataFrame:
         try:
             rows = [row for row in reader if any(cell.strip() for cell in row)]
         except csv.Error as exc:
-            raise DataError(f"{name} could not be parsed as CSV: {exc}. Check for unbalanced quotes.") from None
+            raise DataError(say("read_bad_csv", name=name, reason=str(exc))) from None
         if text.count('"') % 2 and any("\n" in cell for row in rows for cell in row):
             line = _unclosed_quote_line(lines)
-            raise DataError(
-                f"{name}: line {line} opens a quote (\") that is never closed, so everything after it reads as one "
-                "text. Close or remove that quote (or re-save the file as CSV from a spreadsheet) and try again."
-            )
+            raise DataError(say("read_unclosed_quote", name=name, line=line))
         if not rows:
-            raise DataError(f"File {name} is empty.")
+            raise DataError(say("read_empty", name=name))
         width = Counter(len(r) for r in rows).most_common(1)[0][0]
         fixed = []
         for number, row in enumerate(rows, start=1):
@@ -321,13 +309,10 @@ def _read_delimited(text: str, name: str) -> pd.DataFrame:
             fixed.append(row)
         rows = fixed
     if not rows:
-        raise DataError(f"File {name} has no rows with a consistent number of columns.")
+        raise DataError(say("read_inconsistent_columns", name=name))
     check_columns(width, name)
     if width < 2:
-        raise DataError(
-            f"{name} has a single column. Each row needs a text and a label, separated by a comma, a tab or a "
-            "semicolon (or use JSONL with \"text\" and \"label\" keys)."
-        )
+        raise DataError(say("read_single_column", name=name))
     header = rows[0] if _has_header(rows) else None
     body = rows[1:] if header else rows
     columns = _unique_names(header) if header else [f"column_{i + 1}" for i in range(width)]

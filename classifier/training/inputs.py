@@ -26,7 +26,7 @@ def with_local_sources(config: TrainConfig, events: EventWriter) -> TrainConfig:
     sources = resolve_sources(config.data, config.validation_file, config.test_file)
     if sources.note is None:
         return config
-    events.log(f"Data {sources.note}")
+    events.log(say("log_data_source", note=sources.note))
     return config.replace(data=sources.data, validation_file=sources.validation_file, test_file=sources.test_file,
                           extra={**config.extra, "data_source": config.data})
 

@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 from ..errors import RunError
+from ..messages import say
 
 FROZEN_FILE = "frozen_from_base.json"
 
@@ -61,15 +62,13 @@ def check_frozen_match(folder: str | Path, model: nn.Module) -> None:
     try:
         left_out = json.loads(path.read_text(encoding="utf-8"))["left_out"]
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise RunError(f"{path.parent.name}/{FROZEN_FILE} cannot be read ({exc}); start a new training.") from exc
+        raise RunError(say("checkpoint_frozen_unreadable", checkpoint=path.parent.name, file=FROZEN_FILE,
+                           reason=str(exc))) from exc
     params = dict(model.named_parameters())
     changed = [name for name, expected in left_out.items()
                if name not in params or not _same(fingerprint(params[name]), expected)]
     if changed:
-        raise RunError(f"The checkpoint {path.parent.name} was saved without its frozen weights ({len(left_out)} "
-                       f"tensors, e.g. {changed[0]}), and the base model they come from has changed since, so "
-                       "resuming would continue on other weights. Start a new training, or put the original base "
-                       "model back.")
+        raise RunError(say("checkpoint_base_changed", checkpoint=path.parent.name, n=len(left_out), example=changed[0]))
 
 
 def _same(got: list, expected: list) -> bool:

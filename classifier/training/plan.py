@@ -99,8 +99,7 @@ def choose_pooling(config: TrainConfig, model_name: str, path) -> str:
     decoder = (kind in MODEL_FOR_CAUSAL_LM_MAPPING_NAMES and kind not in MODEL_FOR_MASKED_LM_MAPPING_NAMES) or \
         bool(getattr(model_config, "is_encoder_decoder", False))
     if config.pooling == "mean" and decoder:
-        raise ConfigError("Mean pooling is for encoders (BERT-style models); a GPT-style decoder classifies on "
-                          "its last token: choose pooling 'cls' or 'auto'.")
+        raise ConfigError(say("plan_mean_pooling_decoder"))
     if config.pooling != "auto":
         return config.pooling
     if config.strategy == "lora":
@@ -176,8 +175,7 @@ def resolve_run(config: TrainConfig, data: PreparedData, model: RunModel, run_di
     decay = config.layerwise_lr_decay or default_layerwise_lr_decay(strategy)
     chunked = config.truncation == "chunk"
     if chunked and strategy == "head" and config.chunk_pooling == "max":
-        raise ConfigError("The head strategy averages the windows' features of a long text, so it pools by mean; "
-                          "choose chunk_pooling 'mean', or another strategy for 'max'.")
+        raise ConfigError(say("plan_head_max_pooling"))
     multi = data.multi_label
     resolved = config.replace(
         model=model.name, strategy=strategy, max_length=max_length, learning_rate=learning_rate,

@@ -83,15 +83,12 @@ def resume_config(run: str | Path) -> TrainConfig:
     run_dir = resolve_run_dir(run)
     info = load_run_info(run_dir)
     if info.status in TRAINING and int(os.environ.get("WORLD_SIZE", "1")) == 1:
-        raise RunError(f"Run {run_dir.name} is still training; there is nothing to resume. Stop it first "
-                       f"(python -m classifier stop --run {run_dir.name}) or wait for it.")
+        raise RunError(say("resume_still_training", name=run_dir.name))
     if info.status == "finished":
-        raise RunError(f"Run {run_dir.name} finished; there is nothing to resume. To train longer, start a new run "
-                       f"with more epochs: python -m classifier train --config {run_dir / 'config.json'} --epochs N")
+        raise RunError(say("resume_finished", name=run_dir.name, config=str(run_dir / "config.json")))
     settings = RunFolder(run_dir).settings_file()  # config.json, else the web app's request.json
     if settings is None:
-        raise RunError(f"Run {run_dir.name} has no config.json: it ended before its settings were saved, so it "
-                       "cannot be resumed. Start a new training instead.")
+        raise RunError(say("resume_no_config", name=run_dir.name))
     config = TrainConfig.from_json(settings).replace(output=str(run_dir))
     if "pooling" not in (read_json(settings) or {}):
         # a run started before pooling was a setting trained the model's own ([CLS]) head; its checkpoint holds
@@ -100,8 +97,7 @@ def resume_config(run: str | Path) -> TrainConfig:
     for name in DATA_FILES:
         value = getattr(config, name)
         if value and not str(value).startswith("hub:") and not Path(value).exists():
-            raise RunError(f"Run {run_dir.name} trained on {value}, which is no longer there. Resuming needs the "
-                           "very same file: put it back at that path, or start a new training.")
+            raise RunError(say("resume_data_gone", name=run_dir.name, path=str(value)))
     return config
 
 
@@ -131,11 +127,10 @@ def check_same_data(run_dir: Path, fingerprints: dict[str, str], labels: list[st
     before = RunFolder(run_dir).read_data()
     changed = [name for name, digest in (before.get("fingerprints") or {}).items() if fingerprints.get(name) != digest]
     if changed:
-        raise ConfigError(f"The data ({', '.join(changed)}) changed since run {run_dir.name} started, so its "
-                          "checkpoint no longer matches it. Put the original file back, or start a new training.")
+        raise ConfigError(say("resume_data_changed", files=", ".join(changed), name=run_dir.name))
     if before.get("labels") and before["labels"] != labels:
-        raise ConfigError(f"The labels of the data ({', '.join(labels)}) differ from those run {run_dir.name} "
-                          f"started with ({', '.join(before['labels'])}); start a new training instead.")
+        raise ConfigError(say("resume_labels_changed", labels=", ".join(labels), name=run_dir.name,
+                              before=", ".join(before["labels"])))
 
 
 def best_state_at(checkpoint: Path | None, best_meta: ModelMeta | dict[str, Any] | None, metric: str

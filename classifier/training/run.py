@@ -108,7 +108,7 @@ def resume_run(run: str | Path, progress: bool = True) -> RunResult:
 def _run_folder(config: TrainConfig, resume: bool, main: bool) -> Path:
     """The run folder: --output (cleared of an earlier run's outputs, or readied for resuming) or a new one."""
     if resume and not config.output:
-        raise ConfigError("Resuming needs the run folder (--run).")
+        raise ConfigError(say("run_resume_needs_folder"))
     if config.output:
         run_dir = Path(config.output).expanduser().resolve()
         if main:
@@ -119,8 +119,7 @@ def _run_folder(config: TrainConfig, resume: bool, main: bool) -> Path:
                 clear_previous_outputs(run_dir)
         return run_dir
     if int(os.environ.get("WORLD_SIZE", "1")) > 1:
-        raise ConfigError("With several processes (torchrun / accelerate launch) give the run folder with --output, "
-                          "so that every process writes to the same one.")
+        raise ConfigError(say("run_several_processes"))
     return new_run_dir(config.name or f"{Path(config.data).stem}-"
                        f"{config.model if config.model != 'auto' else 'model'}")
 
@@ -133,16 +132,12 @@ def resource_error(exc: BaseException, config: TrainConfig) -> ClassifierError |
     if isinstance(exc, torch.OutOfMemoryError) or (isinstance(exc, RuntimeError) and (
             "out of memory" in text.lower() or "can't allocate memory" in text.lower())):
         smaller = max(1, config.batch_size // 2)
-        return ClassifierError(
-            f"Out of memory with batch size {config.batch_size} x max length {config.max_length or 'auto'} "
-            f"tokens. Try batch size {smaller} with gradient accumulation "
-            f"{config.gradient_accumulation_steps * 2} (same effective batch), a smaller max length, gradient "
-            "checkpointing, or the head / LoRA strategy. What was saved before (best/) is kept.")
+        return ClassifierError(say("train_out_of_memory", batch_size=config.batch_size,
+                                   max_length=config.max_length or "auto", smaller=smaller,
+                                   accumulation=config.gradient_accumulation_steps * 2))
     if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
-        return ClassifierError(
-            f"The disk is full ({getattr(exc, 'filename', None) or 'while saving'}). Free some space (old runs can "
-            "be deleted in the Runs tab or with rm -r runs/NAME) and train again. Files are written atomically: "
-            "best/ and metrics.json are whole or absent, never half-written.")
+        where = getattr(exc, "filename", None)
+        return ClassifierError(say("train_disk_full", where=str(where) if where else say("while_saving")))
     return None
 
 
@@ -224,10 +219,10 @@ def _export_onnx(run_dir: Path, events: EventWriter) -> None:
     from ..onnx_export import export_onnx
 
     try:
-        events.log(f"Exported for ONNX Runtime: {export_onnx(run_dir).name}/ (used for prediction on a CPU).")
+        events.log(say("log_onnx_exported", folder=export_onnx(run_dir).name))
     except Exception as exc:  # noqa: BLE001 - optional and after the run: onnxruntime's own errors, a missing
         # package, a model the tracer cannot follow; none of them may turn a finished run into a failed one
-        events.log(f"The ONNX export failed ({str(exc)[:300]}); prediction uses the PyTorch model.")
+        events.log(say("log_onnx_failed", reason=str(exc)[:300]))
 
 
 def _trainer_inputs(model: RunModel, plan: ResolvedRun, data, saver: ModelSaver, events: EventWriter) -> tuple:

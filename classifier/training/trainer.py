@@ -84,8 +84,8 @@ class ClassifierTrainer(Trainer):
         if lacking:
             from ..errors import RunError
 
-            raise RunError(f"The checkpoint {Path(resume_from_checkpoint).name} lacks weights the model trains "
-                           f"({len(lacking)}, e.g. {lacking[0]}); it is damaged. Start a new training.")
+            raise RunError(say("checkpoint_lacks_weights", checkpoint=Path(resume_from_checkpoint).name,
+                               n=len(lacking), example=lacking[0]))
 
     def _issue_warnings_after_load(self, load_result) -> None:
         self._missing_on_load = list(load_result.missing_keys)

@@ -18,6 +18,7 @@ import pandas as pd
 from ..backbones import default_model_for, resolve_model
 from ..data import language_hint, prepare_data, read_table, summarize
 from ..errors import DataError
+from ..messages import say
 from ..security import load_timeout, pretrained_kwargs
 from ..worker import TimeLimitExceeded, call_with_time_limit
 
@@ -100,6 +101,4 @@ def analyse_bounded(path: str | Path, **settings: Any) -> tuple[DataInfo, pd.Dat
     try:
         return call_with_time_limit(analyse, str(path), seconds=seconds, **settings)
     except TimeLimitExceeded:
-        raise DataError(f"Reading {Path(path).name} took longer than {seconds:g} seconds, so it was stopped "
-                        "(CLASSIFIER_LOAD_TIMEOUT). Upload a smaller file, or one with fewer or shorter "
-                        "columns.") from None
+        raise DataError(say("read_too_slow", name=Path(path).name, seconds=seconds)) from None

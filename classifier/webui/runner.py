@@ -30,6 +30,7 @@ from typing import Any
 from ..config import DATA_FILES, TrainConfig
 from ..errors import ClassifierError, RunError
 from ..events import last_status, tail_events
+from ..message_catalogue import CATALOGUE
 from ..messages import event_text, say
 from ..run_folder import LOG_SEPARATOR, RunFolder, curves, run_status
 from ..runs import (
@@ -182,7 +183,9 @@ class TrainingRunner:
                 raise RunInProgress(busy)
             view = self.view(run_dir)
             if not view.resumable:
-                raise RunError(say("run_not_resumable", name=run_dir.name, status=view.status))
+                state = f"run_state_{view.status}"
+                status = say(state) if state in CATALOGUE else view.status
+                raise RunError(say("run_not_resumable", name=run_dir.name, status=status))
             # the earlier stop goes now, so that a Stop pressed while the trainer starts up can reach it
             RunFolder(run_dir).stop_file.unlink(missing_ok=True)
             self._launch(run_dir, self.resume_command(run_dir))

@@ -14,6 +14,7 @@ import pandas as pd
 from .. import charts
 from ..compare import METRICS, Comparison, compare, leaderboard
 from ..errors import RunError
+from ..messages import say
 from ..runs import delete_run, list_runs, model_dir, training_pid
 from ..security import inside
 from .common import html_escape, md_escape, run_path, shows_errors
@@ -88,7 +89,7 @@ def zip_model(run_dir: Path) -> Path:
     link out of the run is refused, and files or folders inside it that are such links are left out."""
     folder = model_dir(run_dir)
     if not inside(folder, run_dir):
-        raise RunError(f"{run_dir.name}/{folder.name} is a link to a folder outside the run; it is not exported.")
+        raise RunError(say("export_link_outside", run=run_dir.name, folder=folder.name))
     key = (str(folder.resolve()), folder.stat().st_mtime_ns)
     with _ZIPS_LOCK:
         made = _ZIPS.get(key)
