@@ -118,8 +118,12 @@ def test_a_damaged_export_falls_back_to_pytorch_in_auto(onnx_run, tmp_path):
     assert predictor.backend == "torch" and predictor.predict("WINNER! Claim your prize")[0].label in ("ham", "spam")
     with pytest.raises(RunError, match="cannot be loaded"):
         Predictor(run, backend="onnx")
+    fp32_only = tmp_path / "fp32-only"
+    shutil.copytree(onnx_run, fp32_only)
+    (fp32_only / "onnx" / "model_quantized.onnx").unlink()
     with pytest.raises(RunError, match="int8"):  # int8 asked of the ONNX backend with only an fp32 export
-        Predictor(onnx_run, backend="onnx", int8=True)
+        Predictor(fp32_only, backend="onnx", int8=True)
+    assert Predictor(fp32_only, int8=True).backend == "torch"  # auto: PyTorch's dynamic int8, as before
 
 
 def test_export_refuses_a_run_that_is_training_or_whose_weights_change(onnx_run, tmp_path, monkeypatch):
