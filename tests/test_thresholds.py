@@ -37,8 +37,10 @@ def test_roc_pr_match_scikit_learn_and_a_saved_threshold_is_used(sms_run, tmp_pa
     assert binary["positive_label"] == "spam" and binary["threshold"] == 0.5  # the rarer class
     table = pd.read_csv(run / "predictions.csv", keep_default_na=False)
     truth = table["gold"].map(from_spreadsheet_cell) == "spam"
-    assert binary["roc_auc"] == pytest.approx(roc_auc_score(truth, table["p_spam"]), abs=1e-9)
-    assert binary["pr_auc"] == pytest.approx(average_precision_score(truth, table["p_spam"]), abs=1e-9)
+    # predictions.csv rounds probabilities to 6 decimals, where very confident texts tie (metrics.json has the
+    # unrounded ones): the areas agree to well under a text's worth (1 / 680)
+    assert binary["roc_auc"] == pytest.approx(roc_auc_score(truth, table["p_spam"]), abs=2e-4)
+    assert binary["pr_auc"] == pytest.approx(average_precision_score(truth, table["p_spam"]), abs=2e-4)
     assert binary["roc_auc"] > 0.95 and len(binary["roc"]["fpr"]) <= 201
     assert binary["tpr"] + binary["fnr"] == pytest.approx(1.0)
 

@@ -111,6 +111,8 @@ FAKE_TRAINER = textwrap.dedent("""
             break
         event(type="train", step=step, total_steps=400, loss=1 / step, progress=step / 400, eta_seconds=1.0)
         time.sleep(0.05)
+    if step < 400:
+        time.sleep(1.5)  # like a real trainer: finish the step, save and test before saying stopped
     event(type="status", status="stopped" if step < 400 else "finished", message="done", pid=os.getpid())
 """)
 
