@@ -29,3 +29,15 @@ def sms_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("sms-home") / "runs" / "sms"  # a runs folder of its own, for `classifier runs`
     result = train(TrainConfig(data=str(SMS), output=str(out), max_train_samples=1500, epochs=2), progress=False)
     return result
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium for a module's browser tests (skipped without playwright; see tests/webui_helpers.py)."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    from tests.webui_helpers import launch_chromium
+
+    with sync_api.sync_playwright() as playwright:
+        browser = launch_chromium(playwright)
+        yield browser
+        browser.close()

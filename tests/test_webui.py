@@ -27,7 +27,6 @@ from classifier.webui.runner import RunInProgress, TrainingRunner, wait_until
 from tests.webui_helpers import (
     ROOT,
     choose,
-    launch_chromium,
     open_tab,
     pick_dropdown,
     plot_has_traces,
@@ -340,15 +339,6 @@ def studio(tmp_path_factory):
     yield studio
     stop_studio(studio)
     print("\nTIMINGS " + json.dumps({k: round(v, 1) for k, v in TIMINGS.items()}))
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")

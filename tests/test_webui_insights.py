@@ -20,7 +20,6 @@ import pytest
 
 from tests.webui_helpers import (
     ROOT,
-    launch_chromium,
     open_tab,
     pick_dropdown,
     screenshot,
@@ -77,15 +76,6 @@ def studio(tmp_path_factory, gradio_tmp):
     yield studio
     stop_studio(studio)
     print("\nTIMINGS " + json.dumps({k: round(v, 1) for k, v in TIMINGS.items()}))
-
-
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")
