@@ -300,7 +300,9 @@ def build(form: ConfigForm, lang_box: gr.Textbox) -> DataTab:
             issues_find = gr.Button(t("issues_find"), scale=1, elem_id="issues-find")
         issues_note = gr.Markdown(elem_id="issues-note")
         issues_table = gr.Dataframe(label=t("issues_table"), interactive=True, wrap=True, max_height=400,
-                                    static_columns=[0, 1, 2, 3, 4], elem_id="issues-table")
+                                    static_columns=[0, 1, 2, 3, 4], elem_id="issues-table",
+                                    # the text wraps; given, suggested and decision stay in view without scrolling
+                                    column_widths=["6%", "52%", "12%", "12%", "8%", "10%"])
         with gr.Row(equal_height=True):
             issue_row = gr.Number(label=t("issues_row"), precision=0, minimum=1, elem_id="issue-row")
             issue_decision = gr.Dropdown([KEEP, "drop"], value=KEEP, label=t("issues_decision"),
