@@ -51,8 +51,9 @@ def _say(key: str, **params: Any) -> Advice:
 def advise(metrics: dict[str, Any], epochs: float, train_size: int, language: str = "en") -> list[Advice]:
     """Advice for a finished run's metrics.json content, most important first."""
     out: list[Advice] = []
-    multi = bool(metrics.get("multi_label"))
-    metric = "micro_f1" if multi else "macro_f1"
+    from .task import task_of
+
+    metric = task_of(metrics).metric
     model = (metrics.get("model_only") or {}).get(metric, metrics.get(metric))
     baseline = (metrics.get("baseline") or {}).get(metric)
     ensemble = metrics.get("ensemble") or {}

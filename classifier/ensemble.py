@@ -22,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from .task import Task
+
 WEIGHTS = tuple(round(w, 1) for w in np.arange(0.0, 1.01, 0.1))
 TIE = 0.002  # validation score differences below this are noise on a few hundred texts
 MODEL_MARGIN = 0.01  # what a mix or TF-IDF must win by on validation to replace the fine-tuned model alone
@@ -50,41 +52,24 @@ def decision_of(weight: float) -> str:
     return "model" if weight >= 1.0 else "baseline" if weight <= 0.0 else "ensemble"
 
 
-def _log_loss(gold: np.ndarray, probs: np.ndarray, multi_label: bool) -> float:
-    probs = np.clip(probs, 1e-7, 1 - 1e-7)
-    if multi_label:
-        return float(-np.mean(gold * np.log(probs) + (1 - gold) * np.log(1 - probs)))
-    return float(-np.mean(np.log(probs[np.arange(len(gold)), gold])))
-
-
-def choose_weight(gold: np.ndarray, model_probs: np.ndarray, tfidf_probs: np.ndarray, multi_label: bool,
+def choose_weight(gold: np.ndarray, model_probs: np.ndarray, tfidf_probs: np.ndarray, task: Task,
                   fixed_threshold: float | None = None) -> EnsembleChoice:
     """`gold`: class ids (single-label) or a 0/1 matrix (multi-label), for the validation texts. Multi-label
     mixes are scored at thresholds tuned for each, or at `fixed_threshold` when the user set one."""
-    from sklearn.metrics import f1_score
-
-    from .metrics import tune_thresholds
-
     gold = np.asarray(gold)
     results = []
     for w in WEIGHTS:
         probs = blend(model_probs, tfidf_probs, w)
-        thresholds = None
-        if multi_label:
-            thresholds = ([float(fixed_threshold)] * probs.shape[1] if fixed_threshold is not None
-                          else tune_thresholds(gold, probs))
-            predicted = (probs >= np.asarray(thresholds)).astype(int)
-            score = float(f1_score(gold.astype(int), predicted, average="micro", zero_division=0))
-        else:
-            score = float(f1_score(gold, probs.argmax(-1), average="macro", zero_division=0))
-        results.append((w, score, _log_loss(gold, probs, multi_label), thresholds))
+        thresholds = task.thresholds(gold, probs, fixed_threshold)
+        score = task.validation_score(gold, task.decide(probs, thresholds))
+        results.append((w, score, task.log_loss(gold, probs), thresholds))
     best = max(score for _, score, _, _ in results)
     if results[-1][1] >= best - MODEL_MARGIN:  # WEIGHTS end with 1.0: the model alone, unless clearly beaten
         w, _, _, thresholds = results[-1]
     else:
         near = [r for r in results if r[1] >= best - TIE]
         w, _, _, thresholds = min(near, key=lambda r: (round(r[2], 4), -r[0]))
-    return EnsembleChoice(weight=float(w), decision=decision_of(w), metric="micro_f1" if multi_label else "macro_f1",
+    return EnsembleChoice(weight=float(w), decision=decision_of(w), metric=task.metric,
                           scores={f"{r[0]:.1f}": round(r[1], 4) for r in results}, thresholds=thresholds)
 
 
@@ -103,41 +88,32 @@ class ValidatedDecision:
     mix_thresholds: list[float] | None
 
 
-def targets_of(data, frame) -> np.ndarray:
-    return data.label_matrix(frame).astype(int) if data.multi_label else frame["label"].to_numpy().astype(int)
-
-
 def choose_on_validation(run_dir, data, config) -> ValidatedDecision:
     """Fit the TF-IDF model on the training split, tune thresholds (multi-label) and the ensemble weight on the
     validation split, and write them into best/ (thresholds also into last/ for the model alone)."""
-    from .metrics import tune_thresholds
     from .predict import Predictor
     from .run_folder import ModelMeta, RunFolder
     from .tfidf import JSON_FILE, WEIGHTS_FILE, TfidfModel
 
     run = RunFolder(run_dir)
-    multi = data.multi_label
+    task = data.task
     texts = data.validation["text"].tolist()
-    gold = targets_of(data, data.validation)
+    gold = data.targets(data.validation)
     model_probs = Predictor(run.path, batch_size=config.eval_batch_size, ensemble=False).model_proba(texts)
 
     def thresholds_for(probs: np.ndarray) -> list[float] | None:
-        if not multi:
-            return None
-        if config.threshold is not None:
-            return [float(config.threshold)] * probs.shape[1]
-        return tune_thresholds(gold, probs)
+        return task.thresholds(gold, probs, config.threshold)
 
     model_thresholds = thresholds_for(model_probs)
     tfidf = choice = None
     tfidf_thresholds = mix_thresholds = None
     mix_weight = None
     if config.baseline:
-        tfidf = TfidfModel(data.labels.names, multi).fit(data.train["text"].tolist(), targets_of(data, data.train),
-                                                         seed=config.seed)
+        tfidf = TfidfModel(data.labels.names, task.multi_label).fit(data.train["text"].tolist(),
+                                                                    data.targets(data.train), seed=config.seed)
         tfidf_probs = tfidf.predict_proba(texts)
         tfidf_thresholds = thresholds_for(tfidf_probs)
-        choice = choose_weight(gold, model_probs, tfidf_probs, multi, config.threshold if multi else None)
+        choice = choose_weight(gold, model_probs, tfidf_probs, task, config.threshold)
         if not getattr(config, "ensemble", True):  # the user wants the fine-tuned model alone
             choice = EnsembleChoice(weight=1.0, decision="model", metric=choice.metric, scores=choice.scores)
         interior = {float(k): v for k, v in choice.scores.items() if 0.0 < float(k) < 1.0}
@@ -149,14 +125,14 @@ def choose_on_validation(run_dir, data, config) -> ValidatedDecision:
         meta = ModelMeta.read(folder)
         if meta is None:
             continue
-        if multi:
+        if model_thresholds is not None:
             meta.thresholds = model_thresholds
         if name == "best" and choice is None:  # no TF-IDF model this time: nothing of an earlier mix stays
             meta.ensemble = None
             for stale in (JSON_FILE, WEIGHTS_FILE):
                 (folder / stale).unlink(missing_ok=True)
         if name == "best" and choice is not None:
-            answered = choice.thresholds if multi and choice.weight < 1.0 else model_thresholds
+            answered = choice.thresholds if choice.weight < 1.0 else model_thresholds
             if choice.weight < 1.0:
                 tfidf.save(folder)
             else:

@@ -9,8 +9,6 @@ import numpy as np
 import pandas as pd
 
 from .data import (
-    clean_frame,
-    clean_multilabel_frame,
     decode_bytes,
     detect_columns,
     read_table,
@@ -19,62 +17,41 @@ from .data import (
 )
 from .errors import DataError
 from .messages import say
-from .metrics import classification_metrics, multilabel_metrics
 from .predict import Predictor
 from .runs import atomic_write_text, resolve_run_dir
 from .security import check_texts, spreadsheet_safe
+from .task import task_for
 
 
 def evaluate_file(run: str | Path, data: str | Path, text_column: str | None = None,
                   label_column: str | None = None, ensemble: bool = True) -> dict[str, Any]:
     """Metrics of what the run answers on a labelled file (`ensemble=False`: the fine-tuned model alone, without
-    the TF-IDF mix its validation may have chosen); rows whose label the model does not know are counted."""
+    the TF-IDF mix its validation may have chosen). Rows whose label the model does not know are left out
+    (multi-label: such labels are left out of their rows), and counted in the warnings."""
     predictor = Predictor(resolve_run_dir(run), ensemble=ensemble)
+    task = predictor.task
     frame = read_table(data)
-    if predictor.multi_label:
-        result = _evaluate_multilabel_file(predictor, frame, data, text_column, label_column)
-        result["decision"] = predictor.decision
-        return result
-    text_col, label_col = detect_columns(frame, text_column, label_column)
     warnings: list[str] = []
-    cleaned = clean_frame(frame, text_col, label_col, Path(data).name, warnings)
-    known = cleaned["label_name"].isin(predictor.labels)
-    unknown = sorted(set(cleaned.loc[~known, "label_name"]))
-    if unknown:
-        warnings.append(say("eval_unknown_rows", n=int((~known).sum()), labels=", ".join(map(repr, unknown[:10]))))
-    cleaned = cleaned[known]
+    name = Path(data).name
+    _, text_col, label_cols = resolve_label_layout(frame, text_column, label_column, None,
+                                                   task.layout, "|", name, warnings)
+    cleaned = task.clean(frame, text_col, label_cols, "|", name, warnings)
     if cleaned.empty:
-        raise DataError(say("eval_no_known_label", name=Path(data).name, labels=", ".join(predictor.labels)))
-    to_id = {name: i for i, name in enumerate(predictor.labels)}
-    gold = cleaned["label_name"].map(to_id).to_numpy()
-    predicted = predictor.label_ids(predictor.predict_proba(cleaned["text"].tolist()))
-    result = classification_metrics(gold, predicted, predictor.labels)
+        raise DataError(say("eval_no_rows_multi", name=name))
+    cleaned, unknown, affected = task.keep_known(cleaned, predictor.labels)
+    if unknown:
+        warnings.append(say(task.eval_unknown_key, n=affected,
+                            labels=", ".join(map(repr, unknown[:10]))))
+    if cleaned.empty:
+        raise DataError(say("eval_no_known_label", name=name, labels=", ".join(predictor.labels)))
+    label2id = {label: i for i, label in enumerate(predictor.labels)}
+    gold = task.targets(task.to_ids(cleaned["label_name"], label2id), len(predictor.labels))
+    probs = predictor.predict_proba(cleaned["text"].tolist())
+    result = task.score(gold, predictor.decisions(probs), predictor.labels)
+    task.add_evaluation_details(result, predictor.labels, predictor.thresholds)
     result["warnings"] = warnings
     result["data"] = str(data)
     result["decision"] = predictor.decision
-    return result
-
-
-def _evaluate_multilabel_file(predictor: Predictor, frame: pd.DataFrame, data: str | Path, text_column: str | None,
-                              label_column: str | None) -> dict[str, Any]:
-    warnings: list[str] = []
-    name = Path(data).name
-    _, text_col, label_cols = resolve_label_layout(frame, text_column, label_column, None, "yes", "|", name, warnings)
-    cleaned = clean_multilabel_frame(frame, text_col, label_cols, "|", name, warnings)
-    if cleaned.empty:
-        raise DataError(say("eval_no_rows_multi", name=name))
-    known = set(predictor.labels)
-    unknown = sorted({n for row in cleaned["label_name"] for n in row} - known)
-    if unknown:
-        warnings.append(say("eval_unknown_labels", labels=", ".join(map(repr, unknown[:10]))))
-    gold = np.zeros((len(cleaned), len(predictor.labels)), dtype=int)
-    for i, row in enumerate(cleaned["label_name"]):
-        gold[i, [predictor.labels.index(n) for n in row if n in known]] = 1
-    predicted = predictor.decide(predictor.predict_proba(cleaned["text"].tolist())).astype(int)
-    result = multilabel_metrics(gold, predicted, predictor.labels)
-    result["thresholds"] = dict(zip(predictor.labels, predictor.thresholds))
-    result["warnings"] = warnings
-    result["data"] = str(data)
     return result
 
 
@@ -121,9 +98,7 @@ def prediction_frame(texts: list[str], labels: dict[str, list[str]], probs: np.n
 
 def predicted_labels(predictor: Predictor, probs: np.ndarray) -> list[str]:
     """What the run answers per text: its label, or a multi-label run's labels over their thresholds joined by |."""
-    if predictor.multi_label:
-        return label_names(predictor.decide(probs), predictor.labels)
-    return label_names(predictor.label_ids(probs), predictor.labels)
+    return label_names(predictor.decisions(probs), predictor.labels)
 
 
 def read_texts(data: str | Path, text_column: str | None = None) -> list[str]:
@@ -179,12 +154,9 @@ def inspect_file(data: str | Path, text_column: str | None = None, label_column:
     multi, text_col, label_cols = resolve_label_layout(frame, text_column, label_column, None, "auto", "|", name,
                                                        warnings)
     label_col = ", ".join(label_cols)
-    if multi:  # each label counts once per text that carries it
-        cleaned = clean_multilabel_frame(frame, text_col, label_cols, "|", name, warnings)
-        labels = [label for names in cleaned["label_name"] for label in names]
-    else:
-        cleaned = clean_frame(frame, text_col, label_col, name, warnings)
-        labels = cleaned["label_name"].tolist()
+    task = task_for(multi)
+    cleaned = task.clean(frame, text_col, label_cols, "|", name, warnings)
+    labels = task.label_occurrences(cleaned["label_name"])  # multi-label: each label once per text carrying it
     model = default_model_for(language_hint(cleaned["text"].tolist())) if model == "auto" else model
     path, _ = resolve_model(model)
     tokenizer = load_tokenizer(path)

@@ -33,6 +33,7 @@ import pandas as pd
 
 from .errors import DataError
 from .messages import say
+from .task import Task, task_for
 
 METHODS = ("features", "tfidf", "both")  # both: the mean of the two models' probabilities
 DEFAULT_METHOD = "both"  # the most precise on planted flips in SMS and THUCNews (docs/results.md)
@@ -108,8 +109,6 @@ def read_labelled(path: str | Path, text_column: str | None = None, label_column
         _dedupe,
         _sort_labels,
         _text_values,
-        clean_frame,
-        clean_multilabel_frame,
         read_table,
         resolve_label_layout,
     )
@@ -121,18 +120,14 @@ def read_labelled(path: str | Path, text_column: str | None = None, label_column
     table = read_table(path).reset_index(drop=True)
     multi, text_col, label_cols = resolve_label_layout(table, text_column, label_column, None, multi_label,
                                                        delimiter, name, warnings)
-    if multi:
-        cleaned = clean_multilabel_frame(table, text_col, label_cols, delimiter, name, warnings)
-    else:
-        cleaned = clean_frame(table, text_col, label_cols[0], name, warnings)
-    cleaned = _dedupe(cleaned, name, warnings)
+    task = task_for(multi)
+    cleaned = _dedupe(task.clean(table, text_col, label_cols, delimiter, name, warnings), name, warnings)
     if cleaned.empty:
         raise DataError(say("data_no_labelled_rows", name=name, text_column=text_col,
                             label_columns=", ".join(label_cols)))
     if max_rows and len(cleaned) > max_rows:
         raise DataError(say("issues_too_many_rows", name=name, n=len(cleaned), limit=max_rows))
-    names = _sort_labels({n for row in cleaned["label_name"] for n in row} if multi
-                         else set(cleaned["label_name"]))
+    names = _sort_labels(task.names_used(cleaned["label_name"]))
     if len(names) < 2:
         raise DataError(say("issues_single_class", name=name, only=names[0]) if names
                         else say("issues_no_class", name=name))
@@ -140,8 +135,7 @@ def read_labelled(path: str | Path, text_column: str | None = None, label_column
     positions: dict[str, list[int]] = {}
     for position, text in enumerate(_text_values(table[text_col])):
         positions.setdefault(text, []).append(position)
-    labels = [sorted(to_id[n] for n in row) for row in cleaned["label_name"]] if multi else \
-        [to_id[n] for n in cleaned["label_name"]]
+    labels = task.to_ids(cleaned["label_name"], to_id).tolist()
     texts = cleaned["text"].tolist()
     return LabelledTexts(table=table, text_column=text_col, label_columns=label_cols, multi_label=multi,
                          delimiter=delimiter, names=names, texts=texts, labels=labels,
@@ -189,19 +183,14 @@ def sentence_features(texts: list[str], model: str = "auto", max_length: int = F
     return out, shown
 
 
-def fold_ids(labels: list, n_labels: int, folds: int, multi_label: bool, seed: int = 42) -> np.ndarray:
+def fold_ids(labels: list, n_labels: int, folds: int, task: Task, seed: int = 42) -> np.ndarray:
     """The fold of each text: stratified by class (by each text's rarest label for multi-label data)."""
     from sklearn.model_selection import KFold, StratifiedKFold
 
     n = len(labels)
     if n < folds:
         raise DataError(say("issues_too_few_for_folds", n=n, folds=folds))
-    if multi_label:
-        from .data import _rarest_label_keys
-
-        keys = _rarest_label_keys(pd.Series(labels), n_labels)
-    else:
-        keys = np.asarray(labels)
+    keys = task.stratify_keys(pd.Series(labels), n_labels)
     counts = np.bincount(keys)
     splitter = StratifiedKFold(folds, shuffle=True, random_state=seed) if counts[counts > 0].min() >= folds \
         else KFold(folds, shuffle=True, random_state=seed)  # a class smaller than k cannot be in every fold
@@ -212,42 +201,29 @@ def fold_ids(labels: list, n_labels: int, folds: int, multi_label: bool, seed: i
 
 
 def _logistic_probs(train_x: np.ndarray, train_y: np.ndarray, test_x: np.ndarray, n_labels: int,
-                    multi_label: bool, seed: int) -> np.ndarray:
+                    task: Task, seed: int) -> np.ndarray:
     """Standardised features + logistic regression: softmax over classes, or one sigmoid per label."""
-    from sklearn.linear_model import LogisticRegression
     from sklearn.preprocessing import StandardScaler
 
     scaler = StandardScaler().fit(train_x)
     train_x, test_x = scaler.transform(train_x), scaler.transform(test_x)
-    probs = np.zeros((len(test_x), n_labels), dtype=np.float64)
-    if multi_label:
-        for j in range(n_labels):
-            column = train_y[:, j].astype(int)
-            if column.min() == column.max():
-                probs[:, j] = float(column[0])
-                continue
-            probs[:, j] = LogisticRegression(max_iter=1000, C=0.5, random_state=seed).fit(
-                train_x, column).predict_proba(test_x)[:, 1]
-        return probs
-    model = LogisticRegression(max_iter=1000, C=0.5, random_state=seed).fit(train_x, train_y)
-    probs[:, model.classes_] = model.predict_proba(test_x)
-    return probs
+    coef, intercept = task.fit_logistic(train_x, train_y, n_labels, C=0.5, seed=seed, max_iter=1000)
+    return task.probabilities(test_x @ coef.T.astype(np.float64) + intercept)
 
 
 def out_of_fold_probs(data: LabelledTexts, method: str = DEFAULT_METHOD, model: str = "auto",
                       folds: int = DEFAULT_FOLDS, seed: int = 42,
                       progress: Callable[[float, str], None] | None = None) -> tuple[np.ndarray, str | None]:
     """(texts x labels) probabilities, each text's from the model of the folds it was not in; the model name."""
-    from .data import label_matrix
-
     if method not in METHODS:
         raise DataError(say("issues_bad_method", method=method, choices=", ".join(METHODS)))
     if folds < 2:
         raise DataError(say("issues_few_folds", folds=folds))
     report = progress or (lambda _f, _s: None)
     n_labels = len(data.names)
-    targets = label_matrix(data.labels, n_labels, True) if data.multi_label else np.asarray(data.labels)
-    fold = fold_ids(data.labels, n_labels, folds, data.multi_label, seed)
+    task = task_for(data.multi_label)
+    targets = task.targets(pd.Series(data.labels), n_labels)
+    fold = fold_ids(data.labels, n_labels, folds, task, seed)
     probs = np.zeros((len(data.texts), n_labels), dtype=np.float64)
     shown = None
     vectors = method in ("features", "both")
@@ -259,7 +235,7 @@ def out_of_fold_probs(data: LabelledTexts, method: str = DEFAULT_METHOD, model: 
         held, kept = fold == k, fold != k
         parts = []
         if vectors:
-            parts.append(_logistic_probs(feats[kept], targets[kept], feats[held], n_labels, data.multi_label, seed))
+            parts.append(_logistic_probs(feats[kept], targets[kept], feats[held], n_labels, task, seed))
         if method in ("tfidf", "both"):
             from .tfidf import TfidfModel
 
@@ -274,28 +250,6 @@ def out_of_fold_probs(data: LabelledTexts, method: str = DEFAULT_METHOD, model: 
 # ----------------------------------------------------------------------------------------------------------------
 # Ranking
 # ----------------------------------------------------------------------------------------------------------------
-def rank_issues(labels: list, probs: np.ndarray, multi_label: bool) -> tuple[np.ndarray, np.ndarray]:
-    """(indices of the likely label errors, most suspicious first; every text's label quality score)."""
-    if multi_label:
-        from cleanlab.multilabel_classification.filter import find_label_issues
-        from cleanlab.multilabel_classification.rank import get_label_quality_scores
-
-        lists = [list(map(int, row)) for row in labels]
-        # n_jobs=1: the web app runs this in a daemonic worker process, which may not start processes of its own
-        found = find_label_issues(lists, probs, return_indices_ranked_by="self_confidence", n_jobs=1)
-        return np.asarray(found, dtype=int), get_label_quality_scores(lists, probs)
-    from cleanlab.filter import find_label_issues
-    from cleanlab.rank import get_label_quality_scores
-
-    given = np.asarray(labels, dtype=int)
-    found = find_label_issues(given, probs, return_indices_ranked_by="self_confidence", n_jobs=1)
-    return np.asarray(found, dtype=int), get_label_quality_scores(given, probs, method="self_confidence")
-
-
-def _names(ids, names: list[str]) -> str:
-    return "|".join(names[i] for i in ids)
-
-
 def find_label_issues(data: LabelledTexts, method: str = DEFAULT_METHOD, model: str = "auto",
                       folds: int = DEFAULT_FOLDS, seed: int = 42, max_score: float | None = None,
                       progress: Callable[[float, str], None] | None = None) -> LabelIssueReport:
@@ -303,18 +257,15 @@ def find_label_issues(data: LabelledTexts, method: str = DEFAULT_METHOD, model: 
     those scored below it (default for single-label data UNLIKELY_SHARE / classes; 1 keeps all cleanlab found)."""
     start = time.perf_counter()
     probs, shown = out_of_fold_probs(data, method, model, folds, seed, progress)
-    found, scores = rank_issues(data.labels, probs, data.multi_label)
-    if max_score is None and not data.multi_label:
-        max_score = UNLIKELY_SHARE / len(data.names)
+    task = task_for(data.multi_label)
+    found, scores = task.rank_label_issues(data.labels, probs)
+    if max_score is None:
+        max_score = task.label_issue_cut(UNLIKELY_SHARE, len(data.names))
     if max_score is not None:
         found = found[scores[found] < max_score]
     issues = []
     for i in found:
-        if data.multi_label:
-            given = _names(data.labels[i], data.names)
-            suggested = _names(np.flatnonzero(probs[i] >= 0.5), data.names)
-        else:
-            given, suggested = data.names[data.labels[i]], data.names[int(np.argmax(probs[i]))]
+        given, suggested = task.label_text(data.labels[i], data.names), task.suggestion(probs[i], data.names)
         rows = [p + 1 for p in data.rows[i]]
         issues.append(LabelIssue(row=rows[0] if rows else 0, text=data.texts[i], given_label=given,
                                  suggested_label=suggested, score=round(float(scores[i]), 4), rows=rows))
@@ -335,19 +286,18 @@ def label_issues_of_file(path: str | Path, text_column: str | None = None, label
 # ----------------------------------------------------------------------------------------------------------------
 # Corrections: a new file
 # ----------------------------------------------------------------------------------------------------------------
-def parse_decision(value: object, names: list[str], multi_label: bool, row: int) -> str | tuple[str, ...]:
+def parse_decision(value: object, names: list[str], task: Task, row: int) -> str | tuple[str, ...]:
     """`keep` (or empty), `drop`, or a label (`a|b` for several): the label(s) as a tuple. DataError otherwise."""
     text = "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value).strip()
     if text.lower() in ("", KEEP):
         return KEEP
     if text.lower() == DROP:
         return DROP
-    parts = tuple(sorted({p.strip() for p in text.split("|") if p.strip()})) if multi_label else (text,)
+    parts = task.parse_labels(text)
     unknown = [p for p in parts if p not in names]
     if unknown or not parts:
         classes = ", ".join(names[:20]) + (", ..." if len(names) > 20 else "")
-        raise DataError(say("issues_bad_decision_multi" if multi_label else "issues_bad_decision", row=row, text=text,
-                            classes=classes))
+        raise DataError(say(task.bad_decision_key, row=row, text=text, classes=classes))
     return parts
 
 
@@ -365,7 +315,7 @@ def apply_corrections(path: str | Path, decisions: dict[int, object], output: st
     drop: set[int] = set()
     relabelled = 0
     for row, value in decisions.items():
-        decision = parse_decision(value, data.names, data.multi_label, int(row))
+        decision = parse_decision(value, data.names, task_for(data.multi_label), int(row))
         if decision == KEEP:
             continue
         positions = by_row.get(int(row))
@@ -394,4 +344,4 @@ def _set_label(table: pd.DataFrame, position: int, labels: tuple[str, ...], data
     column = data.label_columns[0]
     if table[column].dtype != object:
         table[column] = table[column].astype(object)
-    table.at[position, column] = data.delimiter.join(labels) if data.multi_label else labels[0]
+    table.at[position, column] = data.delimiter.join(labels)  # one label, or several joined

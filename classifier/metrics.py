@@ -118,22 +118,12 @@ def softmax(logits: np.ndarray) -> np.ndarray:
 
 def format_report(metrics: dict[str, Any]) -> str:
     """The test report as text for the terminal: headline numbers, baseline, per-class table."""
-    baseline = metrics.get("baseline")
-    if metrics.get("multi_label"):
-        lines = [f"Test micro-F1 {metrics['micro_f1']:.4f}   macro-F1 {metrics['macro_f1']:.4f}   subset accuracy "
-                 f"{metrics['subset_accuracy']:.4f}   Hamming loss {metrics['hamming_loss']:.4f}   "
-                 f"({metrics['samples']} texts, multi-label)"]
-        if baseline:
-            lines.append(f"TF-IDF baseline: micro-F1 {baseline['micro_f1']:.4f}   macro-F1 {baseline['macro_f1']:.4f}"
-                         f"   subset accuracy {baseline['subset_accuracy']:.4f}")
-    else:
-        lines = [f"Test accuracy {metrics['accuracy']:.4f}   macro-F1 {metrics['macro_f1']:.4f}   "
-                 f"weighted-F1 {metrics['weighted_f1']:.4f}   ({metrics['samples']} texts)"]
-        if baseline:
-            lines.append(f"TF-IDF baseline: accuracy {baseline['accuracy']:.4f}   macro-F1 {baseline['macro_f1']:.4f}")
+    from .task import task_of
+
+    lines = task_of(metrics).report_lines(metrics)
     decision = metrics.get("decision")
     if decision in ("ensemble", "baseline"):
-        key = "micro_f1" if metrics.get("multi_label") else "macro_f1"
+        key = task_of(metrics).metric
         alone = (metrics.get("model_only") or {}).get(key)
         what = "the fine-tuned model mixed with TF-IDF" if decision == "ensemble" else "the TF-IDF model"
         lines.insert(1, f"(predictions use {what}, chosen on validation"

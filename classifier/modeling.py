@@ -22,6 +22,7 @@ from .errors import ModelError
 from .messages import say
 from .runs import display_path
 from .security import check_model_code, pretrained_kwargs
+from .task import task_for
 
 
 @dataclass
@@ -77,7 +78,7 @@ def load_model(path, id2label: dict[int, str], tokenizer=None, multi_label: bool
     config.id2label = {int(k): v for k, v in id2label.items()}
     config.label2id = {v: int(k) for k, v in id2label.items()}
     # multi-label: pipeline() and other loaders then apply a sigmoid per label instead of a softmax
-    config.problem_type = "multi_label_classification" if multi_label else "single_label_classification"
+    config.problem_type = task_for(multi_label).problem_type
     if getattr(config, "pad_token_id", None) is None:
         config.pad_token_id = tokenizer.pad_token_id
     try:

@@ -35,11 +35,11 @@ from . import pooling as _pooling  # noqa: F401  (registers the mean-pooling mod
 from .encoding import encode_chunks, encode_texts, pool_logits
 from .errors import ClassifierError, RunError
 from .messages import say
-from .metrics import sigmoid, softmax
 from .onnx_export import INT8_FILE
 from .run_folder import MODEL_META_FILE, ModelMeta
 from .runs import display_path, model_dir
 from .security import clip_text, pretrained_kwargs
+from .task import MULTI_LABEL, task_for
 
 BACKENDS = ("auto", "onnx", "torch")  # auto: ONNX Runtime on a CPU when the run has an up-to-date export
 _hf_logging.disable_progress_bar()  # "Loading weights" bars say nothing to someone who asked for a prediction
@@ -99,7 +99,8 @@ class Predictor:
         self.chunk_stride = settings.chunk_stride
         self.chunk_pooling = settings.chunk_pooling or "mean"
         self.batch_size = batch_size
-        self.multi_label = bool(settings.multi_label) or config.problem_type == "multi_label_classification"
+        self.task = task_for(bool(settings.multi_label) or config.problem_type == MULTI_LABEL.problem_type)
+        self.multi_label = self.task.multi_label
         saved = settings.thresholds or [0.5] * len(self.labels)
         self.thresholds = [float(t) for t in saved]
         # the validated ensemble with the TF-IDF model (classifier/ensemble.py): weight 1.0 = the model alone.
@@ -119,7 +120,7 @@ class Predictor:
         from .binary import read_decision
 
         # two-class runs: a decision threshold on the positive class saved with `classifier threshold` / Evaluate
-        self.binary_decision = None if self.multi_label else read_decision(settings.decision_threshold, self.labels)
+        self.binary_decision = read_decision(settings.decision_threshold, self.labels)
         self.tfidf = None
         if self.ensemble_weight < 1.0:
             from .tfidf import TfidfModel
@@ -235,7 +236,7 @@ class Predictor:
     def model_proba(self, texts: list[str]) -> np.ndarray:
         """The fine-tuned model's own probabilities: softmax over the classes, or a sigmoid per label."""
         logits = self.predict_logits(texts)
-        return sigmoid(logits) if self.multi_label else softmax(logits)
+        return self.task.probabilities(logits)
 
     def predict_proba(self, texts: list[str]) -> np.ndarray:
         """What the run answers: the model's probabilities, mixed with the TF-IDF model's where the run's
@@ -270,29 +271,19 @@ class Predictor:
         limits = self.thresholds if thresholds is None else thresholds
         return probs >= np.broadcast_to(np.asarray(limits, dtype=np.float32), probs.shape[-1:])
 
-    def label_ids(self, probs: np.ndarray) -> np.ndarray:
-        """Single-label decisions (class ids): argmax, or the saved decision threshold of a two-class run."""
-        from .binary import decide
-
-        return decide(probs, self.binary_decision)
+    def decisions(self, probs: np.ndarray) -> np.ndarray:
+        """What the run answers for each text: a class id, or (multi-label) a row of 0/1 per label."""
+        return self.task.decide(probs, self.thresholds, self.binary_decision)
 
     def predict(self, texts: list[str] | str) -> list[Prediction]:
         if isinstance(texts, str):
             texts = [texts]
         probs = self.predict_proba(list(texts))
-        chosen = self.decide(probs) if self.multi_label else None
-        single = None if self.multi_label else self.label_ids(probs)
         results = []
-        for i, row in enumerate(probs):
-            best = int(row.argmax()) if single is None else int(single[i])
-            probabilities = {name: float(p) for name, p in zip(self.labels, row)}
-            if chosen is not None:
-                names = [self.labels[j] for j in np.flatnonzero(chosen[i])]
-                results.append(Prediction(label="|".join(names), score=float(row[best]), probabilities=probabilities,
-                                          labels=names))
-            else:
-                results.append(Prediction(label=self.labels[best], score=float(row[best]),
-                                          probabilities=probabilities, labels=[self.labels[best]]))
+        for row, decided in zip(probs, self.decisions(probs)):
+            label, score, names = self.task.prediction(row, decided, self.labels)
+            results.append(Prediction(label=label, score=score, labels=names,
+                                      probabilities={name: float(p) for name, p in zip(self.labels, row)}))
         return results
 
     def explain(self, text: str, target: str | int | None = None, **kwargs) -> dict:

@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from .task import task_for
+
 JSON_FILE = "tfidf.json"
 WEIGHTS_FILE = "tfidf.safetensors"
 FORMAT_VERSION = 1
@@ -47,6 +49,7 @@ class TfidfModel:
     def __init__(self, labels: list[str], multi_label: bool = False) -> None:
         self.labels = list(labels)
         self.multi_label = multi_label
+        self.task = task_for(multi_label)
         self.vectorizers: list = []
         self.coef = np.zeros((0, 0), dtype=np.float32)  # classes (or labels) x features
         self.intercept = np.zeros(0, dtype=np.float32)
@@ -56,7 +59,6 @@ class TfidfModel:
     def fit(self, texts: list[str], targets: np.ndarray, seed: int = 42) -> TfidfModel:
         """`targets`: class ids (single-label) or a texts x labels 0/1 matrix (multi-label)."""
         from scipy.sparse import hstack
-        from sklearn.linear_model import LogisticRegression
 
         start = time.perf_counter()
         texts = [str(t) for t in texts]
@@ -70,33 +72,8 @@ class TfidfModel:
                 continue
             self.vectorizers.append((settings, vectorizer))
         features = hstack(blocks).tocsr()
-        n_features, n_out = features.shape[1], len(self.labels)
-        self.coef = np.zeros((n_out, n_features), dtype=np.float32)
-        self.intercept = np.zeros(n_out, dtype=np.float32)
-        targets = np.asarray(targets)
-        if self.multi_label:
-            for j in range(n_out):
-                column = targets[:, j].astype(int)
-                if column.min() == column.max():  # no positive (or no negative) example: a constant answer
-                    self.intercept[j] = 30.0 if column[0] else -30.0
-                    continue
-                model = LogisticRegression(max_iter=2000, C=C, random_state=seed).fit(features, column)
-                self.coef[j], self.intercept[j] = model.coef_[0], model.intercept_[0]
-        else:
-            present = np.unique(targets)
-            if len(present) < 2:
-                self.intercept[:] = -30.0
-                self.intercept[int(present[0])] = 30.0
-            else:
-                model = LogisticRegression(max_iter=2000, C=C, random_state=seed).fit(features, targets)
-                rows = model.coef_, model.intercept_
-                if len(present) == 2:  # binary: one row for the second class; softmax of (-z/2, z/2) = sigmoid(z)
-                    rows = np.vstack([-model.coef_[0] / 2, model.coef_[0] / 2]), \
-                        np.array([-model.intercept_[0] / 2, model.intercept_[0] / 2])
-                # classes absent from the training split keep a very low score
-                self.intercept[:] = -30.0
-                for k, cls in enumerate(model.classes_):
-                    self.coef[int(cls)], self.intercept[int(cls)] = rows[0][k], rows[1][k]
+        self.coef, self.intercept = self.task.fit_logistic(features, np.asarray(targets), len(self.labels), C, seed,
+                                                           max_iter=2000)
         self.train_seconds = time.perf_counter() - start
         return self
 
@@ -113,10 +90,7 @@ class TfidfModel:
         return np.asarray(self.features(texts) @ self.coef.T, dtype=np.float32) + self.intercept
 
     def predict_proba(self, texts: list[str]) -> np.ndarray:
-        from .metrics import sigmoid, softmax
-
-        scores = self.decision_function(texts)
-        return sigmoid(scores) if self.multi_label else softmax(scores)
+        return self.task.probabilities(self.decision_function(texts))
 
     # --- storage (no pickle)
     def save(self, folder: str | Path) -> None:
@@ -135,7 +109,7 @@ class TfidfModel:
             blocks.append({**settings, "ngram_range": list(settings["ngram_range"]), "terms": terms})
         save_file(arrays, str(folder / WEIGHTS_FILE))
         meta = {"format": FORMAT_VERSION, "labels": self.labels, "multi_label": self.multi_label,
-                "method": describe(self.multi_label), "vectorizers": blocks}
+                "method": self.task.baseline_method, "vectorizers": blocks}
         (folder / JSON_FILE).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
@@ -172,10 +146,5 @@ class TfidfModel:
         return model
 
 
-def describe(multi_label: bool) -> str:
-    return ("TF-IDF (word 1-2 + char 1-3 grams) + one logistic regression per label" if multi_label
-            else "TF-IDF (word 1-2 + char 1-3 grams) + logistic regression")
-
-
 def summary(model: TfidfModel) -> dict[str, Any]:
-    return {"method": describe(model.multi_label), "train_seconds": round(model.train_seconds, 2)}
+    return {"method": model.task.baseline_method, "train_seconds": round(model.train_seconds, 2)}

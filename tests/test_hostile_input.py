@@ -577,10 +577,11 @@ def test_run_predictions_csv_starts_no_formula(tmp_path):
     """RUN/predictions.csv (classifier.training.write_predictions_table) is opened in spreadsheets too."""
     import numpy as np
 
+    from classifier.task import SINGLE_LABEL
     from classifier.training import write_predictions_table
 
     write_predictions_table(tmp_path, ["=cmd|' /C calc'!A0", "@SUM(1)"], np.array([0, 1]), np.array([0, 0]),
-                            np.array([[0.9, 0.1], [0.6, 0.4]]), ["=a", "b"], multi=False)
+                            np.array([[0.9, 0.1], [0.6, 0.4]]), ["=a", "b"], SINGLE_LABEL)
     with open(tmp_path / "predictions.csv", newline="", encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     assert [row["text"] for row in rows] == ["'=cmd|' /C calc'!A0", "'@SUM(1)"]

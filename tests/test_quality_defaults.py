@@ -11,6 +11,7 @@ import pytest
 
 from classifier.advice import advise
 from classifier.ensemble import blend, choose_weight
+from classifier.task import MULTI_LABEL, SINGLE_LABEL
 from classifier.tfidf import JSON_FILE, WEIGHTS_FILE, TfidfModel
 
 from .conftest import SMS
@@ -65,12 +66,12 @@ def test_ensemble_weight_follows_validation():
     gold = np.array([0, 1] * 50)
     perfect = np.eye(2)[gold] * 0.9 + 0.05
     coin = np.full((100, 2), 0.5) + np.random.default_rng(0).normal(0, 0.1, (100, 1)) * [1, -1]
-    assert choose_weight(gold, perfect, coin, False).decision == "model"
-    assert choose_weight(gold, coin, perfect, False).decision == "baseline"
+    assert choose_weight(gold, perfect, coin, SINGLE_LABEL).decision == "model"
+    assert choose_weight(gold, coin, perfect, SINGLE_LABEL).decision == "baseline"
     # each model is sure and right on one half and unsure-wrong on the other: only the mix gets both halves
     first = np.where(np.arange(100)[:, None] < 50, np.eye(2)[gold] * 0.98 + 0.01, 1 - (np.eye(2)[gold] * 0.2 + 0.4))
     second = np.where(np.arange(100)[:, None] >= 50, np.eye(2)[gold] * 0.98 + 0.01, 1 - (np.eye(2)[gold] * 0.2 + 0.4))
-    choice = choose_weight(gold, first, second, False)
+    choice = choose_weight(gold, first, second, SINGLE_LABEL)
     assert choice.decision == "ensemble" and choice.scores[f"{choice.weight:.1f}"] == 1.0
     assert blend(first, second, 1.0) is first
 
@@ -87,18 +88,17 @@ def test_the_model_alone_is_kept_unless_a_mix_wins_by_more_than_a_point():
         tfidf[:k] = np.eye(2)[gold[:k]] * 0.98 + 0.01  # ...but sure and right where the model is wrong
         return model, tfidf
 
-    assert choose_weight(gold, *models(1), False).decision == "model"
-    assert choose_weight(gold, *models(6), False).decision == "ensemble"
-    assert choose_weight(gold, *models(0), False).weight == 1.0
+    assert choose_weight(gold, *models(1), SINGLE_LABEL).decision == "model"
+    assert choose_weight(gold, *models(6), SINGLE_LABEL).decision == "ensemble"
+    assert choose_weight(gold, *models(0), SINGLE_LABEL).weight == 1.0
 
 
 def test_multilabel_validation_score_moves_before_probabilities_pass_one_half():
-    from classifier.training import _multilabel_eval_metrics
 
     gold = np.array([[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 0]] * 5)
     logits = np.where(gold == 1, -0.5, -2.0)  # every sigmoid below 0.5, but the right labels rank first
-    tuned = _multilabel_eval_metrics(None)((logits, gold))
-    fixed = _multilabel_eval_metrics(0.5)((logits, gold))
+    tuned = MULTI_LABEL.eval_metrics(None)((logits, gold))
+    fixed = MULTI_LABEL.eval_metrics(0.5)((logits, gold))
     assert fixed["micro_f1"] == 0.0 and tuned["micro_f1"] == 1.0 and tuned["macro_f1"] == 1.0
 
 

@@ -22,7 +22,6 @@ from .labels import (
     LabelSpace,
     _sort_labels,
     binary_label_columns,
-    label_matrix,
     looks_multi_label,
     normalise_label,
     parse_label_list,
@@ -36,7 +35,7 @@ __all__ = [
     "EXCEL_EXTENSIONS", "JSON_EXTENSIONS", "LABEL_NAMES", "MIN_PER_CLASS_FOR_SPLIT", "TEXT_NAMES",
     "LabelSpace", "PreparedData",
     "binary_label_columns", "check_columns", "check_workbook", "clean_frame", "clean_multilabel_frame",
-    "decode_bytes", "detect_columns", "label_matrix", "language_hint", "load_frame", "looks_multi_label",
+    "decode_bytes", "detect_columns", "language_hint", "load_frame", "looks_multi_label",
     "normalise_label", "parse_label_list", "prepare_data", "read_table", "recommend_max_length",
     "resolve_label_layout", "stratified_split", "summarize", "token_lengths", "unreadable_texts",
     # private helpers that label_issues.py reads its file with, as training does

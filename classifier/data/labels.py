@@ -79,14 +79,6 @@ _BINARY_VALUES = {"0", "1", "0.0", "1.0", "true", "false", "yes", "no"}
 
 
 
-def label_matrix(labels, n_labels: int, multi_label: bool) -> np.ndarray:
-    out = np.zeros((len(labels), n_labels), dtype=np.float32)
-    for row, value in enumerate(labels):
-        out[row, list(value) if multi_label else int(value)] = 1.0
-    return out
-
-
-
 def parse_label_list(value: Any, delimiter: str = "|") -> tuple[str, ...] | None:
     """Several labels of one row: a JSON list (`["体育", "财经"]`, as a list or as text) or `体育|财经`.
 

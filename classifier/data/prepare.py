@@ -6,7 +6,6 @@ in `PreparedData.warnings` (plain sentences) or raised as DataError.
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,11 +15,12 @@ import pandas as pd
 
 from ..errors import DataError
 from ..messages import say
-from .clean import _dedupe, clean_frame, clean_multilabel_frame
+from ..task import Task, task_for
+from .clean import _dedupe
 from .columns import detect_columns, resolve_label_layout
-from .labels import LabelSpace, _sort_labels, _warn_near_duplicate_labels, label_matrix
+from .labels import LabelSpace, _sort_labels, _warn_near_duplicate_labels
 from .readers import read_table
-from .split import _downsample, _rarest_label_keys, _subsample, stratified_split
+from .split import _downsample, _subsample, stratified_split
 
 
 @dataclass
@@ -38,15 +38,21 @@ class PreparedData:
     multi_label: bool = False
     """When True, `label` holds a list of ids per row (possibly empty): a text may carry several labels."""
 
+    @property
+    def task(self) -> Task:
+        return task_for(self.multi_label)
+
     def label_matrix(self, frame: pd.DataFrame) -> np.ndarray:
         """Multi-hot rows (texts x labels) of a split; one-hot for single-label data."""
-        return label_matrix(frame["label"], len(self.labels), self.multi_label)
+        return self.task.label_matrix(frame["label"], len(self.labels))
+
+    def targets(self, frame: pd.DataFrame) -> np.ndarray:
+        """A split's gold labels as the metrics read them: class ids, or a texts x labels 0/1 matrix."""
+        return self.task.targets(frame["label"], len(self.labels))
 
     def label_names_of(self, value) -> str:
         """A row's label as the user reads it: `spam`, or `体育|财经` for several."""
-        if self.multi_label:
-            return "|".join(self.labels.names[i] for i in value)
-        return self.labels.names[int(value)]
+        return self.task.label_text(value, self.labels.names)
 
     def to_dataset_dict(self):
         from datasets import Dataset, DatasetDict
@@ -73,7 +79,7 @@ class _Layout:
     reads the validation and test files and maps their labels the same way."""
 
     name: str
-    multi: bool
+    task: Task
     text_column: str
     label_columns: list[str]
     delimiter: str
@@ -85,10 +91,7 @@ class _Layout:
         return self.label_columns[0] if len(self.label_columns) == 1 else ", ".join(self.label_columns)
 
     def clean(self, table: pd.DataFrame, text: str, labels: list[str], source: str) -> pd.DataFrame:
-        if self.multi:
-            cleaned = clean_multilabel_frame(table, text, labels, self.delimiter, source, self.warnings)
-        else:
-            cleaned = clean_frame(table, text, labels[0], source, self.warnings)
+        cleaned = self.task.clean(table, text, labels, self.delimiter, source, self.warnings)
         return _dedupe(cleaned, source, self.warnings)
 
     def side_file(self, path: str | Path | None) -> pd.DataFrame | None:
@@ -111,38 +114,18 @@ class _Layout:
         t, lab = detect_columns(side, t, lab)
         return self.clean(side, t, [lab], Path(path).name)
 
-    def to_ids(self, series: pd.Series, labels: LabelSpace) -> pd.Series:
-        to_id = labels.label2id
-        if self.multi:
-            return series.map(lambda names: [to_id[n] for n in names])
-        return series.map(to_id).astype(int)
-
     def restrict(self, side: pd.DataFrame | None, role: str, labels: LabelSpace) -> pd.DataFrame | None:
         """A validation/test file's rows with ids of the training labels; labels training never saw are left out
         (multi-label: from the row; single-label: the row)."""
         if side is None:
             return None
-        names, to_id = labels.names, labels.label2id
-        if self.multi:
-            unknown = sorted({n for row in side["label_name"] for n in row} - set(names))
-            if unknown:
-                self.warnings.append(say("data_unseen_labels_multi", role=say(f"role_{role}"),
-                                         labels=", ".join(map(repr, unknown[:10]))))
-                side = side.copy()
-                side["label_name"] = side["label_name"].map(lambda row: tuple(n for n in row if n in to_id))
-            side = side.copy()
-            side["label"] = self.to_ids(side["label_name"], labels)
-            return side
-        unknown = sorted(set(side["label_name"]) - set(names))
+        side, unknown, affected = self.task.keep_known(side, labels.names)
         if unknown:
-            dropped = int(side["label_name"].isin(unknown).sum())
-            self.warnings.append(say("data_unseen_labels", role=say(f"role_{role}"),
-                                     labels=", ".join(map(repr, unknown[:10])), n=dropped))
-            side = side[~side["label_name"].isin(unknown)].reset_index(drop=True)
+            self.warnings.append(self.task.unseen_warning(role, unknown, affected))
         if side.empty:
             raise DataError(say("data_no_known_labels", role=say(f"role_{role}")))
         side = side.copy()
-        side["label"] = side["label_name"].map(to_id).astype(int)
+        side["label"] = self.task.to_ids(side["label_name"], labels.label2id)
         return side
 
 
@@ -166,7 +149,8 @@ def prepare_data(
     frame = read_table(data)
     multi, text_col, label_cols = resolve_label_layout(frame, text_column, label_column, label_columns, multi_label,
                                                        label_delimiter, name, warnings)
-    layout = _Layout(name, multi, text_col, label_cols, label_delimiter, warnings)
+    task = task_for(multi)
+    layout = _Layout(name, task, text_col, label_cols, label_delimiter, warnings)
     main = layout.clean(frame, text_col, label_cols, name)
     if main.empty:
         raise DataError(say("data_no_labelled_rows", name=name, text_column=text_col,
@@ -174,18 +158,18 @@ def prepare_data(
     val_given, test_given = layout.side_file(validation_file), layout.side_file(test_file)
     main = _without_held_out_texts(main, (val_given, test_given), name, warnings)
     labels = _label_space(main, layout)
-    main["label"] = layout.to_ids(main["label_name"], labels)
+    main["label"] = task.to_ids(main["label_name"], labels.label2id)
     val_given = layout.restrict(val_given, "validation", labels)
     test_given = layout.restrict(test_given, "test", labels)
     fractions = (0.0 if val_given is not None else validation_fraction,
                  0.0 if test_given is not None else test_fraction)
     train, validation, test = _split(main, val_given, test_given, fractions, seed, layout, labels)
     train = _shrink_train(train, balance, max_train_samples, seed, layout, labels)
-    counts = _class_counts(main, labels.names, multi)
+    counts = task.class_counts(main["label_name"], labels.names)
     ratio = counts.max() / counts.min()
     if ratio >= 3 and not balance:
         warnings.append(say("data_imbalanced", ratio=float(ratio)))
-    stats = _stats(data, frame, main, counts, labels.names, (train, validation, test), multi)
+    stats = _stats(data, frame, main, counts, labels.names, (train, validation, test), task)
     return PreparedData(train=train[["text", "label"]], validation=validation[["text", "label"]],
                         test=test[["text", "label"]], labels=labels, text_column=text_col,
                         label_column=layout.label_column, warnings=warnings, stats=stats, multi_label=multi)
@@ -210,8 +194,7 @@ def _without_held_out_texts(main: pd.DataFrame, sides: tuple[pd.DataFrame | None
 
 def _label_space(main: pd.DataFrame, layout: _Layout) -> LabelSpace:
     """The training rows' label names in id order; at least two."""
-    multi = layout.multi
-    names = _sort_labels({n for names in main["label_name"] for n in names} if multi else set(main["label_name"]))
+    names = _sort_labels(layout.task.names_used(main["label_name"]))
     _warn_near_duplicate_labels(names, layout.name, layout.warnings)
     if len(names) < 2:
         if not names:
@@ -225,7 +208,7 @@ def _split(main: pd.DataFrame, val_given: pd.DataFrame | None, test_given: pd.Da
            ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Train, validation and test: stratified from `main` where no file was given; neither may be empty."""
     names = labels.names
-    keys = _rarest_label_keys(main["label"], len(names)) if layout.multi else main["label"].to_numpy()
+    keys = layout.task.stratify_keys(main["label"], len(names))
     train_idx, val_idx, test_idx, too_small = stratified_split(keys, fractions, seed)
     too_small = [i for i in too_small if i < len(names)]
     if too_small:
@@ -246,9 +229,8 @@ def _split(main: pd.DataFrame, val_given: pd.DataFrame | None, test_given: pd.Da
 def _shrink_train(train: pd.DataFrame, balance: bool, max_train_samples: int | None, seed: int, layout: _Layout,
                   labels: LabelSpace) -> pd.DataFrame:
     """The training split balanced (every class downsampled to the smallest) and cut to max_train_samples."""
-    multi, warnings = layout.multi, layout.warnings
-    if balance and multi:
-        raise DataError(say("data_balance_multi"))
+    warnings = layout.warnings
+    layout.task.check_balance(balance)
     if balance:
         counts_before = train["label"].value_counts().sort_index()
         train = _downsample(train, seed)
@@ -256,23 +238,13 @@ def _shrink_train(train: pd.DataFrame, balance: bool, max_train_samples: int | N
         warnings.append(say("data_balanced", per_class=per_class, rows=len(train),
                             before=int(counts_before.sum())))
     if max_train_samples and len(train) > max_train_samples:
-        train = _subsample(train, max_train_samples, seed,
-                           _rarest_label_keys(train["label"], len(labels)) if multi else None)
+        train = _subsample(train, max_train_samples, seed, layout.task.stratify_keys(train["label"], len(labels)))
         warnings.append(say("data_max_train", n=len(train), limit=max_train_samples))
     return train
 
 
-def _class_counts(main: pd.DataFrame, names: list[str], multi: bool) -> pd.Series:
-    """Rows per label name, most common first (multi-label: texts carrying each label, labels never used left out)."""
-    if multi:
-        counts = pd.Series(Counter(n for row in main["label_name"] for n in row)).reindex(names).fillna(0)
-        counts = counts.astype(int).sort_values(ascending=False)
-        return counts[counts > 0]
-    return main["label_name"].value_counts()
-
-
 def _stats(data: str | Path, frame: pd.DataFrame, main: pd.DataFrame, counts: pd.Series, names: list[str],
-           splits: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame], multi: bool) -> dict[str, Any]:
+           splits: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame], task: Task) -> dict[str, Any]:
     train, validation, test = splits
     stats = {
         "source": str(data),
@@ -280,10 +252,7 @@ def _stats(data: str | Path, frame: pd.DataFrame, main: pd.DataFrame, counts: pd
         "rows_used": int(len(main)),
         "class_counts": {k: int(v) for k, v in counts.reindex(names).items()},
         "splits": {"train": len(train), "validation": len(validation), "test": len(test)},
-        "multi_label": multi,
+        "multi_label": task.multi_label,
+        **task.label_stats(main["label_name"]),
     }
-    if multi:
-        per_row = main["label_name"].map(len)
-        stats["labels_per_text"] = {"mean": round(float(per_row.mean()), 3), "max": int(per_row.max()),
-                                    "none": int((per_row == 0).sum())}
     return stats

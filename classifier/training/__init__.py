@@ -23,7 +23,7 @@ from .plan import CPU_TOKENS_PER_MICRO_BATCH, ResolvedRun, choose_model, choose_
 from .resume import best_state_at, data_fingerprints
 from .run import RunResult, describe_device, is_main_process, resource_error, resume_run, train
 from .test_step import evaluate_on_test, write_predictions_table
-from .trainer import ChunkCollator, ClassifierTrainer, _multilabel_eval_metrics
+from .trainer import ChunkCollator, ClassifierTrainer
 
 # Weight loading/saving bars from transformers say nothing a user needs; our own events and bar do.
 hf_logging.disable_progress_bar()
@@ -31,7 +31,7 @@ hf_logging.set_verbosity_error()
 
 __all__ = [
     "CPU_TOKENS_PER_MICRO_BATCH", "MODEL_META_FILE", "ChunkCollator", "ClassifierTrainer", "QuietProgressCallback",
-    "ResolvedRun", "RunCallback", "RunResult", "StopFlag", "_multilabel_eval_metrics", "best_state_at",
+    "ResolvedRun", "RunCallback", "RunResult", "StopFlag", "best_state_at",
     "choose_model", "choose_pooling", "choose_strategy", "data_fingerprints", "describe_device", "evaluate_on_test",
     "is_better", "is_main_process", "resource_error", "resume_run", "train", "write_predictions_table",
 ]

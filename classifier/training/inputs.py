@@ -41,7 +41,7 @@ def load_data(config: TrainConfig, events: EventWriter) -> PreparedData:
     for warning in data.warnings:
         events.log(warning)
     sizes = data.split_sizes()
-    events.log(say("log_data_sizes_multi" if data.multi_label else "log_data_sizes", train=sizes["train"],
+    events.log(say(data.task.sizes_key, train=sizes["train"],
                    validation=sizes["validation"], test=sizes["test"], n=len(data.labels)))
     return data
 
@@ -55,7 +55,7 @@ def tokenize(frame: pd.DataFrame, data: PreparedData, tokenizer, plan: ResolvedR
         encoded = encode_chunks(texts, tokenizer, plan.max_length, config.chunk_stride, max_chunks)
     else:
         encoded = encode_texts(texts, tokenizer, plan.max_length, config.truncation)
-    labels = data.label_matrix(frame).tolist() if data.multi_label else frame["label"].astype(int).tolist()
+    labels = data.task.model_targets(frame["label"], len(data.labels))
     return {"input_ids": encoded["input_ids"], "attention_mask": encoded["attention_mask"], "labels": labels}
 
 

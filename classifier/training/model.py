@@ -18,6 +18,7 @@ from ..messages import say
 from ..modeling import HeadOnlyModel, LoadedModel, apply_strategy, load_model, load_tokenizer
 from ..run_folder import ModelMeta, RunFolder
 from ..runs import atomic_save_dir
+from ..task import Task
 from .plan import ResolvedRun, choose_model, choose_pooling
 
 
@@ -81,20 +82,20 @@ class ModelSaver:
     folded into the head while the model is saved."""
 
     def __init__(self, run_dir: Path, model: RunModel, plan: ResolvedRun, labels: list[str],
-                 multi_label: bool) -> None:
+                 task: Task) -> None:
         self.run_dir = run_dir
         self.model = model
         self.plan = plan
         self.labels = labels
-        self.multi_label = multi_label
+        self.task = task
         self.head_only: HeadOnlyModel | None = None
 
     def meta(self, step: int | None, best_value: float | None) -> ModelMeta:
         plan, config = self.plan, self.plan.config
         return ModelMeta(
             max_length=plan.max_length, truncation=config.truncation, base_model=plan.model_name,
-            strategy=plan.strategy, pooling=plan.pooling, labels=self.labels, multi_label=self.multi_label,
-            thresholds=[config.threshold or 0.5] * len(self.labels) if self.multi_label else None,
+            strategy=plan.strategy, pooling=plan.pooling, labels=self.labels, multi_label=self.task.multi_label,
+            thresholds=self.task.initial_thresholds(config.threshold, len(self.labels)),
             chunk_stride=config.chunk_stride, chunk_pooling=config.chunk_pooling,
             step=step, metric_for_best_model=config.metric_for_best_model, best_value=best_value,
         )

@@ -176,14 +176,13 @@ def resolve_run(config: TrainConfig, data: PreparedData, model: RunModel, run_di
     chunked = config.truncation == "chunk"
     if chunked and strategy == "head" and config.chunk_pooling == "max":
         raise ConfigError(say("plan_head_max_pooling"))
-    multi = data.multi_label
     resolved = config.replace(
         model=model.name, strategy=strategy, max_length=max_length, learning_rate=learning_rate,
         layerwise_lr_decay=decay, pooling=model.pooling, freeze_embeddings="yes" if freeze_embeddings else "no",
         output=str(run_dir),
         text_column=data.text_column,
-        label_column=None if multi and config.label_columns else data.label_column,
-        multi_label="yes" if multi else "no",
+        label_column=None if config.label_columns else data.label_column,  # several 0/1 columns: no one column
+        multi_label=data.task.layout,
         chunk_stride=(config.chunk_stride if config.chunk_stride is not None else max_length // 4)
         if chunked else config.chunk_stride,
     )

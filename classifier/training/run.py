@@ -168,7 +168,7 @@ def _train(config: TrainConfig, run_dir: Path, events: EventWriter, progress: bo
     log_plan(events, config, plan, model.summary, counts)
 
     # --- Trainer
-    saver = ModelSaver(run_dir, model, plan, data.labels.names, data.multi_label)
+    saver = ModelSaver(run_dir, model, plan, data.labels.names, data.task)
     train_model, train_set, eval_set, collator = _trainer_inputs(model, plan, data, saver, events)
     args = training_arguments(plan, run_dir, tracking.prepare(trackers, run_dir), progress and main)
     callback = RunCallback(stop, events, lambda: saver.save("best", callback.best_step, callback.best_value),

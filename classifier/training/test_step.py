@@ -11,12 +11,12 @@ import numpy as np
 
 from ..config import TrainConfig
 from ..data import PreparedData, language_hint
-from ..ensemble import ValidatedDecision, blend, choose_on_validation, targets_of
+from ..ensemble import ValidatedDecision, blend, choose_on_validation
 from ..evaluation import label_names, write_prediction_table
 from ..events import EventWriter
 from ..messages import say
-from ..metrics import classification_metrics, multilabel_metrics
 from ..runs import CHECKPOINTS_DIR, atomic_write_json
+from ..task import Task
 from ..tfidf import summary as tfidf_summary
 
 
@@ -29,14 +29,10 @@ def choose_and_test(run_dir: Path, data: PreparedData, config: TrainConfig, disp
     return evaluate_on_test(run_dir, data, config, display, decided)
 
 
-def _decide(probs: np.ndarray, thresholds: list[float] | None, multi: bool) -> np.ndarray:
-    return (probs >= np.asarray(thresholds, dtype=np.float32)).astype(int) if multi else probs.argmax(-1)
-
-
-def _scored(gold: np.ndarray, probs: np.ndarray, thresholds: list[float] | None, names: list[str],
-            multi: bool) -> dict[str, Any]:
-    predicted = _decide(probs, thresholds, multi)
-    return multilabel_metrics(gold, predicted, names) if multi else classification_metrics(gold, predicted, names)
+def _scored(task: Task, gold: np.ndarray, probs: np.ndarray, thresholds: list[float] | None,
+            names: list[str]) -> dict[str, Any]:
+    """Metrics of probabilities decided the plain way (argmax, or the thresholds): the model alone, TF-IDF, mix."""
+    return task.score(gold, task.decide(probs, thresholds), names)
 
 
 def evaluate_on_test(run_dir: Path, data: PreparedData, config: TrainConfig, display: str,
@@ -47,48 +43,39 @@ def evaluate_on_test(run_dir: Path, data: PreparedData, config: TrainConfig, dis
 
     predictor = Predictor(run_dir, batch_size=config.eval_batch_size)
     texts = data.test["text"].tolist()
-    gold = targets_of(data, data.test)
+    gold = data.targets(data.test)
     model_probs = predictor.model_proba(texts)
     # one TF-IDF pass: the model fitted on validation is the one best/ stores where the run answers with it
     tfidf_probs = decided.tfidf.predict_proba(predictor._tfidf_view(texts)) if decided.tfidf is not None else None
     probs = predictor.combine(model_probs, tfidf_probs)
     names = data.labels.names
-    multi = data.multi_label
+    task, headline = data.task, data.task.headline
 
-    predicted = _decide(probs, predictor.thresholds, multi)
-    metrics = _scored(gold, probs, predictor.thresholds, names, multi)
-    if multi:
-        metrics["thresholds"] = dict(zip(names, predictor.thresholds))
-    write_predictions_table(run_dir, texts, gold, predicted, probs, names, multi)
-    headline = ("accuracy", "macro_f1", "micro_f1") if multi else ("accuracy", "macro_f1")
-    if not multi:
-        from ..binary import binary_report, one_vs_rest_auc, positive_class
-
-        if len(names) == 2:
-            metrics["binary"] = binary_report(gold, probs, names, positive_class(targets_of(data, data.train)), 0.5)
-        else:
-            metrics["roc_auc_per_class"] = one_vs_rest_auc(gold, probs, names)
+    predicted = task.decide(probs, predictor.thresholds)
+    metrics = task.score(gold, predicted, names)
+    write_predictions_table(run_dir, texts, gold, predicted, probs, names, task)
+    task.add_test_details(metrics, gold, probs, names, data.targets(data.train), predictor.thresholds)
     metrics["decision"] = predictor.decision
-    metrics["model_only"] = {k: _scored(gold, model_probs, decided.model_thresholds, names, multi)[k]
+    metrics["model_only"] = {k: _scored(task, gold, model_probs, decided.model_thresholds, names)[k]
                              for k in headline}
     if tfidf_probs is not None:
-        metrics["baseline"] = {**_scored(gold, tfidf_probs, decided.tfidf_thresholds, names, multi),
+        metrics["baseline"] = {**_scored(task, gold, tfidf_probs, decided.tfidf_thresholds, names),
                                **tfidf_summary(decided.tfidf)}
         choice = decided.choice
         mixed = blend(model_probs, tfidf_probs, decided.mix_weight) if decided.mix_weight is not None else None
         metrics["ensemble"] = {
             "weight": choice.weight, "decision": choice.decision, "metric": choice.metric,
             "validation_scores": choice.scores, "mix_weight": decided.mix_weight,
-            "mix_test": ({k: _scored(gold, mixed, decided.mix_thresholds, names, multi)[k] for k in headline}
+            "mix_test": ({k: _scored(task, gold, mixed, decided.mix_thresholds, names)[k] for k in headline}
                          if mixed is not None else None),
         }
     return metrics
 
 
 def write_predictions_table(run_dir: Path, texts: list[str], gold: np.ndarray, predicted: np.ndarray,
-                            probs: np.ndarray, names: list[str], multi: bool) -> None:
+                            probs: np.ndarray, names: list[str], task: Task) -> None:
     """RUN/predictions.csv: text, gold, predicted, confidence, correct, and one probability column per class."""
-    correct = (gold == predicted).all(1) if multi else gold == predicted
+    correct = task.correct(gold, predicted)
     write_prediction_table(run_dir / "predictions.csv", texts,
                            {"gold": label_names(gold, names), "predicted": label_names(predicted, names)},
                            probs, names, extra={"correct": correct})
@@ -132,20 +119,6 @@ def log_to_trackers(trainer, trackers: list[str], run_dir: Path, resolved: Train
             writer.add_text("config", "```\n" + resolved.to_json() + "\n```")
 
 
-def summary_line(metrics: dict[str, Any], multi: bool) -> str:
-    """The test result in one sentence, for the final status event."""
-    baseline = metrics.get("baseline") or {}
-    seconds = metrics["total_seconds"]
-    if multi:
-        extra = say("test_summary_multi_baseline", micro_f1=baseline["micro_f1"]) if baseline else say("empty")
-        return say("test_summary_multi", micro_f1=metrics["micro_f1"], macro_f1=metrics["macro_f1"],
-                   subset_accuracy=metrics["subset_accuracy"], baseline=extra, seconds=seconds)
-    extra = (say("test_summary_baseline", accuracy=baseline["accuracy"], macro_f1=baseline["macro_f1"]) if baseline
-             else say("empty"))
-    return say("test_summary", accuracy=metrics["accuracy"], macro_f1=metrics["macro_f1"], baseline=extra,
-               seconds=seconds)
-
-
 def finish_run(run_dir: Path, metrics: dict[str, Any], config: TrainConfig, data: PreparedData, trainer,
                trackers: list[str], events: EventWriter, stopped: bool) -> str:
     """Advice, RUN/metrics.json, the trackers, the test event and the final status; returns that status.
@@ -153,20 +126,17 @@ def finish_run(run_dir: Path, metrics: dict[str, Any], config: TrainConfig, data
     from ..advice import advise
     from ..tracking import where
 
-    multi = data.multi_label
+    task = data.task
     metrics["advice"] = [a.to_dict() for a in advise(metrics, config.epochs, len(data.train),
                                                      language_hint(data.train["text"].tolist()))]
     atomic_write_json(run_dir / "metrics.json", metrics)
     if trackers:
         log_to_trackers(trainer, trackers, run_dir, config, metrics)
         events.log(say("log_tracked", where=where(trackers, run_dir)))
-    baseline = metrics.get("baseline") or {}
-    events.write("test", accuracy=metrics["accuracy"], macro_f1=metrics["macro_f1"],
-                 baseline_accuracy=baseline.get("accuracy"), baseline_macro_f1=baseline.get("macro_f1"),
-                 **({"micro_f1": metrics["micro_f1"], "baseline_micro_f1": baseline.get("micro_f1")} if multi else {}))
+    events.write("test", **task.test_event(metrics))
     status = "stopped" if stopped else "finished"
     events.status(status, say("status_stopped_on_request" if stopped else "status_finished",
-                              summary=summary_line(metrics, multi)),
+                              summary=task.summary_line(metrics)),
                   steps=trainer.state.global_step, stopped_early=bool(metrics.get("stopped_early")))
     if status == "finished":
         # nothing left to resume: the checkpoint (weights + optimizer state) is only disk. Deleted after the status

@@ -6,9 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
 import torch
-import torch.nn.functional as F
 from transformers import DataCollatorWithPadding, Trainer
 from transformers.trainer_callback import PrinterCallback, ProgressCallback
 from transformers.trainer_pt_utils import LengthGroupedSampler
@@ -18,7 +16,7 @@ from ..data import PreparedData
 from ..encoding import pool_logits
 from ..events import EventWriter
 from ..messages import say
-from ..metrics import eval_metrics, multilabel_eval_metrics, sigmoid, tune_thresholds
+from ..task import SINGLE_LABEL, Task
 from .callbacks import QuietProgressCallback
 from .plan import ResolvedRun
 
@@ -31,13 +29,13 @@ class ClassifierTrainer(Trainer):
     loss_is_scaled_for_ga = False  # we return a per-batch mean; Trainer divides by the accumulation steps
 
     def __init__(self, *args, class_weights: torch.Tensor | None = None, label_smoothing: float = 0.0,
-                 multi_label: bool = False, chunk_pooling: str = "mean", parameter_rates: dict | None = None,
+                 task: Task = SINGLE_LABEL, chunk_pooling: str = "mean", parameter_rates: dict | None = None,
                  **kwargs):
         self.parameter_rates = parameter_rates  # name -> learning rate (classifier/layer_lr.py), or None
         super().__init__(*args, **kwargs)
         self.class_weights = class_weights
         self.label_smoothing = label_smoothing
-        self.multi_label = multi_label
+        self.task = task
         self.chunk_pooling = chunk_pooling
 
     def create_optimizer(self, model=None):
@@ -109,13 +107,7 @@ class ClassifierTrainer(Trainer):
             logits = pool_logits(logits.float(), owner, labels.shape[0], self.chunk_pooling)
             outputs = SequenceClassifierOutput(logits=logits)
         weight = self.class_weights.to(logits.device) if self.class_weights is not None else None
-        if self.multi_label:
-            targets = labels.float()
-            if self.label_smoothing:
-                targets = targets * (1 - self.label_smoothing) + 0.5 * self.label_smoothing
-            loss = F.binary_cross_entropy_with_logits(logits.float(), targets, pos_weight=weight)
-        else:
-            loss = F.cross_entropy(logits.float(), labels, weight=weight, label_smoothing=self.label_smoothing)
+        loss = self.task.loss(logits, labels, weight, self.label_smoothing)
         return (loss, outputs) if return_outputs else loss
 
 
@@ -158,48 +150,11 @@ class ChunkCollator:
         return batch
 
 
-def _compute_eval_metrics(eval_pred) -> dict[str, float]:
-    logits, labels = eval_pred
-    logits = logits[0] if isinstance(logits, tuple) else logits
-    return eval_metrics(labels, np.asarray(logits).argmax(-1))
-
-
-def _multilabel_eval_metrics(threshold: float | None):
-    """Validation metrics of a multi-label model at the decision the run will use: thresholds tuned per label on
-    these very probabilities (or the fixed `threshold`). At a fixed 0.5 an early model predicts no label at all and
-    every F1 is 0 until late, so model selection and early stopping had nothing to go by."""
-    def compute(eval_pred) -> dict[str, float]:
-        logits, labels = eval_pred
-        logits = logits[0] if isinstance(logits, tuple) else logits
-        gold = np.asarray(labels).astype(int)
-        probs = sigmoid(np.asarray(logits, dtype=np.float64))
-        limits = [threshold] * gold.shape[1] if threshold is not None else tune_thresholds(gold, probs)
-        return multilabel_eval_metrics(gold, (probs >= np.asarray(limits)).astype(int))
-
-    return compute
-
-
-def class_weight_tensor(labels: np.ndarray, n_classes: int) -> torch.Tensor:
-    counts = np.bincount(labels, minlength=n_classes).astype(np.float64)
-    counts[counts == 0] = 1.0
-    return torch.tensor(len(labels) / (n_classes * counts), dtype=torch.float32)
-
-
-def pos_weight_tensor(matrix: np.ndarray, cap: float = 50.0) -> torch.Tensor:
-    """Multi-label `pos_weight`: negatives / positives per label, so a rare label's few positives count as much as
-    its many negatives (capped: a label with 2 positives in 5,000 texts would otherwise dominate the loss)."""
-    positives = matrix.sum(0)
-    negatives = len(matrix) - positives
-    return torch.tensor(np.clip(negatives / np.maximum(positives, 1), 1.0, cap), dtype=torch.float32)
-
-
 def loss_weights(config: TrainConfig, data: PreparedData) -> torch.Tensor | None:
     """Class weights (single-label) or `pos_weight` (multi-label) when class_weights is 'balanced'."""
     if config.class_weights != "balanced":
         return None
-    if data.multi_label:
-        return pos_weight_tensor(data.label_matrix(data.train))
-    return class_weight_tensor(data.train["label"].to_numpy(), len(data.labels))
+    return data.task.loss_weights(data.train["label"], len(data.labels))
 
 
 def parameter_rates(config: TrainConfig, train_model: torch.nn.Module, learning_rate: float, strategy: str,
@@ -230,8 +185,8 @@ def build_trainer(plan: ResolvedRun, data: PreparedData, train_model, args, trai
     trainer = ClassifierTrainer(
         model=train_model, args=args, train_dataset=train_set, eval_dataset=eval_set, parameter_rates=rates,
         data_collator=collator, callbacks=callbacks,
-        compute_metrics=_multilabel_eval_metrics(config.threshold) if data.multi_label else _compute_eval_metrics,
-        class_weights=weights, label_smoothing=config.label_smoothing, multi_label=data.multi_label,
+        compute_metrics=data.task.eval_metrics(config.threshold),
+        class_weights=weights, label_smoothing=config.label_smoothing, task=data.task,
         chunk_pooling=config.chunk_pooling,
     )
     # The events file is the record; a bar in the terminal is enough, without Trainer's dicts of logs.
