@@ -99,10 +99,10 @@ def read_decision(saved: Any, labels: list[str]) -> dict | None:
 def _test_table(run_dir: Path, label: str | None):
     """A finished two-class run's test predictions: (metrics, table, names, gold ids, probabilities, positive)."""
     from .errors import RunError
-    from .runs import read_json, read_predictions
+    from .runs import METRICS_FILE, read_json, read_predictions
     from .security import from_spreadsheet_cell, run_file
 
-    metrics = read_json(run_file(run_dir, "metrics.json"))
+    metrics = read_json(run_file(run_dir, METRICS_FILE))
     if not metrics or len(metrics.get("labels") or []) != 2 or metrics.get("multi_label"):
         raise RunError(say("threshold_not_binary", name=run_dir.name))
     names = list(metrics["labels"])

@@ -23,7 +23,13 @@ from .events import last_status, read_events
 from .messages import from_event, say
 from .runs import (
     CHECKPOINTS_DIR,
+    CONFIG_FILE,
+    DATA_FILE,
+    EVENTS_FILE,
+    METRICS_FILE,
+    MODEL_META_FILE,
     PID_FILE,
+    PREDICTIONS_FILE,
     STARTING,
     STOP_FILE,
     TRAINING,
@@ -33,12 +39,6 @@ from .runs import (
     read_trainer_pid,
 )
 
-EVENTS_FILE = "events.jsonl"
-CONFIG_FILE = "config.json"  # the resolved TrainConfig (also the name of a model folder's transformers config)
-DATA_FILE = "data.json"
-METRICS_FILE = "metrics.json"
-PREDICTIONS_FILE = "predictions.csv"
-MODEL_META_FILE = "classifier.json"  # beside config.json in best/ and last/: how to feed the model
 REQUEST_FILE = "request.json"  # the settings the web app asked for, written at Start
 LOG_FILE = "train.log"  # the training processes' output when the web app started them
 LOG_SEPARATOR = "=== "  # train.log: a line starting so begins each trainer's output (the first run, each resume)

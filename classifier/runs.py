@@ -47,6 +47,13 @@ ACTIVE = (STARTING, *TRAINING)  # a process works on the run: not deleted, not r
 FINAL = ("finished", "stopped", "failed", "interrupted")  # no process works on it any more
 RESUMABLE = ("stopped", "failed", "interrupted")  # ended before finishing: `resume` continues it
 CHECKPOINTS_DIR = "checkpoints"
+# The run folder's files (classifier.run_folder.RunFolder has a path property for each)
+EVENTS_FILE = "events.jsonl"
+CONFIG_FILE = "config.json"  # the resolved TrainConfig (also the name of a model folder's transformers config)
+DATA_FILE = "data.json"
+METRICS_FILE = "metrics.json"
+PREDICTIONS_FILE = "predictions.csv"
+MODEL_META_FILE = "classifier.json"  # beside config.json in best/ and last/: how to feed the model
 NAME_MAX = 255  # bytes in one folder name (Linux, macOS, Windows): a longer run name cannot exist
 TRAINER_STATE = "trainer_state.json"  # Trainer writes it last into a checkpoint: its presence marks one complete
 
@@ -318,7 +325,7 @@ def training_pid(run_dir: Path) -> int | None:
     yet (a web app's trainer starting up, or resuming). None when nothing trains the run on this machine."""
     from .events import last_status, read_events
 
-    event = last_status(read_events(Path(run_dir) / "events.jsonl")) or {}
+    event = last_status(read_events(Path(run_dir) / EVENTS_FILE)) or {}
     pid = event.get("pid")
     if event.get("status") in TRAINING and pid_alive(pid, event.get("pid_start")):
         return int(pid)
@@ -336,7 +343,7 @@ def list_runs(root: Path | None = None) -> list[RunInfo]:
     for child in sorted(root.iterdir(), reverse=True):
         if child.is_symlink():  # a link may lead anywhere; only real folders in the runs folder are runs
             continue
-        if child.is_dir() and not child.name.startswith(".") and (child / "config.json").exists():
+        if child.is_dir() and not child.name.startswith(".") and (child / CONFIG_FILE).exists():
             infos.append(load_run_info(child))
     return infos
 
@@ -365,9 +372,9 @@ def model_dir(run_dir: Path) -> Path:
     """The folder to predict with: best/ when it exists, else last/."""
     for sub in ("best", "last"):
         candidate = Path(run_dir) / sub
-        if (candidate / "config.json").exists():
+        if (candidate / CONFIG_FILE).exists():
             return candidate
-    if (Path(run_dir) / "config.json").exists() and any(Path(run_dir).glob("*.safetensors")):
+    if (Path(run_dir) / CONFIG_FILE).exists() and any(Path(run_dir).glob("*.safetensors")):
         return Path(run_dir)  # a plain save_pretrained folder given directly
     raise RunError(say("run_no_model_yet", path=display_path(run_dir)))
 
@@ -379,7 +386,7 @@ def read_predictions(run_dir: Path, columns: tuple[str, ...], **read_csv) -> pd.
 
     from .security import run_file
 
-    path = run_file(run_dir, "predictions.csv")
+    path = run_file(run_dir, PREDICTIONS_FILE)
     try:
         frame = pd.read_csv(path, keep_default_na=False, **read_csv)
     except ValueError as exc:  # pandas' parser and empty-file errors, a file that is not UTF-8

@@ -85,7 +85,7 @@ def resume_config(run: str | Path) -> TrainConfig:
     if info.status in TRAINING and int(os.environ.get("WORLD_SIZE", "1")) == 1:
         raise RunError(say("resume_still_training", name=run_dir.name))
     if info.status == "finished":
-        raise RunError(say("resume_finished", name=run_dir.name, config=str(run_dir / "config.json")))
+        raise RunError(say("resume_finished", name=run_dir.name, config=str(RunFolder(run_dir).config)))
     settings = RunFolder(run_dir).settings_file()  # config.json, else the web app's request.json
     if settings is None:
         raise RunError(say("resume_no_config", name=run_dir.name))
@@ -116,8 +116,8 @@ def data_fingerprints(config: TrainConfig) -> dict[str, str]:
 def record_run(run_dir: Path, plan: ResolvedRun, data: PreparedData, fingerprints: dict[str, str],
                summary: dict[str, Any]) -> None:
     """RUN/config.json (the resolved config) and RUN/data.json (what the data was, fingerprints included)."""
-    plan.config.to_json(run_dir / "config.json")
-    atomic_write_json(run_dir / "data.json", {
+    plan.config.to_json(RunFolder(run_dir).config)
+    atomic_write_json(RunFolder(run_dir).data_json, {
         **data.stats, "labels": data.labels.names, "warnings": data.warnings, "fingerprints": fingerprints,
         "summary": {k: v for k, v in summary.items() if k != "token_lengths_sample"},
     })

@@ -24,6 +24,7 @@ from ..config import TrainConfig
 from ..errors import ClassifierError, ConfigError
 from ..events import EventWriter
 from ..messages import message_of, say
+from ..run_folder import RunFolder
 from ..runs import atomic_write_text, checkpoint_step, latest_checkpoint, new_run_dir
 from .callbacks import RunCallback, StopFlag
 from .features import head_feature_sets
@@ -72,7 +73,7 @@ def train(config: TrainConfig, progress: bool = True, resume: bool = False) -> R
     config.validate()
     main = is_main_process()
     run_dir = _run_folder(config, resume, main)
-    events = EventWriter(run_dir / "events.jsonl", enabled=main)
+    events = EventWriter(RunFolder(run_dir).events, enabled=main)
     checkpoint = latest_checkpoint(run_dir) if resume else None
     announce_start(events, resume, checkpoint, describe_device())
     stop = StopFlag(run_dir)

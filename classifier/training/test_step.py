@@ -15,6 +15,7 @@ from ..ensemble import ValidatedDecision, blend, choose_on_validation
 from ..evaluation import label_names, write_prediction_table
 from ..events import EventWriter
 from ..messages import say
+from ..run_folder import RunFolder
 from ..runs import CHECKPOINTS_DIR, atomic_write_json
 from ..task import Task
 from ..tfidf import summary as tfidf_summary
@@ -76,7 +77,7 @@ def write_predictions_table(run_dir: Path, texts: list[str], gold: np.ndarray, p
                             probs: np.ndarray, names: list[str], task: Task) -> None:
     """RUN/predictions.csv: text, gold, predicted, confidence, correct, and one probability column per class."""
     correct = task.correct(gold, predicted)
-    write_prediction_table(run_dir / "predictions.csv", texts,
+    write_prediction_table(RunFolder(run_dir).predictions, texts,
                            {"gold": label_names(gold, names), "predicted": label_names(predicted, names)},
                            probs, names, extra={"correct": correct})
 
@@ -129,7 +130,7 @@ def finish_run(run_dir: Path, metrics: dict[str, Any], config: TrainConfig, data
     task = data.task
     metrics["advice"] = [a.to_dict() for a in advise(metrics, config.epochs, len(data.train),
                                                      language_hint(data.train["text"].tolist()))]
-    atomic_write_json(run_dir / "metrics.json", metrics)
+    atomic_write_json(RunFolder(run_dir).metrics, metrics)
     if trackers:
         log_to_trackers(trainer, trackers, run_dir, config, metrics)
         events.log(say("log_tracked", where=where(trackers, run_dir)))
