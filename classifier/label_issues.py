@@ -135,7 +135,7 @@ def read_labelled(path: str | Path, text_column: str | None = None, label_column
     positions: dict[str, list[int]] = {}
     for position, text in enumerate(_text_values(table[text_col])):
         positions.setdefault(text, []).append(position)
-    labels = task.to_ids(cleaned["label_name"], to_id).tolist()
+    labels = [sorted(ids) if isinstance(ids, list) else int(ids) for ids in task.to_ids(cleaned["label_name"], to_id)]
     texts = cleaned["text"].tolist()
     return LabelledTexts(table=table, text_column=text_col, label_columns=label_cols, multi_label=multi,
                          delimiter=delimiter, names=names, texts=texts, labels=labels,

@@ -122,7 +122,7 @@ class _Layout:
         side, unknown, affected = self.task.keep_known(side, labels.names)
         if unknown:
             self.warnings.append(self.task.unseen_warning(role, unknown, affected))
-        if side.empty:
+        if side.empty and self.task.drops_rows:  # otherwise an empty file is said to be empty when splitting
             raise DataError(say("data_no_known_labels", role=say(f"role_{role}")))
         side = side.copy()
         side["label"] = self.task.to_ids(side["label_name"], labels.label2id)

@@ -17,6 +17,7 @@ class Task:
     problem_type: str  # transformers' config.problem_type (pipeline() applies softmax or a sigmoid by it)
     sizes_key: str  # the training log's line with the split sizes
     layout: str  # how a labelled file is read for this task: resolve_label_layout's multi_label ("yes" / "no")
+    drops_rows: bool  # keep_known leaves out a row with an unknown label (True) or only that label (False)
     eval_unknown_key: str  # the warning for labels a run does not know in a file it is evaluated on
 
     # -- data -------------------------------------------------------------------------------------------------------

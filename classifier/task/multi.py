@@ -20,6 +20,7 @@ class MultiLabel(Task):
     problem_type = "multi_label_classification"
     sizes_key = "log_data_sizes_multi"
     layout = "yes"
+    drops_rows = False
     eval_unknown_key = "eval_unknown_labels"
 
     def clean(self, table, text, label_columns, delimiter, source, warnings):
@@ -66,7 +67,7 @@ class MultiLabel(Task):
         return [n for row in label_names for n in row]
 
     def to_ids(self, label_names, label2id):
-        return label_names.map(lambda row: sorted(label2id[n] for n in row))
+        return label_names.map(lambda row: [label2id[n] for n in row])
 
     def keep_known(self, side, names):
         known = set(names)

@@ -17,6 +17,7 @@ class SingleLabel(Task):
     problem_type = "single_label_classification"
     sizes_key = "log_data_sizes"
     layout = "no"
+    drops_rows = True
     eval_unknown_key = "eval_unknown_rows"
 
     def clean(self, table, text, label_columns, delimiter, source, warnings):
