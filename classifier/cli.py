@@ -242,7 +242,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
         output = args.output or str(Path(args.input).with_suffix("")) + ".predictions.csv"
         result = stream_predict_file(run, args.input, output, args.text_column, args.batch_size, int8=args.int8,
                                      backend=args.backend, chunk_size=args.chunk_size, progress=not args.quiet)
-        print(result.message())
+        print(result.message(cli_lang()))  # with the texts cut to CLASSIFIER_MAX_TEXT_CHARS, if any
         return 0
     predictor = Predictor(run, batch_size=args.batch_size, int8=args.int8, backend=args.backend)
     for text, pred in zip(args.texts, predictor.predict(args.texts)):

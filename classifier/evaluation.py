@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from .messages import say
 from .predict import Predictor
 from .runs import atomic_write_text, resolve_run_dir
 from .security import check_texts, spreadsheet_safe
+from .stream_limits import clip_texts
 from .task import task_for
 
 
@@ -59,10 +61,14 @@ def predict_file(run: str | Path, data: str | Path, output: str | Path, text_col
                  batch_size: int = 32, int8: bool = False, bounded: bool = False) -> int:
     """Label every text of a file; writes a CSV with the text, the label, its probability and every class's (safe to
     open in a spreadsheet: no cell starts a formula). `bounded` (the web app): refuse a file over the limits of
-    security.check_texts before loading the model."""
+    security.check_texts before loading the model; else a text over CLASSIFIER_MAX_TEXT_CHARS is cut to that many
+    characters and a warning logged (stream_limits.py; the same rows as the streamed `predict --input`)."""
     texts = read_texts(data, text_column)
     if bounded:
         check_texts(texts, Path(data).name)
+    texts, long_texts = clip_texts(texts)  # over CLASSIFIER_MAX_TEXT_CHARS: cut, as `predict --input` does
+    if long_texts.count:
+        logging.getLogger(__name__).warning("%s", long_texts.message(str(output)))
     predictor = Predictor(resolve_run_dir(run), batch_size=batch_size, int8=int8)
     probs = predictor.predict_proba(texts)
     return write_prediction_table(Path(output), texts, {"label": predicted_labels(predictor, probs)}, probs,

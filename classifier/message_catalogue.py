@@ -578,6 +578,28 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "stream_not_json_object": ("{name}: line {line} is not a JSON object.", "{name}：第 {line} 行不是 JSON 对象。"),
     "stream_no_text_key": ("{name}: no text key in the first record; give --text-column.",
                            "{name}：第一条记录中没有文本键；请用 --text-column 指定。"),
+    "stream_texts_clipped": (
+        "{n:,} text(s) had more than {limit:,} characters (CLASSIFIER_MAX_TEXT_CHARS; the longest {longest:,}) and "
+        "were cut to their first {limit:,}: they were predicted from that part, and {output} holds the cut text. "
+        "Their rows in {output} (after the header): {rows}.",
+        "有 {n:,} 条文本超过 {limit:,} 个字符（CLASSIFIER_MAX_TEXT_CHARS；最长 {longest:,}），"
+        "已截断为前 {limit:,} 个字符：它们按这一部分预测，{output} 中保存的是截断后的文本。"
+        "它们在 {output} 中的行号（表头之后）：{rows}。"),
+    "stream_progress_clipped": ("{n:,} cut to {limit:,} chars", "{n:,} 条截断为 {limit:,} 字符"),
+    "stream_line_too_long": (
+        "{name}: line {line:,} is longer than {limit:,} characters, far more than a text may have "
+        "(CLASSIFIER_MAX_TEXT_CHARS is {chars:,}), so it is not read into memory. Is a line break missing there, or a "
+        "quote left open? Fix or shorten that line, or save the texts one per line as a .txt file (an over-long line "
+        "of a .txt file is cut instead).",
+        "{name}：第 {line:,} 行超过 {limit:,} 个字符，远超一条文本允许的长度"
+        "（CLASSIFIER_MAX_TEXT_CHARS 为 {chars:,}），因此不会读入内存。"
+        "那里是否缺少换行，或有未闭合的引号？请修正或缩短该行，"
+        "或把文本每行一条另存为 .txt 文件（.txt 文件中过长的行会被截断）。"),
+    "stream_row_too_long": (
+        "{name}: the row starting on line {line:,} runs over {limit:,} characters (a quote left open runs on to the "
+        "end of the file?), so it is not read into memory. Close the quote or shorten that row.",
+        "{name}：从第 {line:,} 行开始的那一行数据超过 {limit:,} 个字符"
+        "（是否有未闭合的引号一直延续到文件末尾？），因此不会读入内存。请闭合引号或缩短该行。"),
     "output_is_folder": ("--output {output} is a folder; give a file name such as {example}.",
                          "--output {output} 是一个文件夹；请给出文件名，例如 {example}。"),
     "output_is_input": ("--output is the input file; give another file name (the input would be overwritten).",

@@ -18,6 +18,9 @@ OUT.csv in the input's order (chunk k is the next chunk of part k mod W).
 Streamed: plain text (one text per line), CSV/TSV (the header and the text column found on the first MB, as
 read_table and read_texts find them) and JSON lines. Spreadsheets, Parquet and a JSON array are read whole (their
 readers need the whole file) and then predicted and written in chunks.
+
+Bounded per text (stream_limits.py): a text over CLASSIFIER_MAX_TEXT_CHARS is cut to that many characters, counted and
+reported in the summary and the progress bar; a line is never read longer than max_line_chars().
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from pathlib import Path
 
 from .errors import ConfigError, DataError
 from .messages import say
+from .stream_limits import BoundedLines, LongTexts
 
 SAMPLE_BYTES = 1 << 20  # what the format, the header and the text column are decided on
 STATE_SUFFIX = ".partial.json"
@@ -46,13 +50,15 @@ class StreamResult:
     resumed_after: int  # texts that an earlier, interrupted run had written
     seconds: float
     backend: str
+    long_texts: LongTexts | None = None  # the texts cut to CLASSIFIER_MAX_TEXT_CHARS (stream_limits.py)
 
-    def message(self) -> str:
+    def message(self, lang: str = "en") -> str:
         new = self.texts - self.resumed_after
         rate = new / self.seconds if self.seconds > 0 else 0.0
         resumed = f", continuing after {self.resumed_after:,} done before" if self.resumed_after else ""
+        cut = self.long_texts.summary(str(self.output), lang) if self.long_texts else ""  # texts cut, if any
         return (f"Wrote {self.texts:,} predictions to {self.output}{resumed} ({new:,} texts in {self.seconds:.1f} s, "
-                f"{rate:,.0f} texts/s, {self.backend}).")
+                f"{rate:,.0f} texts/s, {self.backend}).{cut}")
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -73,6 +79,7 @@ class TextSource:
         self.text_column = text_column
         self._raw = None
         self.whole: list[str] | None = None  # formats read whole
+        self.long = LongTexts()  # texts over CLASSIFIER_MAX_TEXT_CHARS, cut (stream_limits.py)
         self._plan()
 
     def _plan(self) -> None:
@@ -144,9 +151,8 @@ class TextSource:
         finally:
             handle.close()
 
-    @staticmethod
-    def _lines(handle) -> Iterator[str]:
-        for line in handle:
+    def _lines(self, handle) -> Iterator[str]:
+        for line in BoundedLines(handle, self.path.name, cut=True):  # an endless line is cut, never held whole
             text = line.strip()
             if text:
                 yield text
@@ -155,7 +161,7 @@ class TextSource:
         from .data import TEXT_NAMES
 
         column = self.text_column
-        for number, line in enumerate(handle, start=1):
+        for number, line in enumerate(BoundedLines(handle, self.path.name), start=1):
             if not line.strip():
                 continue
             try:
@@ -188,7 +194,7 @@ class TextSource:
                 yield text
 
     def _tsv(self, handle) -> Iterator[list[str]]:
-        for line in handle:
+        for line in BoundedLines(handle, self.path.name):
             line = line.rstrip("\r\n")
             if not line.strip():
                 continue
@@ -199,8 +205,10 @@ class TextSource:
 
     def _csv(self, handle) -> Iterator[list[str]]:
         csv.field_size_limit(2**31 - 1)
+        lines = BoundedLines(handle, self.path.name, rows=True)  # a row over several lines is bounded too
         try:
-            for row in csv.reader(handle, delimiter=self.delimiter):
+            for row in csv.reader(lines, delimiter=self.delimiter):
+                lines.row_done()
                 if any(cell.strip() for cell in row):
                     yield row
         except csv.Error as exc:
@@ -208,8 +216,8 @@ class TextSource:
 
     def chunks(self, size: int) -> Iterator[list[str]]:
         chunk: list[str] = []
-        for text in self.texts():
-            chunk.append(text)
+        for number, text in enumerate(self.texts(), start=1):
+            chunk.append(self.long.clip(text, number))  # over CLASSIFIER_MAX_TEXT_CHARS: cut, counted
             if len(chunk) >= size:
                 yield chunk
                 chunk = []
@@ -327,13 +335,14 @@ def identity_of(data: Path, predictor, chunk_size: int, world: int, text_column:
     """What the rows depend on: a rerun continues only when all of it is the same (else it starts again)."""
     from .bundled.cache import sha256_file
     from .onnx_export import source_stamp
+    from .security import max_text_chars
 
     stat, meta = data.stat(), predictor.path / "classifier.json"  # thresholds and the decision live there
     return {"input": str(data.resolve()), "input_size": stat.st_size, "input_mtime_ns": stat.st_mtime_ns,
             "model": str(predictor.path.resolve()), "weights": source_stamp(predictor.path),
             "meta": sha256_file(meta) if meta.is_file() else None, "text_column": text_column, "int8": int8,
             "backend": predictor.backend, "ensemble": predictor.ensemble_weight, "chunk_size": chunk_size,
-            "world": world}
+            "world": world, "max_text_chars": max_text_chars()}
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -386,7 +395,7 @@ def stream_predict_file(run: str | Path, data: str | Path, output: str | Path, t
     before = writer.texts_done
     header = _header(predictor)
     writer.start(header)
-    bar = _progress_bar(source, progress and rank == 0, before)
+    bar = _Progress(source, progress and rank == 0, before)
     try:
         for index, chunk in enumerate(source.chunks(chunk_size)):
             if index % world != rank or writer.has(index):
@@ -402,7 +411,7 @@ def stream_predict_file(run: str | Path, data: str | Path, output: str | Path, t
     total = writer.texts_done
     if world > 1:
         total = merge_parts(output, world, identity, header) if rank == 0 else total
-    return StreamResult(output, total, before, time.perf_counter() - started, predictor.backend)
+    return StreamResult(output, total, before, time.perf_counter() - started, predictor.backend, source.long)
 
 
 def _header(predictor) -> str:
@@ -441,16 +450,13 @@ class _Progress:
         self.texts += count
         if self.bar is not None:
             rate = self.texts / max(time.perf_counter() - self.started, 1e-9)
-            self.bar.set_postfix_str(f"{self.before + self.texts:,} texts, {rate:,.0f} texts/s", refresh=False)
+            self.bar.set_postfix_str(f"{self.before + self.texts:,} texts, {rate:,.0f} texts/s"
+                                     f"{self.source.long.progress()}", refresh=False)  # and the texts cut so far
         self._move()
 
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
-
-
-def _progress_bar(source: TextSource, show: bool, before: int) -> _Progress:
-    return _Progress(source, show, before)
 
 
 def merge_parts(output: Path, world: int, identity: dict, header: str, poll: float = 2.0) -> int:

@@ -310,3 +310,79 @@ def test_train_export_flag_exports_after_the_run(onnx_run, tmp_path):
     (run / "best" / "model.safetensors").write_bytes(b"truncated")  # a damaged run: said, not raised
     _export_onnx(run, Events())
     assert "ONNX export failed" in said_events[1]
+
+
+# ----------------------------------------------------------------------------------------------------------------
+# bounded per text: a 20 MB text, an endless line (classifier/stream_limits.py)
+# ----------------------------------------------------------------------------------------------------------------
+def test_stream_cuts_a_20_mb_text_and_reports_it(onnx_run, sms_file, whole_output, tmp_path, capsys, caplog):
+    """The attack: one 20 MB text in the middle of the file. Every row is predicted, in the input's order; the long
+    one is cut to CLASSIFIER_MAX_TEXT_CHARS (its label read from its first part) and named in the summary."""
+    import pandas as pd
+
+    from classifier.cli import main
+    from classifier.evaluation import predict_file
+
+    lines = sms_file.read_text(encoding="utf-8").splitlines()
+    huge = "WINNER!! Claim your prize now, call 09061701461. " * (20 * 2**20 // 50)  # 20 MiB on one line
+    attack = tmp_path / "attack.tsv"
+    attack.write_text("\n".join(lines[:351] + ["spam\t" + huge] + lines[351:]) + "\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    assert main(["predict", "--run", str(onnx_run), "--quiet", "--input", str(attack), "--output", str(out),
+                 "--chunk-size", "97"]) == 0
+    summary = " ".join(capsys.readouterr().out.split())
+    assert "Wrote 701 predictions" in summary
+    assert (f"1 text(s) had more than 100,000 characters (CLASSIFIER_MAX_TEXT_CHARS; the longest {len(huge.strip()):,})"
+            in summary and "(after the header): 351." in summary)
+    read = dict(dtype=str, keep_default_na=False)
+    streamed = pd.read_csv(out, **read)
+    assert len(streamed) == 701 and streamed["text"][350] == huge[:100_000]
+    assert streamed["label"][350] in ("ham", "spam")
+    whole = pd.read_csv(__import__("io").BytesIO(whole_output), **read)
+    pd.testing.assert_frame_equal(streamed.drop(index=350).reset_index(drop=True), whole)  # the rest as before
+    caplog.set_level("WARNING")
+    assert predict_file(onnx_run, attack, tmp_path / "whole.csv") == 701  # the whole-file path cuts the same way
+    assert (tmp_path / "whole.csv").read_bytes() == out.read_bytes()
+    assert "1 text(s) had more than 100,000 characters" in caplog.text
+
+
+def test_a_line_is_never_read_longer_than_the_cap(tmp_path, monkeypatch):
+    """A line without a line break is read at most max_line_chars() at a time: in a .txt file it is cut (the rest
+    skipped), in CSV / TSV / JSON lines the command stops naming the line; a CSV quote left open is bounded too."""
+    import tracemalloc
+
+    import classifier.stream_limits as limits
+    from classifier.errors import DataError
+    from classifier.stream_predict import TextSource
+
+    monkeypatch.setattr(limits, "LINE_CHARS_FLOOR", 1000)
+    monkeypatch.setenv("CLASSIFIER_MAX_TEXT_CHARS", "100")
+    assert limits.max_line_chars() == 1000
+    endless = "x" * 30_000_000  # 30 MB, no line break
+    txt = tmp_path / "texts.txt"
+    txt.write_text(f"first text\n{endless}\nlast text\n", encoding="utf-8")
+    source = TextSource(txt)
+    tracemalloc.start()
+    chunks = list(source.chunks(10))
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert chunks == [["first text", "x" * 100, "last text"]] and peak < 2_000_000  # never held whole
+    assert (source.long.count, source.long.rows, source.long.longest) == (1, [2], 1000)
+    del endless
+    long_line = "y" * 5000
+    cases = {"t.csv": f"text,label\nhello,a\n\"{long_line}\",b\n", "t.tsv": f"text\tlabel\nhello\ta\n{long_line}\tb\n",
+             "t.jsonl": f'{{"text": "hello"}}\n{{"text": "{long_line}"}}\n'}
+    for name, content in cases.items():
+        path = tmp_path / name
+        path.write_text(content, encoding="utf-8")
+        with pytest.raises(DataError, match=f"{name}: line {3 if name != 't.jsonl' else 2} is longer than 1,000 "
+                                            "characters"):
+            list(TextSource(path).chunks(10))
+    open_quote = tmp_path / "open.csv"  # the quote after the first MB (the part the format is decided on)
+    open_quote.write_text("text,label\n" + "hello there,a\n" * 80_000 + '"never closed,b\n' + "more, on\n" * 200,
+                          encoding="utf-8")
+    with pytest.raises(DataError, match="open.csv: the row starting on line 80,002 runs over 1,000 characters"):
+        list(TextSource(open_quote).chunks(10))
+    fine = tmp_path / "fine.csv"  # a quoted text over several lines, under the cap, still reads
+    fine.write_text('text,label\n"two\nlines",a\nthird,b\n', encoding="utf-8")
+    assert list(TextSource(fine).chunks(10)) == [["two\nlines", "third"]]
