@@ -294,8 +294,12 @@ def predict_stream(predictor, stream, explain: bool = False) -> int:
         except (OSError, ValueError):  # not a selectable stream (a StringIO in tests, Windows pipes)
             return True
 
+    from .security import max_text_chars
+    from .stream_limits import BoundedLines
+
     batch: list[str] = []
-    for line in stream:
+    # a line longer than CLASSIFIER_MAX_TEXT_CHARS is cut there (its rest is skipped unread into memory)
+    for line in BoundedLines(stream, "stdin", cut=True, cap=max_text_chars()):
         text = line.rstrip("\r\n")
         if text.strip():
             batch.append(text)

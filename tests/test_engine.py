@@ -123,6 +123,12 @@ def test_cli_evaluate_predict_and_runs(sms_run, tmp_path):
     answers = [json.loads(line) for line in piped.stdout.strip().splitlines()]
     assert [a["label"] for a in answers] == ["ham", "spam", "ham"]
     assert answers[1]["text"].startswith("WINNER") and set(answers[1]["probabilities"]) == {"ham", "spam"}
+    # a piped line over CLASSIFIER_MAX_TEXT_CHARS is cut there (never held whole); the next line is still answered
+    piped = cli("predict", "--run", run, input="WINNER!! Claim your prize " * 4000 + "\nok see you at 7\n",
+                env={"CLASSIFIER_MAX_TEXT_CHARS": "60"})
+    assert piped.returncode == 0, piped.stderr
+    answers = [json.loads(line) for line in piped.stdout.strip().splitlines()]
+    assert [len(a["text"]) for a in answers] == [60, len("ok see you at 7")] and answers[1]["label"] == "ham"
 
     texts = tmp_path / "texts.txt"
     texts.write_text("Are we still meeting for dinner, at 7?\nURGENT! Your mobile won 2000 pounds, call now\n")
