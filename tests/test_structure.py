@@ -31,7 +31,6 @@ OVER_FUNCTION = {
     # section of the tab (a group of components and its handlers)
     "classifier/webui/data_tab.py:build": 173,
     "classifier/webui/evaluate_tab.py:build": 136,
-    "classifier/webui/train_tab.py:build": 199,
 }
 
 
