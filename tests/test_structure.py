@@ -25,12 +25,8 @@ DATA_TABLES = {
 # path relative to the repository root -> lines (none today)
 OVER_MODULE: dict[str, int] = {}
 
-# "path:qualified name" -> lines
-OVER_FUNCTION = {
-    # the build(...) of a web UI tab lays out its components and wires their events; to shrink: one function per
-    # section of the tab (a group of components and its handlers)
-    "classifier/webui/evaluate_tab.py:build": 136,
-}
+# "path:qualified name" -> lines (none today)
+OVER_FUNCTION: dict[str, int] = {}
 
 
 def _functions(tree: ast.AST, prefix: str = ""):
