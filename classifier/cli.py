@@ -91,6 +91,39 @@ def _add_export_parser(sub) -> None:
     export.add_argument("--quantize", choices=("int8",), help="also write an int8 model (dynamic quantization)")
 
 
+def _add_adapt_parser(sub) -> None:
+    adapt = sub.add_parser("adapt", help="continue pre-training a model on unlabelled texts of your domain (masked "
+                           "language modelling; next-token prediction for decoders)")
+    adapt.add_argument("--data", required=True, help="texts, one per line, or a table (its text column is used)")
+    adapt.add_argument("--model", default="auto", help="bundled name, hub id or folder (auto: by the texts' language)")
+    adapt.add_argument("--output", required=True, help="folder for the adapted model (then: train --model FOLDER)")
+    adapt.add_argument("--epochs", type=float, default=1.0)
+    adapt.add_argument("--max-length", type=int, default=128)
+    adapt.add_argument("--mlm-probability", type=float, default=0.15)
+    adapt.add_argument("--batch-size", type=int, default=16)
+    adapt.add_argument("--learning-rate", type=float, default=5e-5)
+    adapt.add_argument("--max-texts", type=int, help="use at most this many texts")
+    adapt.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _add_label_issues_parser(sub) -> None:
+    issues = sub.add_parser("label-issues", help="list the texts whose given label is most likely wrong (CSV)",
+                            description="Out-of-fold probabilities for every labelled text (k folds; a logistic "
+                            "regression on the frozen backbone's sentence vectors, or TF-IDF), then cleanlab's "
+                            "confident learning: the likely label errors, most suspicious first.")
+    issues.add_argument("--data", required=True)
+    _add_data_args(issues)
+    issues.add_argument("--model", default="auto", help="backbone for --method features (auto: by the language)")
+    issues.add_argument("--method", choices=("features", "tfidf", "both"), default="both",
+                        help="features: logistic regression on the backbone's sentence vectors; tfidf: the TF-IDF "
+                        "model; both: the mean of the two (the most precise, see docs/results.md)")
+    issues.add_argument("--folds", type=_positive_int, default=5)
+    issues.add_argument("--seed", type=int, default=42)
+    issues.add_argument("--max-score", type=float, help="list only texts scored below this (default: 0.2 / classes "
+                        "for single-label data; 1: everything cleanlab flags)")
+    issues.add_argument("--output", required=True, help="CSV: row, text, given_label, suggested_label, score")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m classifier",
@@ -122,19 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_predict_parser(sub)
     _add_export_parser(sub)
-
-    adapt = sub.add_parser("adapt", help="continue pre-training a model on unlabelled texts of your domain (masked "
-                           "language modelling; next-token prediction for decoders)")
-    adapt.add_argument("--data", required=True, help="texts, one per line, or a table (its text column is used)")
-    adapt.add_argument("--model", default="auto", help="bundled name, hub id or folder (auto: by the texts' language)")
-    adapt.add_argument("--output", required=True, help="folder for the adapted model (then: train --model FOLDER)")
-    adapt.add_argument("--epochs", type=float, default=1.0)
-    adapt.add_argument("--max-length", type=int, default=128)
-    adapt.add_argument("--mlm-probability", type=float, default=0.15)
-    adapt.add_argument("--batch-size", type=int, default=16)
-    adapt.add_argument("--learning-rate", type=float, default=5e-5)
-    adapt.add_argument("--max-texts", type=int, help="use at most this many texts")
-    adapt.add_argument("--quiet", action="store_true", help="no progress bar")
+    _add_adapt_parser(sub)
 
     threshold = sub.add_parser("threshold", help="two-class runs: save a decision threshold for the positive class "
                                "(prints the test metrics at it)")
@@ -157,21 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_data_args(inspect)
     inspect.add_argument("--model", default="auto")
 
-    issues = sub.add_parser("label-issues", help="list the texts whose given label is most likely wrong (CSV)",
-                            description="Out-of-fold probabilities for every labelled text (k folds; a logistic "
-                            "regression on the frozen backbone's sentence vectors, or TF-IDF), then cleanlab's "
-                            "confident learning: the likely label errors, most suspicious first.")
-    issues.add_argument("--data", required=True)
-    _add_data_args(issues)
-    issues.add_argument("--model", default="auto", help="backbone for --method features (auto: by the language)")
-    issues.add_argument("--method", choices=("features", "tfidf", "both"), default="both",
-                        help="features: logistic regression on the backbone's sentence vectors; tfidf: the TF-IDF "
-                        "model; both: the mean of the two (the most precise, see docs/results.md)")
-    issues.add_argument("--folds", type=_positive_int, default=5)
-    issues.add_argument("--seed", type=int, default=42)
-    issues.add_argument("--max-score", type=float, help="list only texts scored below this (default: 0.2 / classes "
-                        "for single-label data; 1: everything cleanlab flags)")
-    issues.add_argument("--output", required=True, help="CSV: row, text, given_label, suggested_label, score")
+    _add_label_issues_parser(sub)
     return parser
 
 

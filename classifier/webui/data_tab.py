@@ -41,6 +41,7 @@ SAMPLES = {"sms": ASSETS / "sms_spam.tsv", "news": ASSETS / "thucnews_titles.tsv
 HUB_NAME = re.compile(r"[A-Za-z0-9][\w.-]{0,95}(/[\w.-]{1,96})?(:[\w.-]{0,64}){0,2}")
 FILE_TYPES = list(UPLOAD_EXTENSIONS)  # also checked on the server (check_upload), not only by the browser
 DATA_CONCURRENCY = 4  # data files read at once, each in a worker process of its own, for all visitors together
+LOAD_OUTPUTS = 8  # the Data tab's outputs when data is (re)loaded: the values of render() and cleared()
 IMBALANCE = {"keep": {"balance": False, "class_weights": "none"},
              "balance": {"balance": True, "class_weights": "none"},
              "weights": {"balance": False, "class_weights": "balanced"}}
@@ -249,8 +250,50 @@ def failed_upload(path: str | None, lang: str):
     return cleared(tr(lang, "data_failed", name=md_escape(Path(str(path)).name if path else "")))
 
 
+@dataclass
+class _IssuesSection:
+    """The likely-label-errors accordion's components, and the state of the search shown in it."""
+    method: gr.Radio
+    find: gr.Button
+    note: gr.Markdown
+    table: gr.Dataframe
+    row: gr.Number
+    decision: gr.Dropdown
+    set: gr.Button
+    accept: gr.Button
+    save: gr.Button
+    state: gr.State
+
+
 def build(form: ConfigForm, lang_box: gr.Textbox) -> DataTab:
     gr.Markdown(t("data_intro"))
+    sms_button, news_button, upload, hub_name, hub_button, preview = _sources()
+    with gr.Row():
+        text_column = form.bind(gr.Dropdown([], label=t("text_column"), info=t("column_info"),
+                                            elem_id="text-column"), "text_column")
+        label_column = form.bind(gr.Dropdown([], label=t("label_column"), info=t("column_info"),
+                                             elem_id="label-column"), "label_column")
+    summary = gr.Markdown(t("data_none"), elem_id="data-summary")
+    with gr.Row():
+        class_plot = gr.Plot(show_label=False, elem_id="class-plot", visible=False)
+        length_plot = gr.Plot(show_label=False, elem_id="length-plot", visible=False)
+    warnings = gr.Markdown(elem_classes=["tcs-warnings"], elem_id="data-warnings", visible=False)
+    split_inputs = _split_settings(form)
+    issues = _issues_section()
+    state = gr.State(None)
+
+    outputs = [state, preview, text_column, label_column, summary, class_plot, length_plot, warnings]
+    tab = DataTab(state=state, sms_button=sms_button, news_button=news_button, upload=upload, preview=preview,
+                  text_column=text_column, label_column=label_column, summary=summary, class_plot=class_plot,
+                  length_plot=length_plot, warnings=warnings, split_inputs=split_inputs, loads=[])  # loads: below
+    tab.loads = _wire_loads(tab, hub_name, hub_button, lang_box, outputs)
+    _wire_issues(tab, issues, lang_box, outputs)
+    return tab
+
+
+def _sources() -> tuple[gr.Button, gr.Button, gr.File, gr.Textbox, gr.Button, gr.Dataframe]:
+    """Where the data comes from (the samples, an upload, a hub data set) beside the preview of it; returns
+    (sms button, news button, upload, hub name, hub button, preview)."""
     with gr.Row(equal_height=False):
         with gr.Column(scale=1, min_width=260):
             sms_button = gr.Button(t("sample_sms"), variant="secondary", elem_id="sample-sms")
@@ -264,16 +307,12 @@ def build(form: ConfigForm, lang_box: gr.Textbox) -> DataTab:
         with gr.Column(scale=3):
             preview = gr.Dataframe(label=t("preview"), interactive=False, wrap=True, max_height=300,
                                    elem_id="data-preview", visible=False)  # no empty "1 2 3" table before data
-    with gr.Row():
-        text_column = form.bind(gr.Dropdown([], label=t("text_column"), info=t("column_info"),
-                                            elem_id="text-column"), "text_column")
-        label_column = form.bind(gr.Dropdown([], label=t("label_column"), info=t("column_info"),
-                                             elem_id="label-column"), "label_column")
-    summary = gr.Markdown(t("data_none"), elem_id="data-summary")
-    with gr.Row():
-        class_plot = gr.Plot(show_label=False, elem_id="class-plot", visible=False)
-        length_plot = gr.Plot(show_label=False, elem_id="length-plot", visible=False)
-    warnings = gr.Markdown(elem_classes=["tcs-warnings"], elem_id="data-warnings", visible=False)
+    return sms_button, news_button, upload, hub_name, hub_button, preview
+
+
+def _split_settings(form: ConfigForm) -> list[Any]:
+    """The split settings accordion, bound to the form; returns the split inputs: validation fraction, test
+    fraction, seed, imbalance, validation file, test file (the order `_split_args` takes them in)."""
     with gr.Accordion(t("split_settings"), open=True):
         gr.Markdown(t("split_info"))
         with gr.Row():
@@ -292,6 +331,11 @@ def build(form: ConfigForm, lang_box: gr.Textbox) -> DataTab:
                       (t("imbalance_weights"), "weights")], value="keep", label=t("imbalance"),
                      info=t("imbalance_info"), elem_id="imbalance"),
             convert=lambda choice: IMBALANCE[choice or "keep"])
+    return [validation_fraction, test_fraction, seed, imbalance, validation_file, test_file]
+
+
+def _issues_section() -> _IssuesSection:
+    """The likely-label-errors accordion: find them, decide per row, save a corrected copy."""
     with gr.Accordion(t("issues_title"), open=False, elem_id="issues"):
         gr.Markdown(t("issues_info"))
         with gr.Row():
@@ -311,100 +355,117 @@ def build(form: ConfigForm, lang_box: gr.Textbox) -> DataTab:
             issues_accept = gr.Button(t("issues_accept_all"), size="sm", elem_id="issues-accept")
         issues_save = gr.Button(t("issues_save"), variant="primary", elem_id="issues-save")
     issues_state = gr.State(None)  # what the table was found for: the file, its columns, the labels
-    state = gr.State(None)
+    return _IssuesSection(method=issues_method, find=issues_find, note=issues_note, table=issues_table,
+                          row=issue_row, decision=issue_decision, set=issue_set, accept=issues_accept,
+                          save=issues_save, state=issues_state)
 
-    split_inputs = [validation_fraction, test_fraction, seed, imbalance, validation_file, test_file]
-    outputs = [state, preview, text_column, label_column, summary, class_plot, length_plot, warnings]
 
-    def split_args(val_frac, test_frac, seed_value, imbalance_choice, val_file, test_file_value) -> dict:
-        return {"validation_fraction": val_frac, "test_fraction": test_frac, "seed": int(seed_value or 0),
-                "balance": IMBALANCE[imbalance_choice or "keep"]["balance"], "validation_file": val_file,
-                "test_file": test_file_value}
+def _split_args(val_frac, test_frac, seed_value, imbalance_choice, val_file, test_file_value) -> dict:
+    """The analysis's keyword arguments from the values of the split inputs."""
+    return {"validation_fraction": val_frac, "test_fraction": test_frac, "seed": int(seed_value or 0),
+            "balance": IMBALANCE[imbalance_choice or "keep"]["balance"], "validation_file": val_file,
+            "test_file": test_file_value}
 
-    def sample_loader(name: str):
-        @shows_errors
-        def load_sample(lang: str, request: gr.Request, *split):
-            with one_at_a_time(request):
-                return render(analyse_bounded(SAMPLES[name], sample=name, **split_args(*split)), lang, notify=True)
 
-        return load_sample
-
+def sample_loader(name: str):
+    """The handler of a sample's button."""
     @shows_errors
-    def load_upload(path: str | None, lang: str, request: gr.Request, *split):
-        if not path:
-            return (gr.skip(),) * len(outputs)
+    def load_sample(lang: str, request: gr.Request, *split):
         with one_at_a_time(request):
-            return render(upload_analysis(path, lang, **split_args(*split)), lang, notify=True)
+            return render(analyse_bounded(SAMPLES[name], sample=name, **_split_args(*split)), lang, notify=True)
 
-    @shows_errors
-    def load_hub(name: str | None, lang: str, request: gr.Request, *split):
-        """A Hugging Face hub data set by name (hub:NAME[:CONFIG][:SPLIT]): fetched and read in the worker, under
-        the same time limit as a file; offline it says at once how to use a file instead."""
-        name = (name or "").strip().removeprefix(HUB_PREFIX)
-        if not HUB_NAME.fullmatch(name):
-            raise gr.Error(tr(lang, "hub_bad_name", name=html_escape(name[:100])), print_exception=False)
-        with one_at_a_time(request):
-            return render(analyse_bounded(HUB_PREFIX + name, **split_args(*split)), lang, notify=True)
+    return load_sample
 
-    @shows_errors
-    def reanalyse(current: dict | None, text_col: str, label_col: str, lang: str, request: gr.Request, *split):
-        if not current:
-            return (gr.skip(),) * len(outputs)
-        same_file = text_col in current["columns"] and label_col in current["columns"]
-        columns = {"text_column": text_col if same_file else None, "label_column": label_col if same_file else None}
-        with one_at_a_time(request):
-            if current.get("sample") or str(current["path"]).startswith(HUB_PREFIX):
-                return render(analyse_bounded(current["path"], **columns, sample=current["sample"],
-                                              **split_args(*split)), lang)
-            return render(upload_analysis(current["path"], lang, **columns, **split_args(*split)), lang)
 
+@shows_errors
+def load_upload(path: str | None, lang: str, request: gr.Request, *split):
+    if not path:
+        return (gr.skip(),) * LOAD_OUTPUTS
+    with one_at_a_time(request):
+        return render(upload_analysis(path, lang, **_split_args(*split)), lang, notify=True)
+
+
+@shows_errors
+def load_hub(name: str | None, lang: str, request: gr.Request, *split):
+    """A Hugging Face hub data set by name (hub:NAME[:CONFIG][:SPLIT]): fetched and read in the worker, under
+    the same time limit as a file; offline it says at once how to use a file instead."""
+    name = (name or "").strip().removeprefix(HUB_PREFIX)
+    if not HUB_NAME.fullmatch(name):
+        raise gr.Error(tr(lang, "hub_bad_name", name=html_escape(name[:100])), print_exception=False)
+    with one_at_a_time(request):
+        return render(analyse_bounded(HUB_PREFIX + name, **_split_args(*split)), lang, notify=True)
+
+
+@shows_errors
+def reanalyse(current: dict | None, text_col: str, label_col: str, lang: str, request: gr.Request, *split):
+    if not current:
+        return (gr.skip(),) * LOAD_OUTPUTS
+    same_file = text_col in current["columns"] and label_col in current["columns"]
+    columns = {"text_column": text_col if same_file else None, "label_column": label_col if same_file else None}
+    with one_at_a_time(request):
+        if current.get("sample") or str(current["path"]).startswith(HUB_PREFIX):
+            return render(analyse_bounded(current["path"], **columns, sample=current["sample"],
+                                          **_split_args(*split)), lang)
+        return render(upload_analysis(current["path"], lang, **columns, **_split_args(*split)), lang)
+
+
+def _wire_loads(tab: DataTab, hub_name: gr.Textbox, hub_button: gr.Button, lang_box: gr.Textbox,
+                outputs: list[Any]) -> list[Any]:
+    """Register the events that (re)load the data; returns them (DataTab.loads)."""
+    split_inputs = tab.split_inputs
     # Files are read in worker processes with a time limit (analysis.analyse_bounded); up to DATA_CONCURRENCY at
     # once, so one slow file does not hold up other visitors. One visitor's events run one at a time, in the order
     # they came (one_at_a_time): the summary shown is the one of the latest settings.
-    common = {"outputs": outputs, "api_visibility": "undocumented", "show_progress_on": [summary],
+    common = {"outputs": outputs, "api_visibility": "undocumented", "show_progress_on": [tab.summary],
               "concurrency_id": "data", "concurrency_limit": DATA_CONCURRENCY}
     loads = [
-        sms_button.click(sample_loader("sms"), [lang_box, *split_inputs], api_name="load_sms_sample", **common),
-        news_button.click(sample_loader("news"), [lang_box, *split_inputs], api_name="load_news_sample", **common),
-        uploaded := upload.upload(load_upload, [upload, lang_box, *split_inputs], api_name="load_file", **common),
+        tab.sms_button.click(sample_loader("sms"), [lang_box, *split_inputs], api_name="load_sms_sample", **common),
+        tab.news_button.click(sample_loader("news"), [lang_box, *split_inputs], api_name="load_news_sample",
+                              **common),
+        uploaded := tab.upload.upload(load_upload, [tab.upload, lang_box, *split_inputs], api_name="load_file",
+                                      **common),
         hub_button.click(load_hub, [hub_name, lang_box, *split_inputs], api_name="load_hub_dataset", **common),
     ]
-    uploaded.failure(failed_upload, [upload, lang_box], outputs, api_visibility="private")
-    reanalyse_inputs = [state, text_column, label_column, lang_box, *split_inputs]
-    for event in (text_column.input, label_column.input, validation_fraction.release, test_fraction.release,
+    uploaded.failure(failed_upload, [tab.upload, lang_box], outputs, api_visibility="private")
+    reanalyse_inputs = [tab.state, tab.text_column, tab.label_column, lang_box, *split_inputs]
+    validation_fraction, test_fraction, seed, imbalance, validation_file, test_file = split_inputs
+    for event in (tab.text_column.input, tab.label_column.input, validation_fraction.release, test_fraction.release,
                   seed.blur, imbalance.input, validation_file.upload, validation_file.clear, test_file.upload,
                   test_file.clear):
         loads.append(event(reanalyse, reanalyse_inputs, trigger_mode="always_last", **common))
+    return loads
 
-    @shows_errors
-    def find_issues(info: dict | None, method: str, lang: str, request: gr.Request, progress=gr.Progress()):
-        progress(0, desc=tr(lang, "issues_running"))
-        with one_at_a_time(request):
-            searched, table, note = find_label_issues_table(info, method, lang)
-        return searched, table, note, gr.Dropdown(choices=[KEEP, "drop", *searched["labels"]], value=KEEP)
 
-    def picked_row(table: pd.DataFrame, evt: gr.SelectData):
-        return table.iloc[evt.index[0], 0] if table is not None and len(table) else gr.skip()
+@shows_errors
+def find_issues(info: dict | None, method: str, lang: str, request: gr.Request, progress=gr.Progress()):
+    progress(0, desc=tr(lang, "issues_running"))
+    with one_at_a_time(request):
+        searched, table, note = find_label_issues_table(info, method, lang)
+    return searched, table, note, gr.Dropdown(choices=[KEEP, "drop", *searched["labels"]], value=KEEP)
 
-    @shows_errors
-    def save_corrected(info: dict | None, searched: dict | None, table: pd.DataFrame | None, lang: str,
-                       request: gr.Request, *split):
-        with one_at_a_time(request):
-            path, counts = save_corrected_file(info, searched, table, lang)
-            rendered = render(upload_analysis(path, lang, **split_args(*split)), lang)
-        return (*rendered, None, tr(lang, "issues_saved", name=md_escape(path.name), **counts))
 
+def picked_row(table: pd.DataFrame, evt: gr.SelectData):
+    return table.iloc[evt.index[0], 0] if table is not None and len(table) else gr.skip()
+
+
+@shows_errors
+def save_corrected(info: dict | None, searched: dict | None, table: pd.DataFrame | None, lang: str,
+                   request: gr.Request, *split):
+    with one_at_a_time(request):
+        path, counts = save_corrected_file(info, searched, table, lang)
+        rendered = render(upload_analysis(path, lang, **_split_args(*split)), lang)
+    return (*rendered, None, tr(lang, "issues_saved", name=md_escape(path.name), **counts))
+
+
+def _wire_issues(tab: DataTab, issues: _IssuesSection, lang_box: gr.Textbox, outputs: list[Any]) -> None:
+    """Register the events of the likely-label-errors section."""
     private = {"api_visibility": "undocumented"}
-    issues_find.click(find_issues, [state, issues_method, lang_box], [issues_state, issues_table, issues_note,
-                                                                        issue_decision],
-                      concurrency_id="label_issues", concurrency_limit=1, show_progress_on=[issues_note], **private)
-    issues_table.select(picked_row, [issues_table], [issue_row], **private)
-    issue_set.click(set_decision, [issues_table, issue_row, issue_decision, lang_box], [issues_table], **private)
-    issues_accept.click(accept_suggestions, [issues_table], [issues_table], **private)
-    issues_save.click(save_corrected, [state, issues_state, issues_table, lang_box, *split_inputs],
-                      [*outputs, issues_state, issues_note], concurrency_id="data",
+    issues.find.click(find_issues, [tab.state, issues.method, lang_box],
+                      [issues.state, issues.table, issues.note, issues.decision],
+                      concurrency_id="label_issues", concurrency_limit=1, show_progress_on=[issues.note], **private)
+    issues.table.select(picked_row, [issues.table], [issues.row], **private)
+    issues.set.click(set_decision, [issues.table, issues.row, issues.decision, lang_box], [issues.table], **private)
+    issues.accept.click(accept_suggestions, [issues.table], [issues.table], **private)
+    issues.save.click(save_corrected, [tab.state, issues.state, issues.table, lang_box, *tab.split_inputs],
+                      [*outputs, issues.state, issues.note], concurrency_id="data",
                       concurrency_limit=DATA_CONCURRENCY, **private)
-
-    return DataTab(state=state, sms_button=sms_button, news_button=news_button, upload=upload, preview=preview,
-                   text_column=text_column, label_column=label_column, summary=summary, class_plot=class_plot,
-                   length_plot=length_plot, warnings=warnings, split_inputs=split_inputs, loads=loads)

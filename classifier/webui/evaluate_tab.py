@@ -221,11 +221,52 @@ class EvaluateTab:
     refresh_choices: object  # fn(current, newest_seen) -> run dropdown, newest_state
 
 
+@dataclass
+class _Page:
+    """The tab's components, in the page's order (the run picker aside)."""
+    summary: gr.Markdown
+    cm_plot: gr.Plot
+    cm_mode: gr.Radio
+    vs_plot: gr.Plot
+    report: gr.Dataframe
+    cm_table: gr.Dataframe
+    threshold_box: gr.Accordion
+    roc_plot: gr.Plot
+    pr_plot: gr.Plot
+    threshold: gr.Slider
+    save_button: gr.Button
+    rates: gr.Markdown
+    error_filter: gr.Dropdown
+    errors: gr.Dataframe
+    error_why: gr.HighlightedText
+    error_why_note: gr.Markdown
+    loss_plot: gr.Plot
+    validation_plot: gr.Plot
+
+    def outputs(self) -> list:
+        """What `load` fills, in its order."""
+        return [self.summary, self.cm_plot, self.vs_plot, self.report, self.error_filter, self.errors,
+                self.loss_plot, self.validation_plot, self.threshold_box, self.roc_plot, self.pr_plot, self.threshold,
+                self.rates, self.cm_table]
+
+
 def build(lang_box: gr.Textbox) -> EvaluateTab:
     gr.Markdown(t("evaluate_intro"))
     with gr.Row():
         run = gr.Dropdown([], label=t("run"), allow_custom_value=True, scale=4, elem_id="evaluate-run")
         refresh = gr.Button(t("refresh"), scale=1, size="sm")
+    page = _Page(**_results(), **_threshold_section(), **_error_section())
+    newest_state = gr.State(None)
+    outputs = page.outputs()
+    no_threshold = (gr.Accordion(visible=False), None, None, gr.skip(), "")
+    load, keep_threshold = _load_handlers(no_threshold, len(outputs))
+    _wire(page, run, refresh, newest_state, lang_box, outputs, load, keep_threshold)
+    return EvaluateTab(run=run, refresh=refresh, newest_state=newest_state, outputs=outputs, load=load,
+                       refresh_choices=refresh_choices)
+
+
+def _results() -> dict:
+    """The headline, the confusion matrix (figure and table), the baseline comparison and the report."""
     summary = gr.Markdown(elem_id="evaluate-headline")
     with gr.Row():
         with gr.Column(scale=3):
@@ -236,6 +277,12 @@ def build(lang_box: gr.Textbox) -> EvaluateTab:
             vs_plot = gr.Plot(show_label=False, elem_id="baseline-plot")
             report = gr.Dataframe(label=t("report"), interactive=False, elem_id="report")
     cm_table = gr.Dataframe(label=t("cm_table"), interactive=False, wrap=True, elem_id="confusion-table")
+    return {"summary": summary, "cm_plot": cm_plot, "cm_mode": cm_mode, "vs_plot": vs_plot, "report": report,
+            "cm_table": cm_table}
+
+
+def _threshold_section() -> dict:
+    """The decision threshold of a two-class run (hidden for other runs): ROC and PR curves, a slider, Save."""
     with gr.Accordion(t("threshold_title"), open=True, visible=False, elem_id="threshold-box") as threshold_box:
         gr.Markdown(t("threshold_intro"))
         with gr.Row():
@@ -246,6 +293,12 @@ def build(lang_box: gr.Textbox) -> EvaluateTab:
                                   elem_id="threshold")
             save_button = gr.Button(t("threshold_save"), scale=1, visible=not demo_mode(), elem_id="threshold-save")
         rates = gr.Markdown(elem_id="threshold-rates")
+    return {"threshold_box": threshold_box, "roc_plot": roc_plot, "pr_plot": pr_plot, "threshold": threshold,
+            "save_button": save_button, "rates": rates}
+
+
+def _error_section() -> dict:
+    """The test texts the model got wrong, why one of them was predicted so, and the training curves."""
     error_filter = gr.Dropdown([], label=t("errors"), info=t("error_filter_info"), allow_custom_value=True,
                                elem_id="error-filter")
     errors = gr.Dataframe(interactive=False, wrap=True, max_height=400, elem_id="errors",
@@ -256,10 +309,13 @@ def build(lang_box: gr.Textbox) -> EvaluateTab:
         with gr.Row():
             loss_plot = gr.Plot(show_label=False)
             validation_plot = gr.Plot(show_label=False)
-    newest_state = gr.State(None)
-    outputs = [summary, cm_plot, vs_plot, report, error_filter, errors, loss_plot, validation_plot,
-               threshold_box, roc_plot, pr_plot, threshold, rates, cm_table]
-    no_threshold = (gr.Accordion(visible=False), None, None, gr.skip(), "")
+    return {"error_filter": error_filter, "errors": errors, "error_why": error_why, "error_why_note": error_why_note,
+            "loss_plot": loss_plot, "validation_plot": validation_plot}
+
+
+def _load_handlers(no_threshold: tuple, output_count: int) -> tuple:
+    """(load, keep_threshold): the handlers that fill all the tab's outputs; `no_threshold` fills the threshold
+    section's for a run without one."""
 
     @shows_errors
     def load(run_name: str | None, mode: str, lang: str):
@@ -279,17 +335,6 @@ def build(lang_box: gr.Textbox) -> EvaluateTab:
                 filter_errors(wrong, "", lang), loss, validation) + threshold_view(metrics, lang) + (
                     matrix_table(metrics, lang),)
 
-    @shows_errors
-    def redraw_matrix(run_name: str | None, mode: str, lang: str):
-        path = run_path(run_name)
-        metrics = read_json(run_file(path, "metrics.json")) if path else None
-        return confusion_figure(metrics, mode, lang) if metrics else gr.skip()
-
-    @shows_errors
-    def show_errors(run_name: str | None, pair: str | None, lang: str):
-        path = run_path(run_name)
-        return filter_errors(read_errors(path), pair, lang) if path else gr.skip()
-
     def threshold_view(metrics: dict, lang: str) -> tuple:
         binary = metrics.get("binary") or {}
         if not binary.get("roc"):
@@ -298,62 +343,84 @@ def build(lang_box: gr.Textbox) -> EvaluateTab:
         return (gr.Accordion(visible=True), roc, pr, binary.get("threshold", 0.5), rates_text(binary, lang))
 
     @shows_errors
-    def try_threshold(run_name: str | None, value: float, mode: str, lang: str):
-        """The slider: the confusion matrix, report, ROC point and rates as they would be at this threshold."""
-        path = run_path(run_name)
-        if path is None:
-            return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
-        metrics = metrics_at(path, float(value))
-        roc, _ = threshold_figures(metrics["binary"], lang)
-        return (confusion_figure(metrics, mode, lang), report_table(metrics, lang), roc,
-                rates_text(metrics["binary"], lang), matrix_table(metrics, lang))
-
-    @shows_errors
-    def pick_cell(run_name: str | None, lang: str, event: gr.SelectData):
-        """A click on a cell of the matrix table: that cell's texts (true row, predicted column)."""
-        path = run_path(run_name)
-        index = list(getattr(event, "index", None) or [])
-        metrics = read_json(run_file(path, "metrics.json")) if path else None
-        labels = [str(name) for name in (metrics or {}).get("labels") or []]
-        if len(index) != 2 or not labels or not 1 <= index[1] <= len(labels) or not 0 <= index[0] < len(labels):
-            return gr.skip(), gr.skip()
-        gold, predicted = labels[index[0]], labels[index[1] - 1]
-        pair = json.dumps([gold, predicted], ensure_ascii=False)
-        return gr.Dropdown(value=pair if gold != predicted else ""), cell_texts(path, gold, predicted, lang)
-
-    @shows_errors
     def keep_threshold(run_name: str | None, value: float, mode: str, lang: str):
         path = run_path(run_name)
         if path is None:
-            return (gr.skip(),) * len(outputs)
+            return (gr.skip(),) * output_count
         if demo_mode():  # the button is hidden there; the endpoint refuses too
             raise gr.Error(tr(lang, "threshold_demo"))
         save_threshold(path, float(value))
         gr.Info(tr(lang, "threshold_saved", value=float(value)))
         return load(run_name, mode, lang)
 
-    def refresh_choices(current: str | None, newest_seen: str | None):
-        choices = run_choices("metrics")
-        names = [value for _, value in choices]
-        newest = names[0] if names else None
-        # first visit: the best run on the latest data (marked ★); a run that finished since the last visit is what
-        # the user wants to see; otherwise keep their pick
-        if newest_seen is None or current not in names:
-            value = default_run("metrics") if newest_seen is None or newest == newest_seen else newest
-        else:
-            value = newest if newest != newest_seen else current
-        return gr.Dropdown(choices=choices, value=value), newest
+    return load, keep_threshold
 
-    run.change(load, [run, cm_mode, lang_box], outputs, api_name="evaluation", api_visibility="undocumented")
-    cm_mode.change(redraw_matrix, [run, cm_mode, lang_box], [cm_plot], api_visibility="private")
-    error_filter.input(show_errors, [run, error_filter, lang_box], [errors], api_visibility="private")
-    errors.select(explain_error, [run, lang_box], [error_why, error_why_note], api_visibility="private")
+
+@shows_errors
+def redraw_matrix(run_name: str | None, mode: str, lang: str):
+    path = run_path(run_name)
+    metrics = read_json(run_file(path, "metrics.json")) if path else None
+    return confusion_figure(metrics, mode, lang) if metrics else gr.skip()
+
+
+@shows_errors
+def show_errors(run_name: str | None, pair: str | None, lang: str):
+    path = run_path(run_name)
+    return filter_errors(read_errors(path), pair, lang) if path else gr.skip()
+
+
+@shows_errors
+def try_threshold(run_name: str | None, value: float, mode: str, lang: str):
+    """The slider: the confusion matrix, report, ROC point and rates as they would be at this threshold."""
+    path = run_path(run_name)
+    if path is None:
+        return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
+    metrics = metrics_at(path, float(value))
+    roc, _ = threshold_figures(metrics["binary"], lang)
+    return (confusion_figure(metrics, mode, lang), report_table(metrics, lang), roc,
+            rates_text(metrics["binary"], lang), matrix_table(metrics, lang))
+
+
+@shows_errors
+def pick_cell(run_name: str | None, lang: str, event: gr.SelectData):
+    """A click on a cell of the matrix table: that cell's texts (true row, predicted column)."""
+    path = run_path(run_name)
+    index = list(getattr(event, "index", None) or [])
+    metrics = read_json(run_file(path, "metrics.json")) if path else None
+    labels = [str(name) for name in (metrics or {}).get("labels") or []]
+    if len(index) != 2 or not labels or not 1 <= index[1] <= len(labels) or not 0 <= index[0] < len(labels):
+        return gr.skip(), gr.skip()
+    gold, predicted = labels[index[0]], labels[index[1] - 1]
+    pair = json.dumps([gold, predicted], ensure_ascii=False)
+    return gr.Dropdown(value=pair if gold != predicted else ""), cell_texts(path, gold, predicted, lang)
+
+
+def refresh_choices(current: str | None, newest_seen: str | None):
+    choices = run_choices("metrics")
+    names = [value for _, value in choices]
+    newest = names[0] if names else None
+    # first visit: the best run on the latest data (marked ★); a run that finished since the last visit is what
+    # the user wants to see; otherwise keep their pick
+    if newest_seen is None or current not in names:
+        value = default_run("metrics") if newest_seen is None or newest == newest_seen else newest
+    else:
+        value = newest if newest != newest_seen else current
+    return gr.Dropdown(choices=choices, value=value), newest
+
+
+def _wire(page: _Page, run: gr.Dropdown, refresh: gr.Button, newest_state: gr.State, lang_box: gr.Textbox,
+          outputs: list, load, keep_threshold) -> None:
+    """Register the tab's events; `outputs` are the ones `load` and `keep_threshold` fill."""
+    run.change(load, [run, page.cm_mode, lang_box], outputs, api_name="evaluation", api_visibility="undocumented")
+    page.cm_mode.change(redraw_matrix, [run, page.cm_mode, lang_box], [page.cm_plot], api_visibility="private")
+    page.error_filter.input(show_errors, [run, page.error_filter, lang_box], [page.errors], api_visibility="private")
+    page.errors.select(explain_error, [run, lang_box], [page.error_why, page.error_why_note],
+                       api_visibility="private")
     refresh.click(refresh_choices, [run, newest_state], [run, newest_state], api_visibility="private")
-    threshold.release(try_threshold, [run, threshold, cm_mode, lang_box],
-                      [cm_plot, report, roc_plot, rates, cm_table], api_visibility="private")
-    cm_table.select(pick_cell, [run, lang_box], [error_filter, errors], api_visibility="private")
+    page.threshold.release(try_threshold, [run, page.threshold, page.cm_mode, lang_box],
+                           [page.cm_plot, page.report, page.roc_plot, page.rates, page.cm_table],
+                           api_visibility="private")
+    page.cm_table.select(pick_cell, [run, lang_box], [page.error_filter, page.errors], api_visibility="private")
     if not demo_mode():  # a read-only demo has no endpoint that writes into a run
-        save_button.click(keep_threshold, [run, threshold, cm_mode, lang_box], outputs, api_name="save_threshold",
-                          api_visibility="undocumented")
-    return EvaluateTab(run=run, refresh=refresh, newest_state=newest_state, outputs=outputs, load=load,
-                       refresh_choices=refresh_choices)
+        page.save_button.click(keep_threshold, [run, page.threshold, page.cm_mode, lang_box], outputs,
+                               api_name="save_threshold", api_visibility="undocumented")

@@ -157,6 +157,25 @@ class TrainTab:
 def build(form: ConfigForm, lang_box: gr.Textbox, data_state: gr.State, runner: TrainingRunner) -> TrainTab:
     gr.Markdown(t("train_intro"))
     data_note = gr.Markdown(t("need_data"), elem_id="train-data-note")
+    model, epochs, strategy = _basic_settings(form)
+    max_train_samples = _advanced_settings(form)
+    panel = _run_panel()
+    view_outputs = panel.view_outputs()
+    handlers = _run_handlers(form, lang_box, data_state, runner, len(view_outputs))
+    estimate_inputs = [data_state, model, strategy, epochs, max_train_samples, lang_box]
+    _wire(panel, handlers, form, lang_box, data_state, view_outputs, estimate_inputs)
+    tab = TrainTab(run_state=panel.run_state, seen_state=panel.seen_state, timer=panel.timer, data_note=data_note,
+                   model=model, strategy=strategy, epochs=epochs, max_train_samples=max_train_samples,
+                   device=panel.device, estimate=panel.estimate, start=panel.start, stop=panel.stop,
+                   resume=panel.resume, status=panel.status, progress=panel.progress, loss_plot=panel.loss_plot,
+                   validation_plot=panel.validation_plot, log=panel.log, view_outputs=view_outputs,
+                   estimate_inputs=estimate_inputs, restore=handlers.restore, show=handlers.show, on_data=on_data,
+                   show_device=show_device)
+    return tab
+
+
+def _basic_settings(form: ConfigForm) -> tuple[gr.Dropdown, gr.Number, gr.Radio]:
+    """Model, epochs, run name and strategy, above the advanced settings; returns (model, epochs, strategy)."""
     with gr.Row():
         model = form.bind(gr.Dropdown(model_choices(), value="auto", allow_custom_value=True, label=t("model"),
                                       info=t("model_info"), scale=3, elem_id="model"), "model")
@@ -169,6 +188,12 @@ def build(form: ConfigForm, lang_box: gr.Textbox, data_state: gr.State, runner: 
                                    (t("strategy_lora"), "lora")],
                                   value=default("strategy"), label=t("strategy"), info=t("strategy_info"),
                                   elem_id="strategy"), "strategy")
+    return model, epochs, strategy
+
+
+def _advanced_settings(form: ConfigForm) -> gr.Number:
+    """The "advanced" accordion of settings, each bound to the form; returns max_train_samples (the estimate
+    follows it)."""
     with gr.Accordion(t("advanced"), open=False, elem_id="advanced"):
         with gr.Row():
             max_train_samples = form.bind(gr.Number(default("max_train_samples") or 0, precision=0, minimum=0,
@@ -225,6 +250,34 @@ def build(form: ConfigForm, lang_box: gr.Textbox, data_state: gr.State, runner: 
                                   elem_id="adapt-first"), "adapt_first")
             form.bind(gr.File(label=t("adapt_data"), file_types=list(UPLOAD_EXTENSIONS), height=150,
                               elem_id="adapt-data"), "adapt_data")
+    return max_train_samples
+
+
+@dataclass
+class _RunPanel:
+    """The components below the settings: device and estimate, the buttons, and the run shown."""
+    device: gr.Markdown
+    estimate: gr.Markdown
+    start: gr.Button
+    stop: gr.Button
+    resume: gr.Button
+    status: gr.Markdown
+    progress: gr.HTML
+    loss_plot: gr.Plot
+    validation_plot: gr.Plot
+    log: gr.Textbox
+    run_state: gr.State
+    seen_state: gr.State
+    timer: gr.Timer
+
+    def view_outputs(self) -> list[Any]:
+        """What `_render` fills, in its order."""
+        return [self.run_state, self.seen_state, self.status, self.progress, self.loss_plot, self.validation_plot,
+                self.log, self.resume, self.start, self.stop, self.timer]
+
+
+def _run_panel() -> _RunPanel:
+    """Create the components below the settings, in the page's order."""
     with gr.Row():
         device = gr.Markdown(elem_id="device")
         estimate = gr.Markdown(t("estimate_none"), elem_id="estimate")
@@ -241,36 +294,52 @@ def build(form: ConfigForm, lang_box: gr.Textbox, data_state: gr.State, runner: 
     run_state = gr.State(None)  # name of the run shown
     seen_state = gr.State(None)  # what was last drawn of it (to skip unchanged redraws)
     timer = gr.Timer(POLL_SECONDS, active=False)
+    return _RunPanel(device=device, estimate=estimate, start=start, stop=stop, resume=resume, status=status,
+                     progress=progress, loss_plot=loss_plot, validation_plot=validation_plot, log=log,
+                     run_state=run_state, seen_state=seen_state, timer=timer)
 
-    view_outputs = [run_state, seen_state, status, progress, loss_plot, validation_plot, log, resume, start, stop,
-                    timer]
 
-    def render(view: RunView | None, lang: str) -> tuple:
-        if view is None:
-            return (None, None, tr(lang, "no_run_yet"), "", loss_figure(None, lang), validation_figure(None, lang),
-                    "", gr.Button(visible=False), *buttons(None), gr.Timer(active=False))
-        return (view.name, signature(view), status_markdown(view, lang), progress_html(view, lang),
-                loss_figure(view, lang), validation_figure(view, lang), "\n".join(view.log_lines(lang)[-200:]),
-                gr.Button(visible=can_resume(view)), *buttons(view), gr.Timer(active=view.active))
+def _render(view: RunView | None, lang: str) -> tuple:
+    """Values for the tab's view_outputs: `view`, or the empty page when there is no run."""
+    if view is None:
+        return (None, None, tr(lang, "no_run_yet"), "", loss_figure(None, lang), validation_figure(None, lang),
+                "", gr.Button(visible=False), *buttons(None), gr.Timer(active=False))
+    return (view.name, signature(view), status_markdown(view, lang), progress_html(view, lang),
+            loss_figure(view, lang), validation_figure(view, lang), "\n".join(view.log_lines(lang)[-200:]),
+            gr.Button(visible=can_resume(view)), *buttons(view), gr.Timer(active=view.active))
 
+
+@dataclass
+class _Handlers:
+    """The tab's handlers that show, start, stop or resume runs (closures over the runner and the form)."""
+    restore: Any
+    show: Any
+    tick: Any
+    start_run: Any
+    stop_run: Any
+    resume_run: Any
+
+
+def _run_handlers(form: ConfigForm, lang_box: gr.Textbox, data_state: gr.State, runner: TrainingRunner,
+                  view_count: int) -> _Handlers:
     def restore(lang: str):
         latest = runner.latest_run()
-        return render(runner.view(latest) if latest else None, lang)
+        return _render(runner.view(latest) if latest else None, lang)
 
     def show(run_name: str | None, lang: str):
         path = run_path(run_name)
         if path is None:
             raise gr.Error(tr(lang, "pick_run"), print_exception=False)
-        return render(runner.view(path), lang)
+        return _render(runner.view(path), lang)
 
     def tick(run_name: str | None, seen: list | None, lang: str):
         path = run_path(run_name)
         if path is None:
-            return (gr.skip(),) * (len(view_outputs) - 1) + (gr.Timer(active=False),)
+            return (gr.skip(),) * (view_count - 1) + (gr.Timer(active=False),)
         view = runner.view(path)
         if signature(view) == seen:
-            return (gr.skip(),) * (len(view_outputs) - 1) + (gr.Timer(active=view.active),)
-        return render(view, lang)
+            return (gr.skip(),) * (view_count - 1) + (gr.Timer(active=view.active),)
+        return _render(view, lang)
 
     def start_run(values: dict):
         lang, info = values[lang_box], values[data_state]
@@ -287,7 +356,7 @@ def build(form: ConfigForm, lang_box: gr.Textbox, data_state: gr.State, runner: 
             raise gr.Error(html_escape(error_text(exc, lang)), duration=None, print_exception=False) from None
         else:
             gr.Info(tr(lang, "started_run", name=html_escape(run_dir.name)))
-        return render(runner.view(run_dir), lang)
+        return _render(runner.view(run_dir), lang)
 
     @shows_errors
     def stop_run(run_name: str | None, lang: str):
@@ -315,44 +384,50 @@ def build(form: ConfigForm, lang_box: gr.Textbox, data_state: gr.State, runner: 
             raise gr.Error(html_escape(error_text(exc, lang)), duration=None, print_exception=False) from None
         else:
             gr.Info(tr(lang, "resumed_run", name=html_escape(path.name)))
-        return render(runner.view(path), lang)
+        return _render(runner.view(path), lang)
 
-    def on_data(info: dict | None, model_value: str, strategy_value: str, epochs_value, max_rows, lang: str):
-        if not info:  # no data (a failed upload cleared it): say so, the estimate too
-            return tr(lang, "need_data"), gr.skip(), tr(lang, "estimate_none")
-        note = tr(lang, "data_for_training", name=md_escape(info["name"]), train=info["splits"]["train"],
-                  classes=len(info["class_counts"]))
-        chosen = info["model"] if model_value in (None, "", "auto") or model_value in BUNDLED else model_value
-        return note, gr.Dropdown(value=chosen), estimate_markdown(info, chosen, strategy_value, epochs_value,
-                                                                  max_rows, lang)
+    return _Handlers(restore=restore, show=show, tick=tick, start_run=start_run, stop_run=stop_run,
+                     resume_run=resume_run)
 
-    def update_estimate(info, model_value, strategy_value, epochs_value, max_rows, lang):
-        return estimate_markdown(info, model_value, strategy_value, epochs_value, max_rows, lang)
 
-    def show_device(lang: str):
-        return tr(lang, "device", device=message_text(device_description(), lang))
+def on_data(info: dict | None, model_value: str, strategy_value: str, epochs_value, max_rows, lang: str):
+    """New data: the note above the settings, the model it suggests (unless one of the user's own is chosen) and
+    the estimate."""
+    if not info:  # no data (a failed upload cleared it): say so, the estimate too
+        return tr(lang, "need_data"), gr.skip(), tr(lang, "estimate_none")
+    note = tr(lang, "data_for_training", name=md_escape(info["name"]), train=info["splits"]["train"],
+              classes=len(info["class_counts"]))
+    chosen = info["model"] if model_value in (None, "", "auto") or model_value in BUNDLED else model_value
+    return note, gr.Dropdown(value=chosen), estimate_markdown(info, chosen, strategy_value, epochs_value,
+                                                              max_rows, lang)
 
-    start.click(start_run, {lang_box, data_state, *form.components}, view_outputs, concurrency_id="train",
-                concurrency_limit=1, api_visibility="undocumented", api_name="start_training")
-    stop.click(stop_run, [run_state, lang_box], [status, progress, start, stop], concurrency_id="train",
-               concurrency_limit=1,
-               api_visibility="undocumented", api_name="stop_training")
-    resume.click(resume_run, [run_state, lang_box], view_outputs, concurrency_id="train", concurrency_limit=1,
-                 api_visibility="undocumented", api_name="resume_training")
-    timer.tick(tick, [run_state, seen_state, lang_box], view_outputs, concurrency_limit=None, show_progress="hidden",
-               api_visibility="private")
-    estimate_inputs = [data_state, model, strategy, epochs, max_train_samples, lang_box]
+
+def update_estimate(info, model_value, strategy_value, epochs_value, max_rows, lang):
+    return estimate_markdown(info, model_value, strategy_value, epochs_value, max_rows, lang)
+
+
+def show_device(lang: str):
+    return tr(lang, "device", device=message_text(device_description(), lang))
+
+
+def _wire(panel: _RunPanel, handlers: _Handlers, form: ConfigForm, lang_box: gr.Textbox, data_state: gr.State,
+          view_outputs: list[Any], estimate_inputs: list[Any]) -> None:
+    """Register the tab's events: Start, Stop, Resume, the timer's tick, and the estimate following the settings
+    among its inputs (model, strategy, epochs, max_train_samples)."""
+    model, strategy, epochs, max_train_samples = estimate_inputs[1:5]
+    panel.start.click(handlers.start_run, {lang_box, data_state, *form.components}, view_outputs,
+                      concurrency_id="train", concurrency_limit=1, api_visibility="undocumented",
+                      api_name="start_training")
+    panel.stop.click(handlers.stop_run, [panel.run_state, lang_box],
+                     [panel.status, panel.progress, panel.start, panel.stop], concurrency_id="train",
+                     concurrency_limit=1, api_visibility="undocumented", api_name="stop_training")
+    panel.resume.click(handlers.resume_run, [panel.run_state, lang_box], view_outputs, concurrency_id="train",
+                       concurrency_limit=1, api_visibility="undocumented", api_name="resume_training")
+    panel.timer.tick(handlers.tick, [panel.run_state, panel.seen_state, lang_box], view_outputs,
+                     concurrency_limit=None, show_progress="hidden", api_visibility="private")
     for event in (model.change, strategy.change, epochs.change, max_train_samples.change):
-        event(update_estimate, estimate_inputs, [estimate], show_progress="hidden", api_visibility="private",
+        event(update_estimate, estimate_inputs, [panel.estimate], show_progress="hidden", api_visibility="private",
               trigger_mode="always_last")
-
-    tab = TrainTab(run_state=run_state, seen_state=seen_state, timer=timer, data_note=data_note, model=model,
-                   strategy=strategy, epochs=epochs, max_train_samples=max_train_samples, device=device,
-                   estimate=estimate, start=start, stop=stop, resume=resume, status=status, progress=progress,
-                   loss_plot=loss_plot, validation_plot=validation_plot, log=log, view_outputs=view_outputs,
-                   estimate_inputs=estimate_inputs, restore=restore, show=show, on_data=on_data,
-                   show_device=show_device)
-    return tab
 
 
 def estimate_markdown(info: dict | None, model: str, strategy: str, epochs: float | None, max_rows: float | None,
