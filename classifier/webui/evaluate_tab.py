@@ -18,6 +18,7 @@ from ..events import read_events
 from ..run_folder import EVENTS_FILE, curves
 from ..runs import load_run_info, read_json, read_predictions
 from ..security import demo_mode, from_spreadsheet_cell, run_file
+from ..task import MultiLabel, SingleLabel, task_of
 from .common import default_run, md_escape, run_choices, run_path, shows_errors
 from .i18n import status_word, t, tr
 
@@ -28,7 +29,7 @@ ERROR_COLUMNS = ("text", "gold", "predicted", "confidence")  # what the list of 
 def report_table(metrics: dict, lang: str) -> pd.DataFrame:
     """Per-class precision/recall/F1/support, then the macro and weighted averages."""
     rows = [[name, v["precision"], v["recall"], v["f1"], v["support"]] for name, v in metrics["per_class"].items()]
-    for key in (("micro", "macro", "weighted") if metrics.get("multi_label") else ("macro", "weighted")):
+    for key in task_of(metrics).averages:
         rows.append([tr(lang, f"{key}_avg"), metrics[f"{key}_precision"], metrics[f"{key}_recall"],
                      metrics[f"{key}_f1"], metrics["samples"]])
     columns = [tr(lang, c) for c in ("col_class", "col_precision", "col_recall", "col_f1", "col_support")]
@@ -41,21 +42,30 @@ def report_table(metrics: dict, lang: str) -> pd.DataFrame:
 
 
 def headline(metrics: dict, lang: str) -> str:
-    model = md_escape(metrics.get("model", "?"))
-    if metrics.get("multi_label"):
-        text = tr(lang, "headline_ml", model=model, samples=metrics["samples"],
-                  micro_f1=metrics["micro_f1"], macro_f1=metrics["macro_f1"],
-                  subset_accuracy=metrics["subset_accuracy"], hamming_loss=metrics["hamming_loss"])
-        baseline = metrics.get("baseline")
-        if baseline:
-            text += tr(lang, "headline_ml_baseline", micro_f1=baseline["micro_f1"], macro_f1=baseline["macro_f1"])
-        return text + decision_sentence(metrics, lang) + advice_block(metrics, lang)
+    text = _HEADLINES[type(task_of(metrics))](metrics, md_escape(metrics.get("model", "?")), lang)
+    return text + decision_sentence(metrics, lang) + advice_block(metrics, lang)
+
+
+def _single_label_headline(metrics: dict, model: str, lang: str) -> str:
     text = tr(lang, "headline", model=model, samples=metrics["samples"],
               accuracy=metrics["accuracy"], macro_f1=metrics["macro_f1"], weighted_f1=metrics["weighted_f1"])
     baseline = metrics.get("baseline")
     if baseline:
         text += tr(lang, "headline_baseline", accuracy=baseline["accuracy"], macro_f1=baseline["macro_f1"])
-    return text + decision_sentence(metrics, lang) + advice_block(metrics, lang)
+    return text
+
+
+def _multi_label_headline(metrics: dict, model: str, lang: str) -> str:
+    text = tr(lang, "headline_ml", model=model, samples=metrics["samples"],
+              micro_f1=metrics["micro_f1"], macro_f1=metrics["macro_f1"],
+              subset_accuracy=metrics["subset_accuracy"], hamming_loss=metrics["hamming_loss"])
+    baseline = metrics.get("baseline")
+    if baseline:
+        text += tr(lang, "headline_ml_baseline", micro_f1=baseline["micro_f1"], macro_f1=baseline["macro_f1"])
+    return text
+
+
+_HEADLINES = {SingleLabel: _single_label_headline, MultiLabel: _multi_label_headline}  # by task type
 
 
 def decision_sentence(metrics: dict, lang: str) -> str:
@@ -63,7 +73,7 @@ def decision_sentence(metrics: dict, lang: str) -> str:
     decision = metrics.get("decision")
     if any(a.get("key") in ("ensemble_used", "baseline_wins") for a in metrics.get("advice") or []):
         return ""  # the advice below says it, with the numbers
-    metric = "micro_f1" if metrics.get("multi_label") else "macro_f1"
+    metric = task_of(metrics).metric
     alone = (metrics.get("model_only") or {}).get(metric)
     if decision not in ("ensemble", "baseline") or alone is None:
         return ""
@@ -90,7 +100,8 @@ def advice_block(metrics: dict, lang: str) -> str:
 
 
 def confusion_figure(metrics: dict, mode: str, lang: str):
-    if metrics.get("multi_label"):
+    """One matrix of classes (single-label), or a 2x2 matrix per label (multi-label: `per_label_confusion`)."""
+    if "per_label_confusion" in metrics:
         return charts.per_label_confusion(metrics["per_label_confusion"], normalize=mode == "normalized",
                                           title=tr(lang, "cm_title_ml"),
                                           columns=tr(lang, "cm_ml_columns").split("|"), y_title=tr(lang, "cm_ml_label"))
@@ -132,7 +143,7 @@ def read_errors(run_dir: Path) -> pd.DataFrame:
 def matrix_table(metrics: dict | None, lang: str):
     """The single-label confusion matrix as a table whose cells can be clicked (a click lists that cell's texts);
     each cell shaded by its share of its row. None for multi-label runs (one 2x2 matrix per label)."""
-    if not metrics or metrics.get("multi_label") or not metrics.get("confusion_matrix"):
+    if not metrics or not metrics.get("confusion_matrix"):  # multi-label runs have a 2x2 matrix per label instead
         return None
     labels = [str(name) for name in metrics.get("labels") or []]
     matrix = metrics["confusion_matrix"]
