@@ -118,8 +118,10 @@ class TrainConfig:
     max_chunks: int = setting(8, low=1, high=1000, help="at most this many windows per text in training (chunk)")
 
     # --- optimisation ---
-    epochs: float = setting(3.0, low=0, high=1000, open_low=True, help="passes over the training data "
-                            "(default 3; fractions allowed)")
+    epochs: float | None = setting(None, low=0, high=1000, open_low=True, help="passes over the training data "
+                                   "(default 3; fractions allowed; multilingual-e5-small on a small file: up to 6)")
+    """`None`: 3, or for a backbone with `min_full_steps` trained in full (multilingual-e5-small: 600) enough epochs
+    for that many optimizer steps, at most 6 (`default_epochs`; measured: docs/results.md)."""
     batch_size: int = setting(16, low=1, high=4096, help="texts per training step (default 16)")
     eval_batch_size: int = setting(64, low=1, high=4096, help="texts per batch in evaluation (default 64)")
     learning_rate: float | None = setting(None, low=0, high=1, open_low=True, help="peak learning rate (default: "
@@ -357,6 +359,22 @@ def _from_json_value(name: str, value: Any) -> Any:
     if base is list and isinstance(value, str):
         return [item.strip() for item in value.split(",") if item.strip()]
     return value
+
+
+DEFAULT_EPOCHS = 3.0
+
+
+def default_epochs(strategy: str, model_name: str | None, steps_per_epoch: int) -> float:
+    """3 epochs; a backbone that learns slowly in full fine-tuning (`Backbone.min_full_steps`) gets enough epochs on
+    a small file for that many optimizer steps, at most twice as many (early stopping still ends a run that stops
+    improving on validation)."""
+    from .backbones import BUNDLED
+
+    backbone = BUNDLED.get(model_name or "")
+    if strategy != "full" or backbone is None or not backbone.min_full_steps:
+        return DEFAULT_EPOCHS
+    needed = math.ceil(backbone.min_full_steps / max(steps_per_epoch, 1))
+    return float(min(2 * DEFAULT_EPOCHS, max(DEFAULT_EPOCHS, needed)))
 
 
 def default_layerwise_lr_decay(strategy: str) -> float:

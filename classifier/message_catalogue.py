@@ -151,6 +151,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "fate_windows": ("are read in overlapping windows (stride {stride}, {pooling} of the windows' logits)",
                      "将按重叠窗口读取（步长 {stride}，对各窗口的 logits 取 {pooling}）"),
     "fate_truncated": ("get truncated", "会被截断"),
+    "log_auto_epochs": (
+        "{epochs:g} epochs (automatic): {model} learns slowly, and {per_epoch} steps an epoch is a small file, so the "
+        "run trains {steps} steps; early stopping still ends it when validation stops improving.",
+        "{epochs:g} 个轮次（自动）：{model} 学得较慢，而每轮只有 {per_epoch} 步（文件较小），因此共训练 {steps} 步；"
+        "验证集不再提升时早停仍会结束训练。"),
     "log_micro_batches": (
         "Batches of {batch_size} x {tokens} tokens are run as {accumulation} micro-batches of {micro} (same updates, "
         "less memory on a CPU).",

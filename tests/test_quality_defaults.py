@@ -274,11 +274,30 @@ def test_layerwise_decay_defaults_to_0_8_for_full_fine_tuning_only():
         assert default_layerwise_lr_decay(strategy) == 1.0
 
 
+def test_automatic_epochs_give_a_slow_backbone_enough_steps_on_a_small_file():
+    from classifier.config import TrainConfig, default_epochs
+    from classifier.training.plan import plan_batches
+
+    assert TrainConfig().epochs is None  # automatic
+    # multilingual-e5-small in full: 600 optimizer steps, between 3 and 6 epochs
+    assert default_epochs("full", "multilingual-e5-small", 88) == 6.0  # 1,400 titles / batch 16
+    assert default_epochs("full", "multilingual-e5-small", 150) == 4.0
+    assert default_epochs("full", "multilingual-e5-small", 240) == 3.0  # a larger file: 3 epochs are enough
+    for strategy, model in (("head", "multilingual-e5-small"), ("full", "all-MiniLM-L6-v2"),
+                            ("full", "bert-base-chinese"), ("full", None)):
+        assert default_epochs(strategy, model, 50) == 3.0
+    planned = plan_batches(TrainConfig(data="x.csv"), "full", 32, False, 1400, "multilingual-e5-small")
+    assert (planned.epochs, planned.steps_per_epoch, planned.total_steps) == (6.0, 88, 528)
+    given = plan_batches(TrainConfig(data="x.csv", epochs=2), "full", 32, False, 1400, "multilingual-e5-small")
+    assert (given.epochs, given.total_steps) == (2.0, 176)  # what the user sets wins
+
+
 def test_a_default_full_run_trains_with_layerwise_decay(sms_run):
     """The SMS fixture is a default run (full fine-tuning, nothing about decay set): its resolved config says 0.8,
     its optimizer had one rate per layer, and it still learns (measured on the quality benchmark: docs/results.md)."""
     config = json.loads((sms_run.run_dir / "config.json").read_text(encoding="utf-8"))
     assert config["strategy"] == "full" and config["layerwise_lr_decay"] == 0.8
+    assert config["epochs"] == 2  # the fixture's own (automatic epochs are resolved into config.json likewise)
     events = (sms_run.run_dir / "events.jsonl").read_text(encoding="utf-8")
     # MiniLM-L6: six blocks and the embeddings each at their own rate; the head shares the top block's
     assert "Learning rates per layer: 7 rates" in events and "decay 0.8)" in events

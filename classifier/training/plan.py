@@ -17,7 +17,7 @@ import torch
 from transformers import TrainingArguments
 
 from ..backbones import BUNDLED, default_model_for
-from ..config import TrainConfig, default_layerwise_lr_decay, default_learning_rate
+from ..config import DEFAULT_EPOCHS, TrainConfig, default_epochs, default_layerwise_lr_decay, default_learning_rate
 from ..data import PreparedData, language_hint
 from ..errors import ConfigError
 from ..events import EventWriter
@@ -47,6 +47,7 @@ class BatchPlan:
     tokens_per_text: int
     split_for_cpu: bool  # the batch was split into micro-batches to bound a CPU's memory
     steps_per_epoch: int
+    epochs: float  # as given, or default_epochs'
     total_steps: int
     eval_steps: int
     logging_steps: int
@@ -137,7 +138,8 @@ def precision_flags(setting: str) -> dict[str, bool]:
     return {"bf16": setting == "bf16", "fp16": setting == "fp16"}
 
 
-def plan_batches(config: TrainConfig, strategy: str, max_length: int, chunked: bool, train_size: int) -> BatchPlan:
+def plan_batches(config: TrainConfig, strategy: str, max_length: int, chunked: bool, train_size: int,
+                 model_name: str | None = None) -> BatchPlan:
     """Steps per epoch, evaluation and logging steps; on a CPU a batch of more than CPU_TOKENS_PER_MICRO_BATCH tokens
     runs as accumulated micro-batches whose size divides the batch, so the effective batch stays exactly as asked."""
     world = int(os.environ.get("WORLD_SIZE", "1"))
@@ -152,10 +154,11 @@ def plan_batches(config: TrainConfig, strategy: str, max_length: int, chunked: b
             micro_batch -= 1
         accumulation *= config.batch_size // micro_batch
     steps_per_epoch = max(1, math.ceil(train_size / samples_per_step))
-    total_steps = max(1, math.ceil(steps_per_epoch * config.epochs))
+    epochs = config.epochs or default_epochs(strategy, model_name, steps_per_epoch)
+    total_steps = max(1, math.ceil(steps_per_epoch * epochs))
     return BatchPlan(world=world, samples_per_step=samples_per_step, micro_batch=micro_batch,
                      accumulation=accumulation, tokens_per_text=tokens_per_text, split_for_cpu=split,
-                     steps_per_epoch=steps_per_epoch, total_steps=total_steps,
+                     steps_per_epoch=steps_per_epoch, epochs=epochs, total_steps=total_steps,
                      eval_steps=max(1, steps_per_epoch // config.evals_per_epoch),
                      logging_steps=config.logging_steps or max(1, total_steps // 50))
 
@@ -176,9 +179,11 @@ def resolve_run(config: TrainConfig, data: PreparedData, model: RunModel, run_di
     chunked = config.truncation == "chunk"
     if chunked and strategy == "head" and config.chunk_pooling == "max":
         raise ConfigError(say("plan_head_max_pooling"))
+    batches = plan_batches(config, strategy, max_length, chunked, len(data.train), model.name)
     resolved = config.replace(
         model=model.name, strategy=strategy, max_length=max_length, learning_rate=learning_rate,
-        layerwise_lr_decay=decay, pooling=model.pooling, freeze_embeddings="yes" if freeze_embeddings else "no",
+        layerwise_lr_decay=decay, epochs=batches.epochs, pooling=model.pooling,
+        freeze_embeddings="yes" if freeze_embeddings else "no",
         output=str(run_dir),
         text_column=data.text_column,
         label_column=None if config.label_columns else data.label_column,  # several 0/1 columns: no one column
@@ -189,7 +194,7 @@ def resolve_run(config: TrainConfig, data: PreparedData, model: RunModel, run_di
     return ResolvedRun(config=resolved, model_name=model.name, display=model.display, strategy=strategy,
                        pooling=model.pooling, max_length=max_length, learning_rate=learning_rate,
                        freeze_embeddings=freeze_embeddings, chunked=chunked,
-                       batches=plan_batches(config, strategy, max_length, chunked, len(data.train)))
+                       batches=batches)
 
 
 def log_plan(events: EventWriter, given: TrainConfig, plan: ResolvedRun, summary: dict[str, Any],
@@ -205,6 +210,9 @@ def log_plan(events: EventWriter, given: TrainConfig, plan: ResolvedRun, summary
                    fate=fate, strategy=plan.strategy, trainable=counts["trainable_parameters"],
                    total=counts["total_parameters"]))
     batches = plan.batches
+    if given.epochs is None and batches.epochs != DEFAULT_EPOCHS:
+        events.log(say("log_auto_epochs", epochs=batches.epochs, model=plan.display, steps=batches.total_steps,
+                       per_epoch=batches.steps_per_epoch))
     if batches.split_for_cpu:
         events.log(say("log_micro_batches", batch_size=config.batch_size, tokens=batches.tokens_per_text,
                        accumulation=batches.accumulation, micro=batches.micro_batch))

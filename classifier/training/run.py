@@ -179,7 +179,8 @@ def _train(config: TrainConfig, run_dir: Path, events: EventWriter, progress: bo
         restore_progress(callback, run_dir, checkpoint, config.metric_for_best_model, events)
     trainer = build_trainer(plan, data, train_model, args, train_set, eval_set, collator,
                             [callback, *tracking.callbacks(trackers, run_dir)], events, progress and main)
-    events.status("running", say("status_training", model=plan.display, strategy=plan.strategy, epochs=config.epochs,
+    events.status("running", say("status_training", model=plan.display, strategy=plan.strategy,
+                                 epochs=plan.batches.epochs,
                                  steps=plan.batches.total_steps, device=describe_device()),
                   total_steps=plan.batches.total_steps, trainable_parameters=counts["trainable_parameters"])
     train_start = time.perf_counter()

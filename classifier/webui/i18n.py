@@ -202,7 +202,9 @@ TEXTS: dict[str, tuple[str, str]] = {
         "全量最准确；仅分类头最快（模型本体冻结）；最后 N 层介于两者之间；LoRA 在注意力权重旁训练小型适配器。"
         "自动 = 小编码器用全量，CPU 上的解码器用最后 N 层。",
     ),
-    "epochs": ("Epochs (passes over the training data)", "轮数（遍历训练数据的次数）"),
+    "epochs": ("Epochs (0 = automatic)", "轮数（0 = 自动）"),
+    "epochs_info": ("passes over the training data; automatic: 3, up to 6 for multilingual-e5-small on a small file",
+                    "遍历训练数据的次数；自动：3，multilingual-e5-small 在小文件上最多 6"),
     "name": ("Run name (optional)", "运行名称（可选）"),
     "name_info": ("letters, digits, - _ . ; the run folder is <time>-<name>",
                   "字母、数字、- _ .；运行文件夹为 <时间>-<名称>"),

@@ -20,7 +20,7 @@ import gradio as gr
 
 from .. import charts
 from ..backbones import BUNDLED, HUB_SUGGESTIONS
-from ..config import BEST_METRICS, PRECISIONS, SCHEDULERS
+from ..config import BEST_METRICS, PRECISIONS, SCHEDULERS, default_epochs
 from ..errors import ClassifierError
 from ..estimate import estimate_seconds
 from ..messages import error_text
@@ -179,8 +179,8 @@ def _basic_settings(form: ConfigForm) -> tuple[gr.Dropdown, gr.Number, gr.Radio]
     with gr.Row():
         model = form.bind(gr.Dropdown(model_choices(), value="auto", allow_custom_value=True, label=t("model"),
                                       info=t("model_info"), scale=3, elem_id="model"), "model")
-        epochs = form.bind(gr.Number(default("epochs"), minimum=0.1, step=1, label=t("epochs"), scale=1,
-                                     elem_id="epochs"), "epochs")
+        epochs = form.bind(gr.Number(default("epochs") or 0, minimum=0, step=1, label=t("epochs"),
+                                     info=t("epochs_info"), scale=1, elem_id="epochs"), "epochs")
         form.bind(gr.Textbox("", label=t("name"), info=t("name_info"), max_length=60, scale=1, elem_id="run-name"),
                   "name")
     strategy = form.bind(gr.Radio([(t("strategy_auto"), "auto"), (t("strategy_full"), "full"),
@@ -437,10 +437,13 @@ def estimate_markdown(info: dict | None, model: str, strategy: str, epochs: floa
     splits = info["splits"]
     rows = min(splits["train"], int(max_rows)) if max_rows else splits["train"]
     model = info["model"] if model in (None, "", "auto") else model
-    epochs = float(epochs or default("epochs"))
+    name = Path(model).name if Path(model).is_dir() else model
+    # automatic epochs as the run will decide them (`full` is what `auto` picks for the bundled encoders)
+    steps_per_epoch = max(1, -(-rows // default("batch_size")))
+    epochs = float(epochs or default_epochs("full" if strategy in (None, "", "auto") else strategy, name,
+                                            steps_per_epoch))
     evals = max(1, round(default("evals_per_epoch") * epochs))
     on_gpu = not device_description().startswith("CPU")
-    name = Path(model).name if Path(model).is_dir() else model
     seconds = estimate_seconds(name, strategy or "auto", rows, epochs, on_gpu, _past_metrics(),
                                eval_texts=splits["validation"] * evals + splits["test"]) * busy_factor(on_gpu)
     return tr(lang, "estimate", time=duration(seconds, lang), rows=rows, epochs=epochs)
