@@ -182,6 +182,12 @@ class TrainConfig:
     """Let the validation split choose what the run answers with: the fine-tuned model, the TF-IDF model, or a mix
     of their probabilities (classifier/ensemble.py). False: always the fine-tuned model alone. Needs `baseline`."""
 
+    refit: bool = setting(False, help="after validation has chosen, train once more on the training and validation "
+                          "texts together, for the epochs it chose, and answer with that model")
+    """A second pass from the pretrained weights on train + validation, stopped at the best checkpoint's epoch, with
+    the choices validation made for the first model (mix weight, thresholds) kept (classifier/training/refit.py).
+    Costs a second training; the test split stays unseen."""
+
     adapt_first: bool = setting(False, help="continue pre-training on unlabelled texts first (MLM, one epoch; see "
                                 "`adapt`)")
     """Before fine-tuning, continue the model's pre-training on unlabelled texts (`adapt_data`, else the training

@@ -139,6 +139,27 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "数据：训练 {train:,} 行，验证 {validation:,} 行，测试 {test:,} 行；{n} 个标签（多标签）。"),
     "log_model": ("Model: {model}.", "模型：{model}。"),
     "log_model_bundled": ("Model: {model} (bundled, offline).", "模型：{model}（自带，离线可用）。"),
+    "status_refit": (
+        "Refit: training the model once more, from the start, on the training and validation texts together "
+        "({texts:,} texts, {steps:,} steps: the epoch of the best checkpoint, step {best_step:,} of the first pass)...",
+        "重新训练：在训练集和验证集的全部文本上从头再训练一次（{texts:,} 条文本，{steps:,} 步：即第一轮最佳检查点"
+        "（第 {best_step:,} 步）所在的轮数）……"),
+    "log_refit_done": (
+        "Refit done: best/ now holds the model trained on {texts:,} texts for {steps:,} steps, with the choices "
+        "validation made for the first model.",
+        "重新训练完成：best/ 现为在 {texts:,} 条文本上训练 {steps:,} 步的模型，沿用验证集为第一个模型所做的选择。"),
+    "log_refit_tfidf_only": (
+        "Refit: validation chose the TF-IDF model alone, so only it was trained again, on {texts:,} training and "
+        "validation texts.",
+        "重新训练：验证集选择了单独的 TF-IDF 模型，因此只在 {texts:,} 条训练和验证文本上重新训练了它。"),
+    "log_refit_stopped": (
+        "Refit stopped on request: best/ keeps the model chosen on validation.",
+        "重新训练已按请求停止：best/ 保留验证集选出的模型。"),
+    "log_refit_skipped": ("Refit skipped: {reason}.", "已跳过重新训练：{reason}。"),
+    "refit_why_several_processes": ("it runs in one process only, and this run used several",
+                                    "它只能在单个进程中运行，而本次运行使用了多个进程"),
+    "refit_why_no_validation": ("no checkpoint was chosen on a validation split",
+                                "没有在验证集上选出检查点"),
     "log_adapted_before": ("Using the model adapted earlier in this run (RUN/adapted).",
                            "使用本次运行中先前已适配的模型（RUN/adapted）。"),
     "log_max_length": (

@@ -5,6 +5,7 @@ classifier.json, run_folder.ModelMeta: how to feed the model)."""
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -100,11 +101,14 @@ class ModelSaver:
             step=step, metric_for_best_model=config.metric_for_best_model, best_value=best_value,
         )
 
-    def save(self, name: str, step: int | None = None, best_value: float | None = None) -> None:
-        """RUN/<name> (best or last) as the model is now."""
-        atomic_save_dir(self.run_dir / name, partial(self._write, meta=self.meta(step, best_value)))
+    def save(self, name: str, step: int | None = None, best_value: float | None = None,
+             meta: ModelMeta | None = None, also: Callable[[Path], None] | None = None) -> None:
+        """RUN/<name> (best or last) as the model is now, with `meta` (default: a new classifier.json for `step`)
+        and whatever `also(folder)` adds, all in one atomic replacement."""
+        atomic_save_dir(self.run_dir / name, partial(self._write, meta=meta or self.meta(step, best_value),
+                                                     also=also))
 
-    def _write(self, tmp: Path, meta: ModelMeta) -> None:
+    def _write(self, tmp: Path, meta: ModelMeta, also: Callable[[Path], None] | None = None) -> None:
         model = self.model.loaded.model
         with self.head_only.folded() if self.head_only is not None else contextlib.nullcontext():
             if self.plan.strategy == "lora":
@@ -115,3 +119,5 @@ class ModelSaver:
                 model.save_pretrained(tmp, safe_serialization=True)
         self.model.tokenizer.save_pretrained(tmp)
         meta.write(tmp)
+        if also is not None:
+            also(tmp)

@@ -219,10 +219,11 @@ def log_plan(events: EventWriter, given: TrainConfig, plan: ResolvedRun, summary
 
 
 def training_arguments(plan: ResolvedRun, run_dir: Path, tracker_args: dict[str, Any],
-                       progress: bool) -> TrainingArguments:
-    """HF TrainingArguments of the plan; `tracker_args` from tracking.prepare."""
+                       progress: bool, **overrides: Any) -> TrainingArguments:
+    """HF TrainingArguments of the plan; `tracker_args` from tracking.prepare; `overrides` replace any argument
+    (the refit's second pass: its own output_dir and max_steps, no evaluation, no checkpoints)."""
     config, batches, strategy = plan.config, plan.batches, plan.strategy
-    return TrainingArguments(
+    arguments = dict(
         output_dir=str(run_dir / CHECKPOINTS_DIR),
         per_device_train_batch_size=batches.micro_batch,
         per_device_eval_batch_size=config.eval_batch_size,
@@ -258,3 +259,4 @@ def training_arguments(plan: ResolvedRun, run_dir: Path, tracker_args: dict[str,
         remove_unused_columns=not plan.chunked,
         **precision_flags(config.mixed_precision),
     )
+    return TrainingArguments(**{**arguments, **overrides})

@@ -31,6 +31,7 @@ from .features import head_feature_sets
 from .inputs import load_data, pad_multiple, text_collator, tokenized_splits, with_local_sources
 from .model import ModelSaver, RunModel, apply_plan, load_run_model
 from .plan import ResolvedRun, log_plan, resolve_run, training_arguments
+from .refit import refit
 from .resume import (
     announce_start,
     check_same_data,
@@ -42,7 +43,7 @@ from .resume import (
     restore_progress,
     resume_config,
 )
-from .test_step import choose_and_test, finish_run
+from .test_step import choose, evaluate_on_test, finish_run
 from .trainer import build_trainer
 
 
@@ -198,8 +199,10 @@ def _train(config: TrainConfig, run_dir: Path, events: EventWriter, progress: bo
     if not main:
         return RunResult(run_dir, "stopped" if stopped else "finished", None)
 
-    # --- test and summary
-    metrics = choose_and_test(run_dir, data, config, plan.display, events)
+    # --- choices on validation, the refit on train + validation if asked, test and summary
+    decided = choose(run_dir, data, config, events)
+    refitted = _refit(config, data, plan, callback.best_step, run_dir, events, stop, decided, progress, stopped)
+    metrics = evaluate_on_test(run_dir, data, config, plan.display, decided)
     metrics.update({
         "model": plan.display, "strategy": plan.strategy, "pooling": plan.pooling, "max_length": plan.max_length,
         "trainable_parameters": counts["trainable_parameters"], "total_parameters": counts["total_parameters"],
@@ -209,11 +212,28 @@ def _train(config: TrainConfig, run_dir: Path, events: EventWriter, progress: bo
         "steps_trained": trainer.state.global_step, "device": describe_device(), "world_size": plan.batches.world,
         "resumed_from_step": resumed_from if resume else None,
         "stopped_early": bool(callback.stop_reason and callback.stop_reason.startswith("early stopping")),
+        "refit": refitted,
     })
     status = finish_run(run_dir, metrics, plan.config, data, trainer, trackers, events, stopped)
     if getattr(config, "export", "none") == "onnx":
         _export_onnx(run_dir, events)
     return RunResult(run_dir, status, metrics)
+
+
+def _refit(config: TrainConfig, data, plan: ResolvedRun, best_step: int | None, run_dir: Path,
+           events: EventWriter, stop: StopFlag, decided, progress: bool, stopped: bool) -> dict[str, Any] | None:
+    """`--refit`: the second pass on train + validation (training/refit.py); None where it does not run."""
+    if not config.refit or stopped:
+        return None
+    if plan.batches.world > 1 or not best_step or data.validation.empty:
+        events.log(say("log_refit_skipped", reason=say("refit_why_several_processes") if plan.batches.world > 1
+                       else say("refit_why_no_validation")))
+        return None
+    started = time.perf_counter()
+    done = refit(data, plan, best_step, run_dir, events, stop, decided, progress, _trainer_inputs)
+    if done is not None:
+        done["seconds"] = round(time.perf_counter() - started, 1)
+    return done
 
 
 def _export_onnx(run_dir: Path, events: EventWriter) -> None:

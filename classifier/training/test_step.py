@@ -21,13 +21,12 @@ from ..task import Task
 from ..tfidf import summary as tfidf_summary
 
 
-def choose_and_test(run_dir: Path, data: PreparedData, config: TrainConfig, display: str,
-             events: EventWriter) -> dict[str, Any]:
-    """On validation: thresholds (multi-label) and the ensemble with the TF-IDF model; then the test metrics."""
+def choose(run_dir: Path, data: PreparedData, config: TrainConfig, events: EventWriter) -> ValidatedDecision:
+    """On validation: thresholds (multi-label) and the ensemble with the TF-IDF model, written into best/."""
     events.status("evaluating", say("status_evaluating"))
     decided = choose_on_validation(run_dir, data, config)
     log_decision(events, decided, data)
-    return evaluate_on_test(run_dir, data, config, display, decided)
+    return decided
 
 
 def _scored(task: Task, gold: np.ndarray, probs: np.ndarray, thresholds: list[float] | None,

@@ -240,6 +240,7 @@ def _advanced_settings(form: ConfigForm) -> gr.Number:
                       "mixed_precision")
             form.bind(gr.Checkbox(default("baseline"), label=t("baseline")), "baseline")
             form.bind(gr.Checkbox(default("ensemble"), label=t("ensemble")), "ensemble")
+            form.bind(gr.Checkbox(default("refit"), label=t("refit"), info=t("refit_info"), elem_id="refit"), "refit")
         with gr.Row():
             form.bind(gr.Radio([(t("pooling_auto"), "auto"), (t("pooling_mean"), "mean"), (t("pooling_cls"), "cls")],
                                value=default("pooling"), label=t("pooling"), elem_id="pooling"), "pooling")
