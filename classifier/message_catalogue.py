@@ -158,6 +158,8 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "log_refit_skipped": ("Refit skipped: {reason}.", "已跳过重新训练：{reason}。"),
     "refit_why_several_processes": ("it runs in one process only, and this run used several",
                                     "它只能在单个进程中运行，而本次运行使用了多个进程"),
+    "refit_why_no_room": ("--max-train-samples already holds the training split at {rows:,} rows",
+                          "--max-train-samples 已把训练集限制在 {rows:,} 行"),
     "refit_why_no_validation": ("no checkpoint was chosen on a validation split",
                                 "没有在验证集上选出检查点"),
     "log_adapted_before": ("Using the model adapted earlier in this run (RUN/adapted).",

@@ -47,6 +47,8 @@ ACTIVE = (STARTING, *TRAINING)  # a process works on the run: not deleted, not r
 FINAL = ("finished", "stopped", "failed", "interrupted")  # no process works on it any more
 RESUMABLE = ("stopped", "failed", "interrupted")  # ended before finishing: `resume` continues it
 CHECKPOINTS_DIR = "checkpoints"
+REFIT_DIR = ".refit"  # --refit: the second pass's scratch folder (Trainer's output_dir; nothing is kept)
+FIRST_BEST_DIR = ".first-best"  # --refit: best/ of the first pass, until the run is finished (a resume restores it)
 # The run folder's files (classifier.run_folder.RunFolder has a path property for each)
 EVENTS_FILE = "events.jsonl"
 CONFIG_FILE = "config.json"  # the resolved TrainConfig (also the name of a model folder's transformers config)
@@ -115,11 +117,12 @@ def _json_default(value: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
-def atomic_save_dir(target: Path, save: Callable[[Path], None]) -> None:
+def atomic_save_dir(target: Path, save: Callable[[Path], None], keep_old_as: Path | None = None) -> None:
     """Call `save(tmp_dir)` and then move tmp_dir to `target`, replacing what was there.
 
-    The old folder is renamed aside first and removed after the new one is in place, so at any moment `target`
-    is either the complete old version, the complete new one, or (for an instant) absent.
+    The old folder is renamed aside first and removed after the new one is in place (kept as `keep_old_as`
+    instead, when given), so at any moment `target` is either the complete old version, the complete new one, or
+    (for an instant) absent.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
@@ -128,11 +131,11 @@ def atomic_save_dir(target: Path, save: Callable[[Path], None]) -> None:
         os.chmod(tmp, 0o755)
         old = None
         if target.exists():
-            old = target.with_name(f".{target.name}.old.{os.getpid()}")
+            old = keep_old_as or target.with_name(f".{target.name}.old.{os.getpid()}")
             shutil.rmtree(old, ignore_errors=True)
             os.replace(target, old)
         os.replace(tmp, target)
-        if old is not None:
+        if old is not None and keep_old_as is None:
             shutil.rmtree(old, ignore_errors=True)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)

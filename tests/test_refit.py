@@ -33,7 +33,9 @@ def test_merged_adds_the_validation_rows_under_max_train_samples():
     both = merged(data)
     assert len(both.train) == 300 + len(data.validation) and both.validation is data.validation
     assert both.train["text"].tolist()[300:] == data.validation["text"].tolist()
-    assert len(merged(data, max_rows=350).train) == 350
+    some = merged(data, max_rows=350).train
+    assert len(some) == 350 and set(some["text"][300:]) <= set(data.validation["text"])
+    assert some["text"].tolist()[300:] != data.validation["text"].tolist()[:50]  # drawn at random, not the top
     assert len(merged(data, max_rows=300).train) == 300
 
 
@@ -62,7 +64,7 @@ def test_refit_trains_on_train_and_validation_and_answers_with_it(tmp_path):
     assert meta["ensemble"]["decision"] == "model"  # validation's choice for the first model, kept
     first, second = load_file(run / "last" / "model.safetensors"), load_file(run / "best" / "model.safetensors")
     assert any(not np.array_equal(first[k], second[k]) for k in first)
-    assert not (run / ".refit").exists()
+    assert not (run / ".refit").exists() and not (run / ".first-best").exists()
     # it learned, and the test metrics are those of the refitted model
     assert metrics["accuracy"] >= 0.93 and metrics["macro_f1"] >= 0.8, metrics
     table = pd.read_csv(run / "predictions.csv")
@@ -101,3 +103,24 @@ def test_refit_with_tfidf_alone_refits_only_it(tmp_path):
     meta = json.loads((run.best / "classifier.json").read_text(encoding="utf-8"))
     assert meta["refit"]["tfidf_only"] and meta["step"] == 7 and (run.best / JSON_FILE).is_file()
     assert list(tmp_path.glob(".tfidf.*")) == []
+
+
+def test_a_resume_gets_the_first_pass_best_back(tmp_path):
+    """A run killed after the refit replaced best/ (before it finished) resumes with the first pass's best/, to
+    which its checkpoints and validation choices belong; the refit then runs again."""
+    from classifier.runs import FIRST_BEST_DIR, REFIT_DIR, atomic_save_dir
+    from classifier.training.resume import clear_for_resume
+
+    best = tmp_path / "best"
+    best.mkdir()
+    (best / "classifier.json").write_text('{"step": 40}', encoding="utf-8")
+    atomic_save_dir(best, lambda tmp: (tmp / "classifier.json").write_text('{"step": 57}', encoding="utf-8"),
+                    keep_old_as=tmp_path / FIRST_BEST_DIR)
+    assert json.loads((best / "classifier.json").read_text(encoding="utf-8")) == {"step": 57}
+    assert json.loads((tmp_path / FIRST_BEST_DIR / "classifier.json").read_text(encoding="utf-8")) == {"step": 40}
+    (tmp_path / REFIT_DIR).mkdir()
+    clear_for_resume(tmp_path)
+    assert json.loads((best / "classifier.json").read_text(encoding="utf-8")) == {"step": 40}
+    assert not (tmp_path / FIRST_BEST_DIR).exists() and not (tmp_path / REFIT_DIR).exists()
+    clear_for_resume(tmp_path)  # nothing to restore: best/ stays
+    assert json.loads((best / "classifier.json").read_text(encoding="utf-8")) == {"step": 40}

@@ -102,11 +102,13 @@ class ModelSaver:
         )
 
     def save(self, name: str, step: int | None = None, best_value: float | None = None,
-             meta: ModelMeta | None = None, also: Callable[[Path], None] | None = None) -> None:
+             meta: ModelMeta | None = None, also: Callable[[Path], None] | None = None,
+             keep_old_as: Path | None = None) -> None:
         """RUN/<name> (best or last) as the model is now, with `meta` (default: a new classifier.json for `step`)
-        and whatever `also(folder)` adds, all in one atomic replacement."""
+        and whatever `also(folder)` adds, all in one atomic replacement (the folder it replaces kept as
+        `keep_old_as` when given)."""
         atomic_save_dir(self.run_dir / name, partial(self._write, meta=meta or self.meta(step, best_value),
-                                                     also=also))
+                                                     also=also), keep_old_as=keep_old_as)
 
     def _write(self, tmp: Path, meta: ModelMeta, also: Callable[[Path], None] | None = None) -> None:
         model = self.model.loaded.model

@@ -25,13 +25,12 @@ from ..data import PreparedData
 from ..events import EventWriter
 from ..messages import say
 from ..run_folder import ModelMeta, RunFolder
+from ..runs import FIRST_BEST_DIR, REFIT_DIR
 from ..tfidf import JSON_FILE, WEIGHTS_FILE, TfidfModel
 from .callbacks import StopFlag
 from .model import ModelSaver, apply_plan, load_run_model
 from .plan import ResolvedRun, training_arguments
 from .trainer import build_trainer
-
-REFIT_DIR = ".refit"  # the second pass's scratch folder in the run folder (Trainer's output_dir; nothing is saved)
 
 
 @dataclass(frozen=True)
@@ -68,37 +67,43 @@ class _StopAt(TrainerCallback):
         return control
 
 
-def merged(data: PreparedData, max_rows: int | None = None) -> PreparedData:
+def merged(data: PreparedData, max_rows: int | None = None, seed: int = 42) -> PreparedData:
     """The data with the validation rows added to the training split (validation itself is left as it is); with
-    `max_rows` (--max-train-samples) only as many validation rows as fit under it (they are in random order)."""
+    `max_rows` (--max-train-samples) only as many validation rows, drawn at random, as fit under it."""
     room = len(data.validation) if max_rows is None else max(0, max_rows - len(data.train))
-    return replace(data, train=pd.concat([data.train, data.validation.iloc[:room]], ignore_index=True))
+    extra = data.validation if room >= len(data.validation) else data.validation.sample(n=room, random_state=seed)
+    return replace(data, train=pd.concat([data.train, extra], ignore_index=True))
 
 
 def refit(data: PreparedData, plan: ResolvedRun, best_step: int, run_dir: Path, events: EventWriter,
           stop: StopFlag, decided, progress: bool, trainer_inputs) -> dict | None:
     """Train the second pass and put it in best/ with the first model's validated choices; refit `decided.tfidf`.
-    Returns what metrics.json says of it, or None when a stop request ended it (best/ is then the first model).
+    Returns what metrics.json says of it (`stopped` when a stop request ended it: best/ is then the first model).
     `trainer_inputs`: run._trainer_inputs (the same tokenization and head features as the first pass)."""
     run = RunFolder(run_dir)
-    both = merged(data, plan.config.max_train_samples)
+    both = merged(data, plan.config.max_train_samples, plan.config.seed)
+    if len(both.train) == len(data.train):
+        events.log(say("log_refit_skipped", reason=say("refit_why_no_room", rows=len(data.train))))
+        return {"skipped": "max_train_samples"}
     if decided.choice is not None and decided.choice.weight <= 0.0:  # the run answers with TF-IDF alone
         return _refit_tfidf_only(data, both, plan, run, decided, events)
     batches = plan.batches
     todo = refit_plan(best_step, batches.steps_per_epoch, batches.epochs, len(data.train),
                       len(both.train) - len(data.train), batches.samples_per_step)
+    # no `total_steps`: the live charts and the Evaluate tab size their axes by the first pass's
     events.status("running", say("status_refit", texts=todo.texts, steps=todo.stop_step, best_step=best_step),
-                  total_steps=todo.stop_step)
+                  refit_steps=todo.stop_step)
+    quiet = EventWriter(run.events, enabled=False)  # the first pass said it all (layer rates, feature caching)
     set_seed(plan.config.seed)
-    model = load_run_model(plan.config, both, run_dir, EventWriter(run.events, enabled=False), progress)
+    model = load_run_model(plan.config, both, run_dir, quiet, progress)
     apply_plan(model.loaded, plan)
     saver = ModelSaver(run_dir, model, plan, data.labels.names, data.task)
-    train_model, train_set, eval_set, collator = trainer_inputs(model, plan, both, saver, events)
+    train_model, train_set, eval_set, collator = trainer_inputs(model, plan, both, saver, quiet)
     scratch = run_dir / REFIT_DIR
     args = training_arguments(plan, run_dir, {}, progress, output_dir=str(scratch), max_steps=todo.total_steps,
                               eval_strategy="no", save_strategy="no")
     stopper = _StopAt(todo.stop_step, stop)
-    trainer = build_trainer(plan, both, train_model, args, train_set, eval_set, collator, [stopper], events,
+    trainer = build_trainer(plan, both, train_model, args, train_set, eval_set, collator, [stopper], quiet,
                             progress)
     try:
         trainer.train()
@@ -106,7 +111,7 @@ def refit(data: PreparedData, plan: ResolvedRun, best_step: int, run_dir: Path, 
         shutil.rmtree(scratch, ignore_errors=True)
     if stopper.interrupted:
         events.log(say("log_refit_stopped"))
-        return None
+        return {"stopped": True}
 
     # best/, in one replacement: the new weights, the first model's classifier.json (its validated choices) and,
     # where the run answers with a mix or with TF-IDF, the TF-IDF model refitted on the same texts
@@ -117,7 +122,9 @@ def refit(data: PreparedData, plan: ResolvedRun, best_step: int, run_dir: Path, 
     first.step = steps
     first.extra = {**first.extra, "refit": {"texts": todo.texts, "steps": steps, "first_best_step": best_step}}
     tfidf = decided.tfidf if answered_with_tfidf else None
-    saver.save("best", meta=first, also=tfidf.save if tfidf is not None else None)
+    # the first pass's best/ stays beside it until the run is finished: a resume puts it back (resume.py)
+    saver.save("best", meta=first, also=tfidf.save if tfidf is not None else None,
+               keep_old_as=run_dir / FIRST_BEST_DIR)
     events.log(say("log_refit_done", texts=todo.texts, steps=steps))
     return {"texts": todo.texts, "steps": steps, "first_best_step": best_step}
 

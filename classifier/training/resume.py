@@ -24,6 +24,8 @@ from ..run_folder import (
 )
 from ..runs import (
     CHECKPOINTS_DIR,
+    FIRST_BEST_DIR,
+    REFIT_DIR,
     TRAINER_STATE,
     TRAINING,
     atomic_write_json,
@@ -45,7 +47,7 @@ def clear_previous_outputs(run_dir: Path) -> None:
     for name in (EVENTS_FILE, DATA_FILE, *TEST_RESULTS):
         (run_dir / name).unlink(missing_ok=True)
     clear_stale_stop(run_dir)
-    for name in ("best", "last", CHECKPOINTS_DIR):
+    for name in ("best", "last", CHECKPOINTS_DIR, REFIT_DIR, FIRST_BEST_DIR):
         shutil.rmtree(run_dir / name, ignore_errors=True)
 
 
@@ -54,6 +56,19 @@ def clear_for_resume(run_dir: Path) -> None:
     best/, last/ and the test results stay (the results go once the data is known to match: drop_test_results)."""
     clear_stale_stop(run_dir)
     remove_partial_checkpoints(run_dir)
+    restore_first_best(run_dir)
+
+
+def restore_first_best(run_dir: Path) -> None:
+    """A run stopped after its refit replaced best/ gets the first pass's best/ back (what its checkpoints and
+    validation choices belong to); the refit then runs again."""
+    import shutil
+
+    shutil.rmtree(run_dir / REFIT_DIR, ignore_errors=True)
+    first = run_dir / FIRST_BEST_DIR
+    if first.is_dir():
+        shutil.rmtree(run_dir / "best", ignore_errors=True)
+        os.replace(first, run_dir / "best")
 
 
 def drop_test_results(run_dir: Path) -> None:

@@ -201,6 +201,8 @@ def _train(config: TrainConfig, run_dir: Path, events: EventWriter, progress: bo
 
     # --- choices on validation, the refit on train + validation if asked, test and summary
     decided = choose(run_dir, data, config, events)
+    if config.refit:
+        _release(trainer, model)
     refitted = _refit(config, data, plan, callback.best_step, run_dir, events, stop, decided, progress, stopped)
     metrics = evaluate_on_test(run_dir, data, config, plan.display, decided)
     metrics.update({
@@ -223,7 +225,7 @@ def _train(config: TrainConfig, run_dir: Path, events: EventWriter, progress: bo
 def _refit(config: TrainConfig, data, plan: ResolvedRun, best_step: int | None, run_dir: Path,
            events: EventWriter, stop: StopFlag, decided, progress: bool, stopped: bool) -> dict[str, Any] | None:
     """`--refit`: the second pass on train + validation (training/refit.py); None where it does not run."""
-    if not config.refit or stopped:
+    if not config.refit or stopped or stop.requested():
         return None
     if plan.batches.world > 1 or not best_step or data.validation.empty:
         events.log(say("log_refit_skipped", reason=say("refit_why_several_processes") if plan.batches.world > 1
@@ -231,9 +233,23 @@ def _refit(config: TrainConfig, data, plan: ResolvedRun, best_step: int | None, 
         return None
     started = time.perf_counter()
     done = refit(data, plan, best_step, run_dir, events, stop, decided, progress, _trainer_inputs)
-    if done is not None:
-        done["seconds"] = round(time.perf_counter() - started, 1)
+    done["seconds"] = round(time.perf_counter() - started, 1)
+    events.status("evaluating", say("status_evaluating"))
     return done
+
+
+def _release(trainer, model: RunModel) -> None:
+    """Before the refit's second model: the first pass's optimizer state and (on a GPU) its weights' memory.
+    The trainer stays for its state and its trackers (finish_run)."""
+    import gc
+
+    trainer.accelerator.free_memory()
+    trainer.optimizer = trainer.lr_scheduler = None
+    if torch.cuda.is_available():
+        model.loaded.model.to("cpu")
+    gc.collect()
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
 
 
 def _export_onnx(run_dir: Path, events: EventWriter) -> None:

@@ -16,7 +16,7 @@ from ..evaluation import label_names, write_prediction_table
 from ..events import EventWriter
 from ..messages import say
 from ..run_folder import RunFolder
-from ..runs import CHECKPOINTS_DIR, atomic_write_json
+from ..runs import CHECKPOINTS_DIR, FIRST_BEST_DIR, atomic_write_json
 from ..task import Task
 from ..tfidf import summary as tfidf_summary
 
@@ -143,4 +143,5 @@ def finish_run(run_dir: Path, metrics: dict[str, Any], config: TrainConfig, data
         # is written, so a kill in the middle leaves a finished run with some leftovers, never an interrupted run
         # whose checkpoint is half gone.
         shutil.rmtree(run_dir / CHECKPOINTS_DIR, ignore_errors=True)
+    shutil.rmtree(run_dir / FIRST_BEST_DIR, ignore_errors=True)  # --refit: best/ is final now
     return status
