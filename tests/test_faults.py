@@ -47,12 +47,12 @@ def test_disk_full_while_saving_leaves_no_half_written_model(tmp_path, monkeypat
 
     real_save = training_model.atomic_save_dir
 
-    def full_disk(target, save):
+    def full_disk(target, save, **kwargs):
         def partial(tmp):
             save(tmp)  # the files are written into the temporary folder, then the disk runs out
             raise OSError(errno.ENOSPC, "No space left on device", str(target))
 
-        return real_save(target, partial)
+        return real_save(target, partial, **kwargs)
 
     monkeypatch.setattr(training_model, "atomic_save_dir", full_disk)
     with pytest.raises(ClassifierError, match="disk is full"):
