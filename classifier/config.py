@@ -147,7 +147,7 @@ class TrainConfig:
     label_smoothing: float = setting(0.0, low=0, high=1, open_high=True, help="label smoothing of the loss "
                                      "(default 0)")
     mixed_precision: str = setting("auto", choices=PRECISIONS, help="auto: bf16 on a GPU that has it, else fp16 on "
-                                   "a GPU, fp32 on a CPU")
+                                   "a GPU; bf16 on a CPU with bf16 instructions (AVX512-BF16/AMX), else fp32")
     gradient_checkpointing: bool = setting(False, help="recompute activations in the backward pass (less memory, "
                                            "slower)")
     evals_per_epoch: int = setting(2, low=1, high=1000, help="validation passes per epoch (default 2)")

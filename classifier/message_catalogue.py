@@ -179,6 +179,13 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "run trains {steps} steps; early stopping still ends it when validation stops improving.",
         "{epochs:g} 个轮次（自动）：{model} 学得较慢，而每轮只有 {per_epoch} 步（文件较小），因此共训练 {steps} 步；"
         "验证集不再提升时早停仍会结束训练。"),
+    "log_precision": (
+        "Mixed precision: the forward and backward passes run in {precision}, the weights stay fp32 ({why}; "
+        "--mixed-precision no trains in fp32).",
+        "混合精度：前向与反向计算使用 {precision}，权重保持 fp32（{why}；--mixed-precision no 则全程使用 fp32）。"),
+    "precision_why_cpu": ("this CPU has bf16 instructions", "此 CPU 支持 bf16 指令"),
+    "precision_why_gpu": ("the GPU's fastest precision", "GPU 上最快的精度"),
+    "precision_why_chosen": ("as chosen", "按所选设置"),
     "log_micro_batches": (
         "Batches of {batch_size} x {tokens} tokens are run as {accumulation} micro-batches of {micro} (same updates, "
         "less memory on a CPU).",

@@ -257,7 +257,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "ensemble": ("Let validation choose: model, TF-IDF or their mix", "由验证集选择：模型、TF-IDF 或两者组合"),
     "truncation_head_tail": ("beginning and end", "开头和结尾"),
     "truncation_chunk": ("everything (overlapping windows, pooled)", "全部（重叠窗口，汇总）"),
-    "mixed_precision": ("Mixed precision (GPU)", "混合精度（GPU）"),
+    "mixed_precision": ("Mixed precision", "混合精度"),
     "baseline": ("Also train a TF-IDF baseline to compare with", "同时训练 TF-IDF 基线用于对比"),
     "start": ("Start training", "开始训练"),
     "stop": ("Stop", "停止"),
