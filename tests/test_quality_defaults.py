@@ -328,32 +328,3 @@ def test_pooling_auto_keeps_berts_head_for_lora():
     minilm = bundled_path("all-MiniLM-L6-v2")
     assert choose_pooling(TrainConfig(data="x", strategy="lora"), "all-MiniLM-L6-v2", minilm) == "cls"
     assert choose_pooling(TrainConfig(data="x", strategy="lora", pooling="mean"), "all-MiniLM-L6-v2", minilm) == "mean"
-
-
-def test_a_cpu_with_bf16_instructions_trains_in_bf16_autocast(monkeypatch):
-    """Speed (issue 16): on a CPU whose flags name AVX512-BF16 or AMX-BF16, `auto` trains in bf16 autocast (measured
-    ~2x faster at SMS lengths in bench/RESULTS.md); elsewhere, for the head strategy, and with `no`, fp32."""
-    from classifier.training import plan
-
-    zen5 = "processor\t: 0\nflags\t\t: fpu avx2 avx512f avx512_bf16 avx512_vnni\n"
-    sapphire = "flags\t\t: fpu avx512f amx_bf16 amx_tile\n"
-    older = "flags\t\t: fpu avx2 avx512f avx512bw avx512_vnni\n"
-    assert plan.cpu_has_native_bf16(zen5) and plan.cpu_has_native_bf16(sapphire)
-    assert not plan.cpu_has_native_bf16(older) and not plan.cpu_has_native_bf16("no flags line")
-    monkeypatch.setattr(plan.torch.cuda, "is_available", lambda: False)
-    for native in (True, False):
-        monkeypatch.setattr(plan, "cpu_has_native_bf16", lambda native=native: native)
-        assert plan.precision_flags("auto", "full") == {"bf16": native, "fp16": False}
-        assert plan.precision_flags("auto", "last-n") == {"bf16": native, "fp16": False}
-        assert plan.precision_flags("auto", "head") == {"bf16": False, "fp16": False}
-        assert plan.precision_flags("no", "full") == {"bf16": False, "fp16": False}
-        assert plan.precision_flags("bf16", "full") == {"bf16": True, "fp16": False}  # asked for: always
-        assert plan.precision_flags("fp16", "full") == {"bf16": False, "fp16": False}  # no fp16 autocast on a CPU
-
-
-def test_the_default_run_says_which_precision_it_trained_in(sms_run):
-    from classifier.training.plan import cpu_has_native_bf16
-
-    events = (sms_run.run_dir / "events.jsonl").read_text(encoding="utf-8")
-    said = "Mixed precision: the forward and backward passes run in bf16" in events
-    assert said == cpu_has_native_bf16()
