@@ -258,6 +258,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     "truncation_head_tail": ("beginning and end", "开头和结尾"),
     "truncation_chunk": ("everything (overlapping windows, pooled)", "全部（重叠窗口，汇总）"),
     "mixed_precision": ("Mixed precision", "混合精度"),
+    "mixed_precision_info": ("auto: bf16 (or fp16) on a GPU, bf16 on a CPU with bf16 instructions (about twice as "
+                             "fast), otherwise fp32",
+                             "auto：GPU 上用 bf16（或 fp16），支持 bf16 指令的 CPU 上用 bf16（约快一倍），否则 fp32"),
     "baseline": ("Also train a TF-IDF baseline to compare with", "同时训练 TF-IDF 基线用于对比"),
     "start": ("Start training", "开始训练"),
     "stop": ("Stop", "停止"),

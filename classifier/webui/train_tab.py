@@ -236,8 +236,8 @@ def _advanced_settings(form: ConfigForm) -> gr.Number:
             form.bind(gr.Radio([(t("truncation_head"), "head"), (t("truncation_head_tail"), "head+tail"),
                                 (t("truncation_chunk"), "chunk")],
                                value=default("truncation"), label=t("truncation"), elem_id="truncation"), "truncation")
-            form.bind(gr.Dropdown(list(PRECISIONS), value=default("mixed_precision"), label=t("mixed_precision")),
-                      "mixed_precision")
+            form.bind(gr.Dropdown(list(PRECISIONS), value=default("mixed_precision"), label=t("mixed_precision"),
+                                  info=t("mixed_precision_info")), "mixed_precision")
             form.bind(gr.Checkbox(default("baseline"), label=t("baseline")), "baseline")
             form.bind(gr.Checkbox(default("ensemble"), label=t("ensemble")), "ensemble")
             form.bind(gr.Checkbox(default("refit"), label=t("refit"), info=t("refit_info"), elem_id="refit"), "refit")
