@@ -3,6 +3,8 @@ ordered by length. What they gain is measured in bench/RESULTS.md; here, that ea
 
 from __future__ import annotations
 
+import json
+
 
 def test_a_cpu_with_bf16_instructions_trains_in_bf16_autocast(monkeypatch):
     """Speed (issue 16): on a CPU whose flags name AVX512-BF16 or AMX-BF16, `auto` trains in bf16 autocast (measured
@@ -31,6 +33,9 @@ def test_the_default_run_says_which_precision_it_trained_in(sms_run):
     events = (sms_run.run_dir / "events.jsonl").read_text(encoding="utf-8")
     said = "Mixed precision: the forward and backward passes run in bf16" in events
     assert said == cpu_has_native_bf16()
+    # config.json holds what auto chose on this machine, so that a resume or a repeat trains in the same precision
+    config = json.loads((sms_run.run_dir / "config.json").read_text(encoding="utf-8"))
+    assert config["mixed_precision"] == ("bf16" if cpu_has_native_bf16() else "no")
 
 
 
@@ -72,3 +77,9 @@ def test_the_validation_split_the_trainer_evaluates_is_ordered_by_length():
     assert lengths == sorted(lengths, reverse=True) and lengths[0] > lengths[-1]
     assert tokenizer.decode(splits["validation"]["input_ids"][-1], skip_special_tokens=True) == "ok"
     assert splits["train"]["labels"] == [0, 1, 0]
+    # with class weights the file's order stays (a weighted loss is a mean per batch); so with windows (memory)
+    weighted = SimpleNamespace(config=TrainConfig(data="x.csv", class_weights="balanced"), chunked=False, max_length=64)
+    assert tokenized_splits(data, tokenizer, weighted)["validation"]["labels"] == [0, 1, 0]
+    windows = SimpleNamespace(config=TrainConfig(data="x.csv", truncation="chunk", chunk_stride=4), chunked=True,
+                              max_length=16)
+    assert tokenized_splits(data, tokenizer, windows)["validation"]["labels"] == [0, 1, 0]

@@ -62,15 +62,21 @@ def tokenize(frame: pd.DataFrame, data: PreparedData, tokenizer, plan: ResolvedR
 def tokenized_splits(data: PreparedData, tokenizer, plan: ResolvedRun) -> dict[str, Dataset]:
     """The train and validation splits as Datasets. Validation reads every window of a text, as prediction will;
     training caps the windows per text (max_chunks)."""
+    validation = tokenize(data.validation, data, tokenizer, plan, None)
+    # Not with windows: every window of a batch's texts is one forward pass, and the longest texts together could
+    # exceed the memory. Not with class weights: a weighted loss is a mean per batch, and batches of one length are
+    # often of one class, which would change the validation loss that early stopping may follow.
+    if not plan.chunked and plan.config.class_weights != "balanced":
+        validation = longest_first(validation)
     return {"train": Dataset.from_dict(tokenize(data.train, data, tokenizer, plan, plan.config.max_chunks)),
-            "validation": Dataset.from_dict(longest_first(tokenize(data.validation, data, tokenizer, plan, None)))}
+            "validation": Dataset.from_dict(validation)}
 
 
 def longest_first(columns: dict[str, list]) -> dict[str, list]:
     """The rows ordered by token count, longest first. Trainer evaluates in the dataset's order and pads each batch
     to its longest text: in the files' order nearly every batch holds one long text, in this order a batch pads
-    little (SMS validation: about half the tokens). The metrics do not depend on the order, and the longest batch
-    comes first, so a batch too large for the memory shows at the first evaluation."""
+    little (SMS validation: about half the tokens; bench/eval_order.py). Accuracy, F1 and an unweighted loss do not
+    depend on the order, and the longest batch comes first, so a batch too large for the memory shows at once."""
     def tokens(ids: list) -> int:
         return sum(len(window) for window in ids) if ids and isinstance(ids[0], list) else len(ids)
 

@@ -203,7 +203,10 @@ def resolve_run(config: TrainConfig, data: PreparedData, model: RunModel, run_di
     if chunked and strategy == "head" and config.chunk_pooling == "max":
         raise ConfigError(say("plan_head_max_pooling"))
     batches = plan_batches(config, strategy, max_length, chunked, len(data.train), model.name)
+    flags = precision_flags(config.mixed_precision, strategy)
     resolved = config.replace(
+        # what "auto" chose on this machine: a resumed run keeps it, `compare` shows it
+        mixed_precision="bf16" if flags["bf16"] else "fp16" if flags["fp16"] else "no",
         model=model.name, strategy=strategy, max_length=max_length, learning_rate=learning_rate,
         layerwise_lr_decay=decay, epochs=batches.epochs, pooling=model.pooling,
         freeze_embeddings="yes" if freeze_embeddings else "no",
@@ -238,7 +241,7 @@ def log_plan(events: EventWriter, given: TrainConfig, plan: ResolvedRun, summary
                        per_epoch=batches.steps_per_epoch))
     flags = precision_flags(config.mixed_precision, plan.strategy)
     if flags["bf16"] or flags["fp16"]:
-        why = ("precision_why_chosen" if config.mixed_precision != "auto" else
+        why = ("precision_why_chosen" if given.mixed_precision != "auto" else
                "precision_why_gpu" if torch.cuda.is_available() else "precision_why_cpu")
         events.log(say("log_precision", precision="bf16" if flags["bf16"] else "fp16", why=say(why)))
     if batches.split_for_cpu:
