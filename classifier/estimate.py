@@ -18,20 +18,24 @@ CPU_SAMPLES_PER_SECOND = {
     ("SmolLM2-135M", "last-n"): 8.0, ("SmolLM2-135M", "lora"): 0.6, ("SmolLM2-135M", "full"): 0.5,
 }
 UNKNOWN_MODEL_SAMPLES_PER_SECOND = 4.0  # a base-size hub model on a CPU
+# A CPU with bf16 instructions trains in bf16 autocast by default: 2.2x (SMS, MiniLM) and 1.9x (THUCNews, e5) the
+# fp32 throughput of the figures above, 1.2x at 512 tokens (bench/RESULTS.md, 2026-12-02)
+CPU_BF16_SPEEDUP = 2.0
 EVAL_SPEEDUP = 6.0
 GPU_SPEEDUP = 15.0
 OVERHEAD_SECONDS = 20.0  # process start, imports, model loading, the TF-IDF baseline
 
 
 def estimate_seconds(model: str, strategy: str, train_rows: int, epochs: float, on_gpu: bool,
-                     history: list[dict[str, Any]] | None = None, eval_texts: int = 0) -> float:
+                     history: list[dict[str, Any]] | None = None, eval_texts: int = 0, bf16_cpu: bool = False) -> float:
     """A rough duration: training samples / throughput + texts evaluated / eval throughput + fixed overhead.
 
     `eval_texts`: validation texts x evaluations + test texts. `history`: metrics.json dicts of earlier runs; their
     `train_samples_per_second` (which already includes the validation passes) is the best guess there is.
+    `bf16_cpu`: the run will train in bf16 on a CPU (the head strategy's feature pass is fp32: not faster).
     """
     strategy = "full" if strategy == "auto" else strategy
-    speedup = GPU_SPEEDUP if on_gpu else 1.0
+    speedup = GPU_SPEEDUP if on_gpu else CPU_BF16_SPEEDUP if bf16_cpu and strategy != "head" else 1.0
     base = CPU_SAMPLES_PER_SECOND.get((model, "full" if strategy == "head" else strategy),
                                       UNKNOWN_MODEL_SAMPLES_PER_SECOND) * speedup
     samples = max(train_rows, 1) * max(epochs, 0.01)

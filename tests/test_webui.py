@@ -292,6 +292,11 @@ def test_time_estimate():
     small = estimate_seconds("all-MiniLM-L6-v2", "full", 300, 1, on_gpu=False)
     assert small < estimate_seconds("all-MiniLM-L6-v2", "full", 3000, 1, on_gpu=False)
     assert estimate_seconds("all-MiniLM-L6-v2", "full", 3000, 1, on_gpu=True) < small * 10
+    # a CPU with bf16 instructions trains in bf16: about twice as fast, except the head strategy's fp32 feature pass
+    fp32 = estimate_seconds("all-MiniLM-L6-v2", "full", 3000, 3, on_gpu=False)
+    assert estimate_seconds("all-MiniLM-L6-v2", "full", 3000, 3, on_gpu=False, bf16_cpu=True) < fp32 * 0.6
+    assert estimate_seconds("all-MiniLM-L6-v2", "head", 3000, 3, False, bf16_cpu=True) == \
+        estimate_seconds("all-MiniLM-L6-v2", "head", 3000, 3, False)
     history = [{"model": "all-MiniLM-L6-v2", "strategy": "full", "train_samples_per_second": 100.0, "device": "CPU"}]
     assert estimate_seconds("all-MiniLM-L6-v2", "full", 3000, 1, False, history) < \
         estimate_seconds("all-MiniLM-L6-v2", "full", 3000, 1, False)

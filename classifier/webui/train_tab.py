@@ -445,8 +445,11 @@ def estimate_markdown(info: dict | None, model: str, strategy: str, epochs: floa
                                             steps_per_epoch))
     evals = max(1, round(default("evals_per_epoch") * epochs))
     on_gpu = not device_description().startswith("CPU")
+    from ..training.plan import cpu_has_native_bf16  # the default precision trains in bf16 on such a CPU
+
     seconds = estimate_seconds(name, strategy or "auto", rows, epochs, on_gpu, _past_metrics(),
-                               eval_texts=splits["validation"] * evals + splits["test"]) * busy_factor(on_gpu)
+                               eval_texts=splits["validation"] * evals + splits["test"],
+                               bf16_cpu=not on_gpu and cpu_has_native_bf16()) * busy_factor(on_gpu)
     return tr(lang, "estimate", time=duration(seconds, lang), rows=rows, epochs=epochs)
 
 
