@@ -12,8 +12,8 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 ENGLISH = {
-    "baseline_wins": "The TF-IDF model beat the fine-tuned model on the validation split ({model:.3f} vs "
-                     "{baseline:.3f} {metric}), so predictions use the TF-IDF model. To make fine-tuning pay: train "
+    "baseline_wins": "The TF-IDF model beat the fine-tuned model on the validation split ({baseline:.3f} vs "
+                     "{model:.3f} {metric}), so predictions use the TF-IDF model. To make fine-tuning pay: train "
                      "more epochs (--epochs {epochs_hint}), pick a larger pretrained model from the hub (for example "
                      "{bigger}), or label more texts.",
     "ensemble_used": "Predictions mix the fine-tuned model with the TF-IDF model (weight {weight:.1f} : "

@@ -109,6 +109,9 @@ def test_advice_names_what_to_do():
                                    "baseline": {"macro_f1": 0.91},
                                    "ensemble": {"validation_scores": {"1.0": 0.6, "0.0": 0.9}}}, 3, 3000)]
     assert keys[0] == "baseline_wins" and "still_improving" in keys and "weak_class" in keys
+    won = advise({**base, "decision": "baseline", "ensemble": {"validation_scores": {"1.0": 0.6, "0.0": 0.9}}},
+                 3, 3000)[0].text
+    assert "beat the fine-tuned model on the validation split (0.900 vs 0.600 macro_f1)" in won  # the winner first
     text = advise({**base, "decision": "baseline", "ensemble": {"validation_scores": {"1.0": 0.6, "0.0": 0.9}}},
                   3, 3000, "zh")[0].text
     assert "--epochs 6" in text and "bert-base-chinese" in text

@@ -384,10 +384,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "pr_title": ("Precision-recall curve (test set)", "精确率-召回率曲线（测试集）"),
     "threshold_point": ("at the threshold", "当前阈值"),
     "advice_baseline_wins": (
-        "The TF-IDF model beat the fine-tuned model on validation ({model:.3f} vs {baseline:.3f} {metric}). To make "
+        "The TF-IDF model beat the fine-tuned model on validation ({baseline:.3f} vs {model:.3f} {metric}). To make "
         "fine-tuning pay: train more epochs (for example {epochs_hint}), pick a larger pretrained model from the hub "
         "(for example {bigger}), or label more texts.",
-        "在验证集上 TF-IDF 模型胜过了微调模型（{metric} {model:.3f} 对 {baseline:.3f}）。要让微调更有价值："
+        "在验证集上 TF-IDF 模型胜过了微调模型（{metric} {baseline:.3f} 对 {model:.3f}）。要让微调更有价值："
         "训练更多轮（例如 {epochs_hint} 轮）、从 Hub 选择更大的预训练模型（例如 {bigger}），或标注更多文本。",
     ),
     "advice_ensemble_used": (
