@@ -32,16 +32,18 @@ def estimate_seconds(model: str, strategy: str, train_rows: int, epochs: float, 
 
     `eval_texts`: validation texts x evaluations + test texts. `history`: metrics.json dicts of earlier runs; their
     `train_samples_per_second` (which already includes the validation passes) is the best guess there is.
-    `bf16_cpu`: the run will train in bf16 on a CPU (the head strategy's feature pass is fp32: not faster).
+    `bf16_cpu`: the run will train in bf16 on a CPU (measured for full fine-tuning only; the head strategy's feature
+    pass is fp32).
     """
     strategy = "full" if strategy == "auto" else strategy
-    speedup = GPU_SPEEDUP if on_gpu else CPU_BF16_SPEEDUP if bf16_cpu and strategy != "head" else 1.0
+    speedup = GPU_SPEEDUP if on_gpu else CPU_BF16_SPEEDUP if bf16_cpu and strategy == "full" else 1.0
     base = CPU_SAMPLES_PER_SECOND.get((model, "full" if strategy == "head" else strategy),
                                       UNKNOWN_MODEL_SAMPLES_PER_SECOND) * speedup
     samples = max(train_rows, 1) * max(epochs, 0.01)
     same = sorted(m["train_samples_per_second"] for m in history or []
                   if m.get("model") == model and m.get("strategy") == strategy and m.get("train_samples_per_second")
-                  and ("CPU" in str(m.get("device", ""))) == (not on_gpu))
+                  and ("CPU" in str(m.get("device", ""))) == (not on_gpu)
+                  and (on_gpu or m.get("precision", "fp32") == ("bf16" if speedup > 1 else "fp32")))
     if strategy == "head":  # one forward pass over every text, then epochs over cached features cost ~nothing
         seconds = (train_rows + eval_texts) / (base * EVAL_SPEEDUP) + epochs
     elif same:

@@ -297,6 +297,10 @@ def test_time_estimate():
     assert estimate_seconds("all-MiniLM-L6-v2", "full", 3000, 3, on_gpu=False, bf16_cpu=True) < fp32 * 0.6
     assert estimate_seconds("all-MiniLM-L6-v2", "head", 3000, 3, False, bf16_cpu=True) == \
         estimate_seconds("all-MiniLM-L6-v2", "head", 3000, 3, False)
+    # past runs count only when they trained in the precision this run will (metrics.json `precision`)
+    past_fp32 = [{"model": "all-MiniLM-L6-v2", "strategy": "full", "train_samples_per_second": 5.0, "device": "CPU"}]
+    assert estimate_seconds("all-MiniLM-L6-v2", "full", 3000, 3, False, past_fp32) > fp32 * 2  # slow past run used
+    assert estimate_seconds("all-MiniLM-L6-v2", "full", 3000, 3, False, past_fp32, bf16_cpu=True) < fp32 * 0.6
     history = [{"model": "all-MiniLM-L6-v2", "strategy": "full", "train_samples_per_second": 100.0, "device": "CPU"}]
     assert estimate_seconds("all-MiniLM-L6-v2", "full", 3000, 1, False, history) < \
         estimate_seconds("all-MiniLM-L6-v2", "full", 3000, 1, False)

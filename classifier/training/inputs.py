@@ -75,8 +75,9 @@ def tokenized_splits(data: PreparedData, tokenizer, plan: ResolvedRun) -> dict[s
 def longest_first(columns: dict[str, list]) -> dict[str, list]:
     """The rows ordered by token count, longest first. Trainer evaluates in the dataset's order and pads each batch
     to its longest text: in the files' order nearly every batch holds one long text, in this order a batch pads
-    little (SMS validation: about half the tokens; bench/eval_order.py). Accuracy, F1 and an unweighted loss do not
-    depend on the order, and the longest batch comes first, so a batch too large for the memory shows at once."""
+    little (SMS validation: a pass takes less than half the time; bench/eval_order.py). Accuracy, F1 and an
+    unweighted loss do not depend on the order, and the longest batch comes first, so a batch too large for the memory
+    shows at once."""
     def tokens(ids: list) -> int:
         return sum(len(window) for window in ids) if ids and isinstance(ids[0], list) else len(ids)
 

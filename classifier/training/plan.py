@@ -68,6 +68,7 @@ class ResolvedRun:
     freeze_embeddings: bool
     chunked: bool  # long texts are read in overlapping windows
     batches: BatchPlan
+    precision: str = "fp32"  # what the forward and backward passes run in on this machine: bf16, fp16 or fp32
 
 
 # ----------------------------------------------------------------------------------------------------------------
@@ -203,10 +204,10 @@ def resolve_run(config: TrainConfig, data: PreparedData, model: RunModel, run_di
     if chunked and strategy == "head" and config.chunk_pooling == "max":
         raise ConfigError(say("plan_head_max_pooling"))
     batches = plan_batches(config, strategy, max_length, chunked, len(data.train), model.name)
+    # config.json keeps the setting as given ("auto" is decided again on the machine that resumes or repeats the run:
+    # a GPU without bf16, a CPU without bf16 instructions); what this machine trains in is metrics.json's `precision`
     flags = precision_flags(config.mixed_precision, strategy)
     resolved = config.replace(
-        # what "auto" chose on this machine: a resumed run keeps it, `compare` shows it
-        mixed_precision="bf16" if flags["bf16"] else "fp16" if flags["fp16"] else "no",
         model=model.name, strategy=strategy, max_length=max_length, learning_rate=learning_rate,
         layerwise_lr_decay=decay, epochs=batches.epochs, pooling=model.pooling,
         freeze_embeddings="yes" if freeze_embeddings else "no",
@@ -220,7 +221,7 @@ def resolve_run(config: TrainConfig, data: PreparedData, model: RunModel, run_di
     return ResolvedRun(config=resolved, model_name=model.name, display=model.display, strategy=strategy,
                        pooling=model.pooling, max_length=max_length, learning_rate=learning_rate,
                        freeze_embeddings=freeze_embeddings, chunked=chunked,
-                       batches=batches)
+                       batches=batches, precision="bf16" if flags["bf16"] else "fp16" if flags["fp16"] else "fp32")
 
 
 def log_plan(events: EventWriter, given: TrainConfig, plan: ResolvedRun, summary: dict[str, Any],

@@ -553,6 +553,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "cmp_best_step": ("best step (validation)", "最佳步数（验证集）"),
     "cmp_steps_trained": ("steps trained", "训练步数"),
     "cmp_train_seconds": ("training time (s)", "训练时间（秒）"),
+    "cmp_precision": ("precision trained in", "训练精度"),
     "cmp_curves": ("Validation macro-F1", "验证集宏平均 F1"),
     "cmp_f1": ("Test F1 per class", "每个类别的测试 F1"),
     "leaderboard_title": ("Leaderboard: runs on the same data, best first", "排行榜：相同数据上的运行，最佳在前"),
