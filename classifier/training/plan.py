@@ -240,11 +240,10 @@ def log_plan(events: EventWriter, given: TrainConfig, plan: ResolvedRun, summary
     if given.epochs is None and batches.epochs != DEFAULT_EPOCHS:
         events.log(say("log_auto_epochs", epochs=batches.epochs, model=plan.display, steps=batches.total_steps,
                        per_epoch=batches.steps_per_epoch))
-    flags = precision_flags(config.mixed_precision, plan.strategy)
-    if flags["bf16"] or flags["fp16"]:
+    if plan.precision != "fp32":
         why = ("precision_why_chosen" if given.mixed_precision != "auto" else
                "precision_why_gpu" if torch.cuda.is_available() else "precision_why_cpu")
-        events.log(say("log_precision", precision="bf16" if flags["bf16"] else "fp16", why=say(why)))
+        events.log(say("log_precision", precision=plan.precision, why=say(why)))
     if batches.split_for_cpu:
         events.log(say("log_micro_batches", batch_size=config.batch_size, tokens=batches.tokens_per_text,
                        accumulation=batches.accumulation, micro=batches.micro_batch))
