@@ -146,6 +146,12 @@ class TrainConfig:
                                    "(default 1)")
     label_smoothing: float = setting(0.0, low=0, high=1, open_high=True, help="label smoothing of the loss "
                                      "(default 0)")
+    token_dropout: float = setting(0.0, low=0, high=0.5, help="augmentation: in training, hide this share of each "
+                                   "text's tokens at random, anew in every step (default 0)")
+    """Word dropout as augmentation (full, last-n and lora strategies; not with cached head features): at every
+    training step each token of each text except the first and the last is hidden from the model (its attention
+    mask set to 0) with this probability, so the model sees a different part of each text every epoch. Validation,
+    test and prediction read whole texts. 0: off (measured: docs/results.md)."""
     mixed_precision: str = setting("auto", choices=PRECISIONS, help="auto: bf16 on a GPU that has it, else fp16 on "
                                    "a GPU; bf16 on a CPU with bf16 instructions (AVX512-BF16/AMX), else fp32")
     gradient_checkpointing: bool = setting(False, help="recompute activations in the backward pass (less memory, "

@@ -30,13 +30,14 @@ class ClassifierTrainer(Trainer):
 
     def __init__(self, *args, class_weights: torch.Tensor | None = None, label_smoothing: float = 0.0,
                  task: Task = SINGLE_LABEL, chunk_pooling: str = "mean", parameter_rates: dict | None = None,
-                 **kwargs):
+                 token_dropout: float = 0.0, **kwargs):
         self.parameter_rates = parameter_rates  # name -> learning rate (classifier/layer_lr.py), or None
         super().__init__(*args, **kwargs)
         self.class_weights = class_weights
         self.label_smoothing = label_smoothing
         self.task = task
         self.chunk_pooling = chunk_pooling
+        self.token_dropout = token_dropout
 
     def create_optimizer(self, model=None):
         """Trainer's optimizer, with a learning rate per parameter group when the head has its own rate or the
@@ -101,6 +102,8 @@ class ClassifierTrainer(Trainer):
 
         labels = inputs.pop("labels")
         owner = inputs.pop("window_owner", None)
+        if self.token_dropout and model.training and "attention_mask" in inputs:
+            inputs["attention_mask"] = drop_tokens(inputs["attention_mask"], self.token_dropout)
         outputs = model(**inputs)
         logits = outputs["logits"] if isinstance(outputs, dict) else outputs[0]
         if owner is not None:
@@ -109,6 +112,20 @@ class ClassifierTrainer(Trainer):
         weight = self.class_weights.to(logits.device) if self.class_weights is not None else None
         loss = self.task.loss(logits, labels, weight, self.label_smoothing)
         return (loss, outputs) if return_outputs else loss
+
+
+def drop_tokens(attention_mask: torch.Tensor, rate: float) -> torch.Tensor:
+    """Word dropout: each token of each row is hidden (mask 0) with probability `rate`, except the row's first and
+    last real tokens ([CLS]/<s> and [SEP]/</s> of an encoder; a decoder's last token, which it pools). Padding stays
+    padding, on either side. Draws from torch's global generator, which a resumed run restores."""
+    real = attention_mask.bool()
+    n = real.shape[1]
+    first = real.int().argmax(dim=1)
+    last = n - 1 - real.flip(1).int().argmax(dim=1)
+    positions = torch.arange(n, device=real.device).unsqueeze(0)
+    keep = (positions == first.unsqueeze(1)) | (positions == last.unsqueeze(1))
+    dropped = (torch.rand(real.shape, device=real.device) < rate) & real & ~keep
+    return attention_mask.masked_fill(dropped, 0)
 
 
 class EpochSeededLengthGroupedSampler(LengthGroupedSampler):
@@ -187,7 +204,7 @@ def build_trainer(plan: ResolvedRun, data: PreparedData, train_model, args, trai
         data_collator=collator, callbacks=callbacks,
         compute_metrics=data.task.eval_metrics(config.threshold),
         class_weights=weights, label_smoothing=config.label_smoothing, task=data.task,
-        chunk_pooling=config.chunk_pooling,
+        chunk_pooling=config.chunk_pooling, token_dropout=config.token_dropout,
     )
     # The events file is the record; a bar in the terminal is enough, without Trainer's dicts of logs.
     trainer.remove_callback(PrinterCallback)

@@ -228,6 +228,8 @@ def _advanced_settings(form: ConfigForm) -> gr.Number:
                       "weight_decay")
             form.bind(gr.Number(default("label_smoothing"), minimum=0, maximum=0.5, step=0.05,
                                 label=t("label_smoothing")), "label_smoothing")
+            form.bind(gr.Number(default("token_dropout"), minimum=0, maximum=0.5, step=0.05, label=t("token_dropout"),
+                                info=t("token_dropout_info")), "token_dropout")
             form.bind(gr.Dropdown(list(SCHEDULERS), value=default("lr_scheduler_type"), label=t("lr_scheduler_type")),
                       "lr_scheduler_type")
         with gr.Row():
