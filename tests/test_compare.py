@@ -157,3 +157,12 @@ def test_a_cell_of_the_confusion_matrix_lists_its_texts(sms_run):
     # a multi-label run's metrics hold a 2x2 matrix per label (per_label_confusion), no matrix of classes
     multi = {k: v for k, v in metrics.items() if k != "confusion_matrix"}
     assert matrix_table({**multi, "multi_label": True, "per_label_confusion": {}}, "en") is None
+
+
+def test_comparison_cells_show_seconds_to_one_decimal_and_scores_to_four():
+    from classifier.webui.runs_tab import _shown
+
+    assert _shown(8.2, seconds=True) == "8.2"
+    assert _shown(1234.56, seconds=True) == "1234.6"
+    assert _shown(0.912345) == "0.9123"
+    assert _shown(0.0001, setting=True) == "0.0001" and _shown(None) == "–" and _shown(True) == "True"

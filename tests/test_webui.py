@@ -408,6 +408,12 @@ def test_a_failed_upload_after_a_sample_clears_the_old_data(browser, studio):
     expect(page.locator("#class-plot")).to_be_hidden()
     open_tab(page, "2 · Train")
     expect(page.locator("#train-data-note")).not_to_contain_text("sms_spam.tsv")
+    # Start with no data: a notice; the charts and the log stay as they were, not each marked "Error"
+    page.locator("#start").click()
+    expect(page.locator(".toast-body").filter(has_text="Load data in the Data tab first.")).to_be_visible()
+    page.wait_for_timeout(500)
+    assert page.locator("#loss-plot .error, #validation-plot .error, #train-log .error").count() == 0
+    assert page.locator(".wrap > span.error").count() == 0  # Gradio's "Error" badge over an output (5 before)
     context.close()
 
 

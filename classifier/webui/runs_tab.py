@@ -39,7 +39,8 @@ def comparison_views(result: Comparison, lang: str) -> tuple:
     """The note, the metrics and settings tables (differing settings highlighted) and the two charts of a
     comparison."""
     names = [r.name for r in result.runs]
-    metrics = pd.DataFrame([[tr(lang, f"cmp_{key}")] + [_shown(r.metrics.get(key)) for r in result.runs]
+    metrics = pd.DataFrame([[tr(lang, f"cmp_{key}")] + [_shown(r.metrics.get(key), seconds=key.endswith("_seconds"))
+                                                         for r in result.runs]
                             for key in METRICS], columns=[tr(lang, "cmp_metric"), *names])
     rows = result.settings_rows()
     settings = pd.DataFrame([[("● " if row["differs"] else "") + row["setting"]]
@@ -57,13 +58,16 @@ def comparison_views(result: Comparison, lang: str) -> tuple:
     return note, metrics, styled, curves, f1
 
 
-def _shown(value, setting: bool = False):
+def _shown(value, setting: bool = False, seconds: bool = False):
+    """A cell of the comparison: settings as given, scores to 4 decimals, times (and numbers of 10 or more) to 1."""
     if value is None:
         return "–"
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, float):
-        return f"{value:g}" if setting else (f"{value:.4f}" if abs(value) < 10 else f"{value:.1f}")
+        if setting:
+            return f"{value:g}"
+        return f"{value:.1f}" if seconds or abs(value) >= 10 else f"{value:.4f}"
     return str(value)
 
 

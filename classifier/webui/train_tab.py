@@ -346,8 +346,9 @@ def _run_handlers(form: ConfigForm, lang_box: gr.Textbox, data_state: gr.State, 
 
     def start_run(values: dict):
         lang, info = values[lang_box], values[data_state]
-        if not info:
-            raise gr.Error(tr(lang, "need_data"), print_exception=False)
+        if not info:  # a notice, and every chart and table left as it was (an error would mark each one)
+            gr.Warning(tr(lang, "need_data"))
+            return (gr.skip(),) * view_count
         try:
             config = form.to_config(values, data=info["path"],
                                     extra={"source": "webui", "sample": info.get("sample"), "data_name": info["name"]})
