@@ -61,3 +61,17 @@ def test_only_training_steps_see_the_dropout(rate):
         assert 0.3 < 1 - trained[:, 1:-1].float().mean().item() < 0.5
     else:
         assert torch.equal(trained, mask)
+
+
+def test_the_head_strategy_refuses_word_dropout_before_training(tmp_path):
+    """The head trains on features computed once from whole texts: word dropout would silently do nothing."""
+    from classifier.config import TrainConfig
+    from classifier.errors import ConfigError
+    from classifier.training import train
+
+    from .conftest import SMS
+
+    with pytest.raises(ConfigError, match="token_dropout"):
+        train(TrainConfig(data=str(SMS), strategy="head", token_dropout=0.1, max_train_samples=100, baseline=False,
+                          output=str(tmp_path / "run")), progress=False)
+    assert not (tmp_path / "run" / "best").exists()
