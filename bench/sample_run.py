@@ -46,15 +46,17 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     extra = shlex.split(args.train_args)
+    data_file = str(Path(args.data).resolve())  # the run starts in the repository root
     with tempfile.TemporaryDirectory(prefix="sample-run-") as work:
         run = Path(work) / "run"
-        command = [sys.executable, "-m", "classifier", "train", "--data", args.data, "--output", str(run), "--quiet",
+        command = [sys.executable, "-m", "classifier", "train", "--data", data_file, "--output", str(run), "--quiet",
                    *extra]
         load_before = os.getloadavg()
         started = dt.datetime.now(dt.timezone.utc)
         t0 = time.perf_counter()
         proc = subprocess.run(command, cwd=ROOT, capture_output=True, text=True,
-                              env={**os.environ, "PYTHONPATH": str(ROOT)})
+                              env={**os.environ, "PYTHONPATH": os.pathsep.join(
+                                  filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))})
         wall = time.perf_counter() - t0
         if proc.returncode != 0:
             print((proc.stderr or proc.stdout)[-3000:], file=sys.stderr)

@@ -375,12 +375,10 @@ def cmd_runs(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cell(value, setting: bool = False) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, float) and not setting:
-        return f"{value:.4f}" if abs(value) < 10 else f"{value:.1f}"
-    return f"{value:g}" if isinstance(value, float) else str(value)
+def _cell(value, setting: bool = False, seconds: bool = False) -> str:
+    from .compare import shown
+
+    return shown(value, setting=setting, seconds=seconds)
 
 
 def _print_comparison(runs: list[str], as_json: bool) -> int:
@@ -394,7 +392,8 @@ def _print_comparison(runs: list[str], as_json: bool) -> int:
     width = max(18, *(min(len(n), 30) for n in names))
     print(f"{'':22}" + "".join(f" {n[:30]:>{width}}" for n in names))
     for key in METRICS:
-        print(f"{key:22}" + "".join(f" {_cell(r.metrics.get(key)):>{width}}" for r in result.runs))
+        print(f"{key:22}" + "".join(f" {_cell(r.metrics.get(key), seconds=key.endswith('_seconds')):>{width}}"
+                                    for r in result.runs))
     print("\nsettings (* = differs)")
     for row in result.settings_rows():
         mark = "*" if row["differs"] else " "

@@ -24,10 +24,24 @@ from .runs import list_runs, resolve_run_dir, runs_root
 # the settings a comparison shows, in this order (resolved values from RUN/config.json)
 KEY_SETTINGS = ("model", "strategy", "pooling", "epochs", "learning_rate", "batch_size", "max_length", "truncation",
                 "class_weights", "balance", "warmup_ratio", "lr_scheduler_type", "layerwise_lr_decay",
-                "head_learning_rate", "label_smoothing", "max_train_samples", "multi_label", "seed", "ensemble",
-                "refit")
+                "head_learning_rate", "label_smoothing", "token_dropout", "max_train_samples", "multi_label", "seed",
+                "ensemble", "refit")
 METRICS = ("accuracy", "macro_f1", "micro_f1", "weighted_f1", "model_only_macro_f1", "baseline_macro_f1",
            "decision", "best_step", "steps_trained", "train_seconds", "precision")
+
+
+def shown(value, setting: bool = False, seconds: bool = False, missing: str = "-") -> str:
+    """A cell of a comparison (CLI and Runs tab): settings as given, scores to 4 decimals, times (and numbers of 10
+    or more) to 1."""
+    if value is None:
+        return missing
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, float):
+        if setting:
+            return f"{value:g}"
+        return f"{value:.1f}" if seconds or abs(value) >= 10 else f"{value:.4f}"
+    return str(value)
 
 
 @dataclass

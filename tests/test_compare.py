@@ -166,3 +166,18 @@ def test_comparison_cells_show_seconds_to_one_decimal_and_scores_to_four():
     assert _shown(1234.56, seconds=True) == "1234.6"
     assert _shown(0.912345) == "0.9123"
     assert _shown(0.0001, setting=True) == "0.0001" and _shown(None) == "–" and _shown(True) == "True"
+
+
+def test_the_cli_comparison_prints_times_to_one_decimal(capsys, monkeypatch):
+    from types import SimpleNamespace
+
+    from classifier import cli
+    from classifier.compare import Comparison
+
+    runs = [SimpleNamespace(name=name, metrics={"train_seconds": seconds, "accuracy": 0.91234}, settings={},
+                            per_class_f1={}, data_key="d") for name, seconds in (("a", 8.2), ("b", 12.26))]
+    monkeypatch.setattr("classifier.compare.compare", lambda names: Comparison(runs=runs))
+    assert cli._print_comparison(["a", "b"], as_json=False) == 0
+    rows = {row.split()[0]: row.split()[1:] for row in capsys.readouterr().out.splitlines() if row.strip()}
+    assert rows["train_seconds"] == ["8.2", "12.3"]
+    assert rows["accuracy"] == ["0.9123", "0.9123"]

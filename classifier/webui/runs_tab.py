@@ -12,7 +12,7 @@ import gradio as gr
 import pandas as pd
 
 from .. import charts
-from ..compare import METRICS, Comparison, compare, leaderboard
+from ..compare import METRICS, Comparison, compare, leaderboard, shown
 from ..errors import RunError
 from ..messages import say
 from ..runs import delete_run, list_runs, model_dir, training_pid
@@ -58,17 +58,8 @@ def comparison_views(result: Comparison, lang: str) -> tuple:
     return note, metrics, styled, curves, f1
 
 
-def _shown(value, setting: bool = False, seconds: bool = False):
-    """A cell of the comparison: settings as given, scores to 4 decimals, times (and numbers of 10 or more) to 1."""
-    if value is None:
-        return "–"
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, float):
-        if setting:
-            return f"{value:g}"
-        return f"{value:.1f}" if seconds or abs(value) >= 10 else f"{value:.4f}"
-    return str(value)
+def _shown(value, setting: bool = False, seconds: bool = False) -> str:
+    return shown(value, setting=setting, seconds=seconds, missing="–")
 
 
 def leaderboard_table(lang: str) -> pd.DataFrame:
