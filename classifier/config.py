@@ -236,8 +236,8 @@ class TrainConfig:
             raise ConfigError(say("config_fractions", total=held_out))
         if self.balance and self.class_weights != "none":
             raise ConfigError(say("config_balance_and_weights"))
-        if self.token_dropout and self.strategy == "head":  # before any loading (the plan checks it again)
-            raise ConfigError(say("plan_head_token_dropout"))
+        if self.token_dropout and self.strategy == "head":  # "auto" never becomes head, so this is the one check
+            raise ConfigError(say("config_head_token_dropout"))
         return self
 
     # ------------------------------------------------------------------

@@ -782,7 +782,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Mean pooling is for encoders (BERT-style models); a GPT-style decoder classifies on its last token: choose "
         "pooling 'cls' or 'auto'.",
         "均值池化只适用于编码器（BERT 类模型）；GPT 类解码器用最后一个词元分类：请把 pooling 设为 'cls' 或 'auto'。"),
-    "plan_head_token_dropout": (
+    "config_head_token_dropout": (
         "Word dropout (token_dropout) hides tokens of the texts while the model reads them; the head strategy trains "
         "on features computed once from whole texts, so it cannot. Set token_dropout to 0, or choose another strategy.",
         "随机遮词（token_dropout）在模型读取文本时遮住部分词元；head 策略在一次性算好的整段文本特征上训练，无法遮词。"

@@ -203,8 +203,6 @@ def resolve_run(config: TrainConfig, data: PreparedData, model: RunModel, run_di
     chunked = config.truncation == "chunk"
     if chunked and strategy == "head" and config.chunk_pooling == "max":
         raise ConfigError(say("plan_head_max_pooling"))
-    if config.token_dropout and strategy == "head":
-        raise ConfigError(say("plan_head_token_dropout"))
     batches = plan_batches(config, strategy, max_length, chunked, len(data.train), model.name)
     # config.json keeps the setting as given ("auto" is decided again on the machine that resumes or repeats the run:
     # a GPU without bf16, a CPU without bf16 instructions); what this machine trains in is metrics.json's `precision`
