@@ -111,7 +111,7 @@ def resolve_model(name: str) -> tuple[Path | str, str]:
     if name.startswith((".", "~", "/")) or name.count("/") > 1:
         raise ModelError(say("model_folder_missing", name=name))
     # a hub id: make sure its config can be had now, so a missing network fails here with a clear message
-    from transformers import AutoConfig
+    from .hf import AutoConfig
 
     check_model_code(name)  # when its config is in the hub cache already
     try:

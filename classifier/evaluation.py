@@ -166,8 +166,7 @@ def inspect_file(data: str | Path, text_column: str | None = None, label_column:
     model = default_model_for(language_hint(cleaned["text"].tolist())) if model == "auto" else model
     path, _ = resolve_model(model)
     tokenizer = load_tokenizer(path)
-    from transformers import AutoConfig
-
+    from .hf import AutoConfig
     from .security import pretrained_kwargs
 
     limit = model_limit_of(AutoConfig.from_pretrained(path, **pretrained_kwargs(path)), tokenizer)

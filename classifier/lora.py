@@ -101,9 +101,9 @@ def is_adapter_folder(folder: Path) -> bool:
 def load_adapter_model(folder: Path, tokenizer, base_model: str | None = None):
     """The classifier saved by save_lora(merge=False): base model + adapter, merged for fast prediction."""
     from peft import PeftModel
-    from transformers import AutoConfig, AutoModelForSequenceClassification
 
     from .backbones import resolve_model
+    from .hf import AutoConfig, AutoModelForSequenceClassification
     from .padding import match_padding
 
     folder = Path(folder)

@@ -34,7 +34,7 @@ class LoadedModel:
 
 
 def load_tokenizer(path):
-    from transformers import AutoTokenizer
+    from .hf import AutoTokenizer
 
     check_model_code(path)  # a model with code of its own is refused with its own message, not "cannot load"
     try:
@@ -63,8 +63,7 @@ def load_model(path, id2label: dict[int, str], tokenizer=None, multi_label: bool
                ) -> LoadedModel:
     """The pretrained model at `path` with a fresh head for these labels. `pooling="mean"` puts the head on the
     average of the token states (classifier/pooling.py) instead of the model's own [CLS]/last-token head."""
-    from transformers import AutoConfig, AutoModelForSequenceClassification
-
+    from .hf import AutoConfig, AutoModelForSequenceClassification
     from .pooling import from_pretrained_encoder, is_mean_pooling
 
     tokenizer = tokenizer or load_tokenizer(path)
@@ -187,7 +186,7 @@ class HeadOnlyModel(nn.Module):
         self.register_buffer("std", std.float().clamp_min(1e-6).reshape(-1), persistent=False)
 
     def forward(self, features: torch.Tensor, labels: torch.Tensor | None = None):
-        from transformers.modeling_outputs import SequenceClassifierOutput
+        from .hf import SequenceClassifierOutput
 
         logits = self.head((features - self.mean) / self.std)
         if logits.dim() == 3:

@@ -17,14 +17,15 @@ from __future__ import annotations
 
 import torch
 from torch import nn
-from transformers import (
+
+from .hf import (
     AutoConfig,
     AutoModel,
     AutoModelForSequenceClassification,
     PreTrainedConfig,
     PreTrainedModel,
+    SequenceClassifierOutput,
 )
-from transformers.modeling_outputs import SequenceClassifierOutput
 
 MODEL_TYPE = "text-classifier-studio-mean-pooling"
 POOLINGS = ("auto", "cls", "mean")

@@ -29,11 +29,11 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from transformers.utils import logging as _hf_logging
 
 from . import pooling as _pooling  # noqa: F401  (registers the mean-pooling model type with the Auto classes)
 from .encoding import encode_chunks, encode_texts, pool_logits
 from .errors import ClassifierError, RunError
+from .hf import logging as _hf_logging
 from .messages import say
 from .onnx_export import INT8_FILE
 from .run_folder import MODEL_META_FILE, ModelMeta
@@ -157,13 +157,13 @@ class Predictor:
         return forward
 
     def _onnx_config(self):
-        from transformers import AutoConfig, AutoTokenizer
+        from .hf import AutoConfig, AutoTokenizer
 
         self.tokenizer = AutoTokenizer.from_pretrained(self.onnx_dir, **pretrained_kwargs(self.onnx_dir))
         return AutoConfig.from_pretrained(self.onnx_dir, **pretrained_kwargs(self.onnx_dir))
 
     def _load_torch(self, settings: ModelMeta) -> None:
-        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+        from .hf import AutoModelForSequenceClassification, AutoTokenizer
 
         try:
             self.tokenizer = AutoTokenizer.from_pretrained(self.path, **pretrained_kwargs(self.path))

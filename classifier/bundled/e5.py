@@ -298,7 +298,7 @@ def _write_weights(packed: _Packed, folder: Path) -> None:
 
 
 def _write_config(packed: _Packed, folder: Path) -> None:
-    from transformers import BertConfig
+    from ..hf import BertConfig
 
     config = BertConfig(
         vocab_size=packed.vocab_rows,
@@ -321,7 +321,8 @@ def _write_config(packed: _Packed, folder: Path) -> None:
 def _write_tokenizer(packed: _Packed, folder: Path) -> None:
     from tokenizers import AddedToken, Regex, Tokenizer, decoders, normalizers, pre_tokenizers, processors
     from tokenizers.models import Unigram
-    from transformers import PreTrainedTokenizerFast
+
+    from ..hf import PreTrainedTokenizerFast
 
     if packed.pieces[-1] != "<mask>":
         raise ValueError(f"expected <mask> as the last piece, found {packed.pieces[-1]!r}")

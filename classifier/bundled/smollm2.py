@@ -49,8 +49,8 @@ def convert_gguf(source: Path, folder: Path) -> None:
     except ImportError:
         raise ModelError(f"Reading the bundled SmolLM2-135M needs the gguf package: {INSTALL_HINT}") from None
     import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
 
+    from ..hf import AutoModelForCausalLM, AutoTokenizer
     from ..padding import ensure_pad_token
     from ..security import pretrained_kwargs
 

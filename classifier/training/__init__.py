@@ -15,13 +15,13 @@ batches); this package only decides its arguments and listens to it.
     test_step.py  validation choices, test metrics, predictions.csv, the final summary
 """
 
-from transformers.utils import logging as hf_logging
-
+from ..hardware import describe_device
+from ..hf import logging as hf_logging  # before the Trainer: the names the app's threads share, resolved first
 from ..run_folder import MODEL_META_FILE
 from .callbacks import QuietProgressCallback, RunCallback, StopFlag, is_better
 from .plan import CPU_TOKENS_PER_MICRO_BATCH, ResolvedRun, choose_model, choose_pooling, choose_strategy
 from .resume import best_state_at, data_fingerprints
-from .run import RunResult, describe_device, is_main_process, resource_error, resume_run, train
+from .run import RunResult, is_main_process, resource_error, resume_run, train
 from .test_step import evaluate_on_test, write_predictions_table
 from .trainer import ChunkCollator, ClassifierTrainer
 

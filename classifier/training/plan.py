@@ -7,7 +7,6 @@ The resolved config is what RUN/config.json holds, so that the run repeats and r
 from __future__ import annotations
 
 import dataclasses
-import functools
 import math
 import os
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from ..config import DEFAULT_EPOCHS, TrainConfig, default_epochs, default_layerw
 from ..data import PreparedData, language_hint
 from ..errors import ConfigError
 from ..events import EventWriter
+from ..hardware import cpu_has_native_bf16
 from ..messages import say
 from ..runs import CHECKPOINTS_DIR
 
@@ -82,8 +82,7 @@ def choose_model(config: TrainConfig, data: PreparedData) -> str:
 
 def choose_pooling(config: TrainConfig, model_name: str, path) -> str:
     """`mean` or `cls` (the model's own head). A saved mean-pooling classifier (a run's best/) stays one."""
-    from transformers import AutoConfig
-
+    from ..hf import AutoConfig
     from ..pooling import is_mean_pooling
     from ..security import pretrained_kwargs
 
@@ -93,10 +92,7 @@ def choose_pooling(config: TrainConfig, model_name: str, path) -> str:
         model_config = None
     if model_config is not None and is_mean_pooling(model_config):
         return "mean"
-    from transformers.models.auto.modeling_auto import (
-        MODEL_FOR_CAUSAL_LM_MAPPING_NAMES,
-        MODEL_FOR_MASKED_LM_MAPPING_NAMES,
-    )
+    from ..hf import MODEL_FOR_CAUSAL_LM_MAPPING_NAMES, MODEL_FOR_MASKED_LM_MAPPING_NAMES
 
     kind = getattr(model_config, "model_type", "")
     decoder = (kind in MODEL_FOR_CAUSAL_LM_MAPPING_NAMES and kind not in MODEL_FOR_MASKED_LM_MAPPING_NAMES) or \
@@ -130,22 +126,6 @@ def choose_strategy(config: TrainConfig, total_params: int, decoder: bool = Fals
     if torch.cuda.is_available() or total_params < 150_000_000:
         return "full"
     return "last-n"
-
-
-@functools.lru_cache(maxsize=4)
-def cpu_has_native_bf16(cpuinfo: str | None = None) -> bool:
-    """An x86 CPU with bf16 dot-product instructions (AVX512-BF16 or AMX-BF16: AMD Zen 4 and later, Intel Cooper
-    Lake, Sapphire Rapids and later). There bf16 autocast trains ~1.3-2x faster than fp32 (bench/RESULTS.md);
-    elsewhere oneDNN emulates bf16, which is slower, so fp32 stays."""
-    if cpuinfo is None:
-        try:
-            cpuinfo = Path("/proc/cpuinfo").read_text(errors="replace")
-        except OSError:  # not Linux
-            return False
-    for line in cpuinfo.splitlines():
-        if line.startswith("flags"):
-            return bool({"avx512_bf16", "amx_bf16"} & set(line.partition(":")[2].split()))
-    return False
 
 
 def precision_flags(setting: str, strategy: str = "full") -> dict[str, bool]:

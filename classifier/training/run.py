@@ -23,6 +23,7 @@ from .. import tracking
 from ..config import TrainConfig
 from ..errors import ClassifierError, ConfigError
 from ..events import EventWriter
+from ..hardware import describe_device
 from ..messages import message_of, say
 from ..run_folder import RunFolder
 from ..runs import atomic_write_text, checkpoint_step, latest_checkpoint, new_run_dir
@@ -49,14 +50,6 @@ from .trainer import build_trainer
 
 def is_main_process() -> bool:
     return int(os.environ.get("RANK", "0")) == 0
-
-
-def describe_device() -> str:
-    if torch.cuda.is_available():
-        count = torch.cuda.device_count()
-        name = torch.cuda.get_device_name(0)
-        return f"{count} x {name}" if count > 1 else name
-    return say("device_cpu", cores=os.cpu_count())
 
 
 @dataclass

@@ -52,8 +52,7 @@ class DataInfo:
 
 @functools.lru_cache(maxsize=4)
 def _tokenizer(model: str):
-    from transformers import AutoConfig
-
+    from ..hf import AutoConfig
     from ..modeling import load_tokenizer, model_limit_of
 
     path, _ = resolve_model(model)

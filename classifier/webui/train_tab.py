@@ -36,19 +36,22 @@ POLL_SECONDS = 1.0
 
 @functools.lru_cache(maxsize=1)
 def device_description() -> str:
-    """classifier.training.describe_device(); importing the trainer takes seconds, so it is asked once, lazily."""
-    from ..training import describe_device
+    """classifier.hardware.describe_device(); importing torch takes seconds, so it is asked once, lazily."""
+    from ..hardware import describe_device
 
     return describe_device()
 
 
 def warm_up(delay: float = 5.0) -> None:
-    """Import the trainer in the background shortly after start-up (not during it: that would delay serving the
-    page), so that the first visitor sees the device without waiting for the import."""
+    """Import torch and the model classes in the background shortly after start-up (not during it: that would
+    delay serving the page), so that the first visitor sees the device and a first prediction without waiting for
+    the imports. Never the Trainer: training runs in a process of its own. The model classes come through
+    classifier.hf, the one place the app's threads resolve transformers names (its docstring: a race)."""
 
     def run() -> None:
         time.sleep(delay)
         device_description()
+        from .. import predict  # noqa: F401
 
     threading.Thread(target=run, name="warm-up", daemon=True).start()
 
@@ -448,7 +451,7 @@ def estimate_markdown(info: dict | None, model: str, strategy: str, epochs: floa
                                             steps_per_epoch))
     evals = max(1, round(default("evals_per_epoch") * epochs))
     on_gpu = not device_description().startswith("CPU")
-    from ..training.plan import cpu_has_native_bf16  # the default precision trains in bf16 on such a CPU
+    from ..hardware import cpu_has_native_bf16  # the default precision trains in bf16 on such a CPU
 
     seconds = estimate_seconds(name, strategy or "auto", rows, epochs, on_gpu, _past_metrics(),
                                eval_texts=splits["validation"] * evals + splits["test"],
