@@ -53,7 +53,7 @@ def target_modules(model: nn.Module, setting: str = "auto") -> list[str]:
 
 def apply_lora(loaded, r: int = 8, alpha: int = 16, dropout: float = 0.1, targets: str = "auto") -> dict[str, int]:
     """Wrap loaded.model in a peft model (in place); return trainable and total parameter counts."""
-    from peft import LoraConfig, TaskType, get_peft_model
+    from .hf import LoraConfig, TaskType, get_peft_model
 
     model = loaded.model
     heads = [name for name in HEAD_NAMES if isinstance(getattr(model, name, None), nn.Module)]
@@ -78,7 +78,7 @@ def apply_lora(loaded, r: int = 8, alpha: int = 16, dropout: float = 0.1, target
 
 
 def is_lora(model: nn.Module) -> bool:
-    from peft import PeftModel
+    from .hf import PeftModel
 
     return isinstance(model, PeftModel)
 
@@ -100,10 +100,8 @@ def is_adapter_folder(folder: Path) -> bool:
 
 def load_adapter_model(folder: Path, tokenizer, base_model: str | None = None):
     """The classifier saved by save_lora(merge=False): base model + adapter, merged for fast prediction."""
-    from peft import PeftModel
-
     from .backbones import resolve_model
-    from .hf import AutoConfig, AutoModelForSequenceClassification
+    from .hf import AutoConfig, AutoModelForSequenceClassification, PeftModel
     from .padding import match_padding
 
     folder = Path(folder)

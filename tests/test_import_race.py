@@ -17,16 +17,18 @@ from tests.test_hostile_input import tiny_model  # noqa: F401  (fixture)
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "classifier"
 # code that runs only in a training process (single-threaded), where classifier.training has imported hf first
+SHARED = {"transformers", "peft"}
 TRAINING_ONLY = {"classifier/hf.py", "classifier/adapt.py", "classifier/tracking.py"}
 
 
 def _transformers_imports(path: Path) -> list[int]:
-    """Line numbers of every `import transformers...` / `from transformers... import` in a module."""
+    """Line numbers of every `import transformers...` / `from transformers... import` in a module (peft too: its
+    import resolves transformers names)."""
     lines = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").split(".")[0] == "transformers":
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and (node.module or "").split(".")[0] in SHARED:
             lines.append(node.lineno)
-        elif isinstance(node, ast.Import) and any(a.name.split(".")[0] == "transformers" for a in node.names):
+        elif isinstance(node, ast.Import) and any(a.name.split(".")[0] in SHARED for a in node.names):
             lines.append(node.lineno)
     return lines
 
