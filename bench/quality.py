@@ -29,6 +29,7 @@ import datetime as dt
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -268,7 +269,9 @@ def machine() -> dict[str, Any]:
 
 
 def benchmark(names: list[str], methods: list[str], smoke: bool, extra: list[str], log=print,
-              save=lambda records: None) -> list[dict]:
+              save=lambda records: None, keep: Path | None = None) -> list[dict]:
+    """`keep`: a folder that receives each `ours` run (KEEP/<data set>/run, with its evaluate*.json), for analyses
+    after the fact (e.g. of the ensemble: the run's validation split and best/ are all one needs)."""
     import quality_data
 
     records = []
@@ -289,6 +292,8 @@ def benchmark(names: list[str], methods: list[str], smoke: bool, extra: list[str
                 if method == "ours":
                     smoke_args = ["--epochs", "1", "--no-baseline"] if smoke else []
                     result = run_ours(train, test, work / "ours", smoke_args + extra)
+                    if keep is not None and (work / "ours").exists():
+                        shutil.copytree(work / "ours", Path(keep) / name, dirs_exist_ok=True)
                 elif method == "tfidf":
                     result = run_tfidf(train, test, multi)
                 else:
@@ -360,6 +365,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--table", action="store_true", help="print the markdown table of the results file(s) of "
                         "--tag (several: --tag final,baselines)")
     parser.add_argument("--train-args", default="", help="extra `train` flags for ours, e.g. '--epochs 5'")
+    parser.add_argument("--keep-runs", type=Path, help="copy each `ours` run into KEEP_RUNS/<data set>/ (default: "
+                        "runs are deleted)")
     parser.add_argument("--job", help=argparse.SUPPRESS)
     parser.add_argument("--job-args", help=argparse.SUPPRESS)
     parser.add_argument("--job-out", help=argparse.SUPPRESS)
@@ -392,7 +399,7 @@ def main(argv: list[str] | None = None) -> int:
         output.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
         return result
 
-    records = benchmark(names, methods, args.smoke, args.train_args.split(), save=save)
+    records = benchmark(names, methods, args.smoke, args.train_args.split(), save=save, keep=args.keep_runs)
     result = save(records)
     print(table(result["records"]))
     errors = [r for r in records if r.get("error")]

@@ -50,10 +50,14 @@ def test_quality_bench_quick_smoke_scores_every_method(tmp_path):
     env = {**os.environ, "TOKENIZERS_PARALLELISM": "false", "HF_HUB_OFFLINE": "1"}
     proc = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "quality.py"), "--quick", "--smoke", "--only", "ours,tfidf",
-         "--output", str(output)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=1800,
+         "--output", str(output), "--keep-runs", str(tmp_path / "kept")], cwd=tmp_path, env=env, capture_output=True,
+        text=True, timeout=1800,
     )
     assert proc.returncode == 0, (proc.stdout[-3000:], proc.stderr[-3000:])
     records = json.loads(output.read_text(encoding="utf-8"))["records"]
+    for name in ("sms", "reviews_zh", "thucnews_multilabel"):  # --keep-runs: each run, for analyses afterwards
+        kept = tmp_path / "kept" / name
+        assert (kept / "run" / "best" / "config.json").is_file() and (kept / "evaluate.json").is_file(), name
     assert {(r["dataset"], r["method"]) for r in records} == {
         (name, method) for name in ("sms", "reviews_zh", "thucnews_multilabel") for method in ("ours", "tfidf")}
     for record in records:
