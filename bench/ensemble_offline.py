@@ -1,0 +1,132 @@
+"""How to combine the fine-tuned model with the TF-IDF model, compared after the fact on kept runs.
+
+`bench/quality.py --keep-runs DIR` keeps each `ours` run (DIR/<data set>/run). For such a run this script rebuilds
+its validation split (the run's own data file, seed and fractions), computes the model's and the TF-IDF model's
+probabilities on validation and on the data set's held-out test file, and scores ways of combining them, each
+chosen on validation only (single-label runs):
+
+- `current`     classifier/ensemble.py as it is: p = w p_model + (1 - w) p_tfidf, w on a 0.1 grid, the model alone
+                unless clearly beaten.
+- `calibrated`  the same choice after temperature scaling of each model (one temperature each, fitted on the
+                validation log-loss; Guo et al. 2017): the fine-tuned model's softmax is far more confident than
+                logistic regression's, so without it only weights near 0 or 1 differ from either model alone.
+- `geometric`   p ∝ p_model^w p_tfidf^(1 - w) (a mix of log-probabilities), the same grid and rule.
+
+    python bench/ensemble_offline.py DIR/bbc_news/run \
+        --test ~/.cache/text-classifier-studio/quality-data/bbc_news/test.tsv
+
+Prints one JSON object: per strategy the validation scores, the chosen weight and the test macro-F1/accuracy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+TEMPERATURES = np.exp(np.linspace(np.log(0.05), np.log(20.0), 121))
+
+
+def softmax_t(probs: np.ndarray, temperature: float) -> np.ndarray:
+    logits = np.log(np.clip(probs, 1e-12, 1.0)) / temperature
+    logits -= logits.max(axis=1, keepdims=True)
+    out = np.exp(logits)
+    return out / out.sum(axis=1, keepdims=True)
+
+
+def fit_temperature(gold: np.ndarray, probs: np.ndarray) -> float:
+    """The temperature with the lowest log-loss of `probs` (softmax outputs) on `gold` (class ids)."""
+    rows = np.arange(len(gold))
+    losses = [-np.log(np.clip(softmax_t(probs, t)[rows, gold], 1e-12, 1.0)).mean() for t in TEMPERATURES]
+    return float(TEMPERATURES[int(np.argmin(losses))])
+
+
+def geometric(model_probs: np.ndarray, tfidf_probs: np.ndarray, weight: float) -> np.ndarray:
+    logp = weight * np.log(np.clip(model_probs, 1e-12, 1)) + (1 - weight) * np.log(np.clip(tfidf_probs, 1e-12, 1))
+    logp -= logp.max(axis=1, keepdims=True)
+    out = np.exp(logp)
+    return out / out.sum(axis=1, keepdims=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("run", type=Path)
+    parser.add_argument("--test", type=Path, required=True, help="the held-out test file (label TAB text)")
+    parser.add_argument("--cache", type=Path, help="npz of the four probability matrices (computed once)")
+    args = parser.parse_args(argv)
+
+    from sklearn.metrics import accuracy_score, f1_score
+
+    from classifier import ensemble
+    from classifier.data.prepare import prepare_data
+    from classifier.predict import Predictor
+    from classifier.run_folder import RunFolder
+    from classifier.tfidf import TfidfModel
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    from quality import read_split
+
+    config = RunFolder(args.run).read_config()
+    data = prepare_data(config["data"], config.get("text_column"), config.get("label_column"),
+                        config.get("validation_file"), config.get("test_file"),
+                        config.get("validation_fraction", 0.15), config.get("test_fraction", 0.15),
+                        config.get("seed", 42), bool(config.get("balance", False)), config.get("max_train_samples"))
+    task = data.task
+    if task.multi_label:
+        raise SystemExit("single-label runs only")
+    names = list(data.labels.names)
+    val_texts, val_gold = data.validation["text"].tolist(), np.asarray(data.targets(data.validation))
+    test_texts, test_labels = read_split(args.test, False)
+    test_gold = np.asarray([names.index(label) for label in test_labels])
+    cache = args.cache or args.run.parent / "ensemble_offline.npz"
+    if cache.exists():
+        arrays = dict(np.load(cache))
+    else:
+        predictor = Predictor(args.run, ensemble=False)
+        tfidf = TfidfModel(names, False).fit(data.train["text"].tolist(), data.targets(data.train),
+                                             seed=config.get("seed", 42))
+        arrays = {"model_val": predictor.model_proba(val_texts), "model_test": predictor.model_proba(test_texts),
+                  "tfidf_val": tfidf.predict_proba(val_texts), "tfidf_test": tfidf.predict_proba(test_texts)}
+        np.savez(cache, **arrays)
+
+    def score(gold, probs):
+        predicted = probs.argmax(axis=1)
+        return {"macro_f1": round(float(f1_score(gold, predicted, average="macro")), 4),
+                "accuracy": round(float(accuracy_score(gold, predicted)), 4)}
+
+    t_model = fit_temperature(val_gold, arrays["model_val"])
+    t_tfidf = fit_temperature(val_gold, arrays["tfidf_val"])
+    variants = {
+        "current": (arrays["model_val"], arrays["tfidf_val"], arrays["model_test"], arrays["tfidf_test"],
+                    ensemble.blend),
+        "calibrated": (softmax_t(arrays["model_val"], t_model), softmax_t(arrays["tfidf_val"], t_tfidf),
+                       softmax_t(arrays["model_test"], t_model), softmax_t(arrays["tfidf_test"], t_tfidf),
+                       ensemble.blend),
+        "geometric": (arrays["model_val"], arrays["tfidf_val"], arrays["model_test"], arrays["tfidf_test"],
+                      geometric),
+    }
+    out: dict = {"run": str(args.run), "temperatures": {"model": round(t_model, 3), "tfidf": round(t_tfidf, 3)},
+                 "test": {"model alone": score(test_gold, arrays["model_test"]),
+                          "tfidf alone": score(test_gold, arrays["tfidf_test"])}}
+    saved_blend = ensemble.blend
+    for name, (mv, tv, mt, tt, combine) in variants.items():
+        ensemble.blend = combine  # choose_weight mixes with ensemble.blend
+        try:
+            choice = ensemble.choose_weight(val_gold, mv, tv, task)
+        finally:
+            ensemble.blend = saved_blend
+        out[name] = {"weight": choice.weight, "validation": choice.scores,
+                     "test": score(test_gold, combine(mt, tt, choice.weight)),
+                     "test_by_weight": {f"{w:.1f}": score(test_gold, combine(mt, tt, w))["macro_f1"]
+                                        for w in ensemble.WEIGHTS}}
+    print(json.dumps(out, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
