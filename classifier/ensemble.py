@@ -81,7 +81,7 @@ class ValidatedDecision:
     """What the run answers with, chosen on the validation split (see the module docstring)."""
 
     choice: EnsembleChoice | None  # None: no TF-IDF model (baseline switched off)
-    tfidf: Any  # classifier.tfidf.TfidfModel fitted on the training split, or None
+    tfidf: Any  # classifier.tfidf.TfidfModel (training split; single-label: + validation, see below), or None
     model_thresholds: list[float] | None  # multi-label: tuned for the model alone
     tfidf_thresholds: list[float] | None  # multi-label: tuned for the TF-IDF model alone
     mix_weight: float | None  # the best weight strictly between 0 and 1 on validation (reported as "ensemble")
@@ -90,7 +90,10 @@ class ValidatedDecision:
 
 def choose_on_validation(run_dir, data, config) -> ValidatedDecision:
     """Fit the TF-IDF model on the training split, tune thresholds (multi-label) and the ensemble weight on the
-    validation split, and write them into best/ (thresholds also into last/ for the model alone)."""
+    validation split, and write them into best/ (thresholds also into last/ for the model alone). Single-label:
+    once the weight is chosen, the TF-IDF model is fitted again on the training and validation texts together,
+    and that one answers, is stored and is reported (validation has then been seen by both models: the model
+    through its checkpoint choice, TF-IDF through its fit; neither has seen the test split)."""
     from .predict import Predictor
     from .run_folder import ModelMeta, RunFolder
     from .tfidf import JSON_FILE, WEIGHTS_FILE, TfidfModel
@@ -121,6 +124,12 @@ def choose_on_validation(run_dir, data, config) -> ValidatedDecision:
             top = max(interior.values())
             mix_weight = max(w for w, v in interior.items() if v >= top - TIE)
             mix_thresholds = thresholds_for(blend(model_probs, tfidf_probs, mix_weight))
+        if not task.multi_label and len(data.validation):
+            # the weight is chosen: the TF-IDF model that answers (and is reported) learns from the validation
+            # texts too (seconds of work; +0.2 to +0.25 answered on held-out test files, docs/results.md)
+            both = data.with_validation_in_train(config.max_train_samples, config.seed)
+            tfidf = TfidfModel(data.labels.names, False).fit(both.train["text"].tolist(), both.targets(both.train),
+                                                             seed=config.seed)
     for name, folder in (("best", run.best), ("last", run.last)):
         meta = ModelMeta.read(folder)
         if meta is None:

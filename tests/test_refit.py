@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from classifier.training.refit import merged, refit_plan
+from classifier.training.refit import refit_plan
 
 from .conftest import SMS
 
@@ -26,17 +26,17 @@ def test_refit_plan_keeps_the_epochs_and_stops_at_the_best_checkpoints_epoch():
     assert refit_plan(1, 88, 6, 1400, 0, 16).stop_step == 1
 
 
-def test_merged_adds_the_validation_rows_under_max_train_samples():
+def test_with_validation_in_train_adds_the_validation_rows_under_max_train_samples():
     from classifier.data import prepare_data
 
     data = prepare_data(str(SMS), None, None, None, None, 0.15, 0.15, 42, False, 300)
-    both = merged(data)
+    both = data.with_validation_in_train()
     assert len(both.train) == 300 + len(data.validation) and both.validation is data.validation
     assert both.train["text"].tolist()[300:] == data.validation["text"].tolist()
-    some = merged(data, max_rows=350).train
+    some = data.with_validation_in_train(max_rows=350).train
     assert len(some) == 350 and set(some["text"][300:]) <= set(data.validation["text"])
     assert some["text"].tolist()[300:] != data.validation["text"].tolist()[:50]  # drawn at random, not the top
-    assert len(merged(data, max_rows=300).train) == 300
+    assert len(data.with_validation_in_train(max_rows=300).train) == 300
 
 
 @pytest.mark.slow
@@ -92,7 +92,7 @@ def test_refit_with_tfidf_alone_refits_only_it(tmp_path):
     old.save(run.best)
     decided = SimpleNamespace(tfidf=old, choice=EnsembleChoice(weight=0.0, decision="baseline", metric="macro_f1"))
     plan = SimpleNamespace(config=SimpleNamespace(seed=42))
-    both = merged(data)
+    both = data.with_validation_in_train()
     done = _refit_tfidf_only(data, both, plan, run, decided, EventWriter(run.events))
     assert done == {"texts": 400 + len(data.validation), "steps": 0, "first_best_step": None, "tfidf_only": True}
     assert decided.tfidf is not old

@@ -6,7 +6,7 @@ in `PreparedData.warnings` (plain sentences) or raised as DataError.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +64,13 @@ class PreparedData:
 
     def split_sizes(self) -> dict[str, int]:
         return {"train": len(self.train), "validation": len(self.validation), "test": len(self.test)}
+
+    def with_validation_in_train(self, max_rows: int | None = None, seed: int = 42) -> PreparedData:
+        """The validation rows added to the training split (validation itself is left as it is); with `max_rows`
+        (--max-train-samples) only as many validation rows, drawn at random, as fit under it."""
+        room = len(self.validation) if max_rows is None else max(0, max_rows - len(self.train))
+        extra = self.validation if room >= len(self.validation) else self.validation.sample(n=room, random_state=seed)
+        return replace(self, train=pd.concat([self.train, extra], ignore_index=True))
 
 
 def load_frame(path: str | Path, text_column: str | None = None, label_column: str | None = None

@@ -15,10 +15,9 @@ import math
 import os
 import shutil
 import tempfile
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
-import pandas as pd
 from transformers import TrainerCallback, set_seed
 
 from ..data import PreparedData
@@ -67,21 +66,13 @@ class _StopAt(TrainerCallback):
         return control
 
 
-def merged(data: PreparedData, max_rows: int | None = None, seed: int = 42) -> PreparedData:
-    """The data with the validation rows added to the training split (validation itself is left as it is); with
-    `max_rows` (--max-train-samples) only as many validation rows, drawn at random, as fit under it."""
-    room = len(data.validation) if max_rows is None else max(0, max_rows - len(data.train))
-    extra = data.validation if room >= len(data.validation) else data.validation.sample(n=room, random_state=seed)
-    return replace(data, train=pd.concat([data.train, extra], ignore_index=True))
-
-
 def refit(data: PreparedData, plan: ResolvedRun, best_step: int, run_dir: Path, events: EventWriter,
           stop: StopFlag, decided, progress: bool, trainer_inputs) -> dict | None:
     """Train the second pass and put it in best/ with the first model's validated choices; refit `decided.tfidf`.
     Returns what metrics.json says of it (`stopped` when a stop request ended it: best/ is then the first model).
     `trainer_inputs`: run._trainer_inputs (the same tokenization and head features as the first pass)."""
     run = RunFolder(run_dir)
-    both = merged(data, plan.config.max_train_samples, plan.config.seed)
+    both = data.with_validation_in_train(plan.config.max_train_samples, plan.config.seed)
     if len(both.train) == len(data.train):
         events.log(say("log_refit_skipped", reason=say("refit_why_no_room", rows=len(data.train))))
         return {"skipped": "max_train_samples"}
