@@ -17,7 +17,14 @@ import torch
 from transformers import TrainingArguments
 
 from ..backbones import BUNDLED, default_model_for
-from ..config import DEFAULT_EPOCHS, TrainConfig, default_epochs, default_layerwise_lr_decay, default_learning_rate
+from ..config import (
+    DEFAULT_EPOCHS,
+    TrainConfig,
+    default_epochs,
+    default_layerwise_lr_decay,
+    default_learning_rate,
+    default_truncation,
+)
 from ..data import PreparedData, language_hint
 from ..errors import ConfigError
 from ..events import EventWriter
@@ -180,7 +187,8 @@ def resolve_run(config: TrainConfig, data: PreparedData, model: RunModel, run_di
         config.freeze_embeddings == "auto" and strategy == "full" and vocab > 100_000)
     learning_rate = config.learning_rate or default_learning_rate(strategy, model.name)
     decay = config.layerwise_lr_decay or default_layerwise_lr_decay(strategy)
-    chunked = config.truncation == "chunk"
+    truncation = default_truncation(config.truncation, max_length, loaded.model_limit)
+    chunked = truncation == "chunk"
     if chunked and strategy == "head" and config.chunk_pooling == "max":
         raise ConfigError(say("plan_head_max_pooling"))
     batches = plan_batches(config, strategy, max_length, chunked, len(data.train), model.name)
@@ -189,7 +197,7 @@ def resolve_run(config: TrainConfig, data: PreparedData, model: RunModel, run_di
     flags = precision_flags(config.mixed_precision, strategy)
     resolved = config.replace(
         model=model.name, strategy=strategy, max_length=max_length, learning_rate=learning_rate,
-        layerwise_lr_decay=decay, epochs=batches.epochs, pooling=model.pooling,
+        layerwise_lr_decay=decay, epochs=batches.epochs, pooling=model.pooling, truncation=truncation,
         freeze_embeddings="yes" if freeze_embeddings else "no",
         output=str(run_dir),
         text_column=data.text_column,
