@@ -230,8 +230,9 @@ TEXTS: dict[str, tuple[str, str]] = {
     "token_dropout_info": ("share of each text's tokens hidden at random in every training step; 0 = off",
                            "每个训练步随机遮住每条文本中这一比例的词元；0 = 关闭"),
     "truncation": ("Long texts keep", "长文本保留"),
-    "truncation_auto": ("automatic (beginning and end of texts over the model's limit)",
-                        "自动（超出模型上限的文本保留开头和结尾）"),
+    "truncation_auto": ("automatic", "自动"),
+    "truncation_info": ("automatic: beginning and end where texts are longer than the model reads, else the "
+                        "beginning", "自动：文本超出模型可读长度时保留开头和结尾，否则保留开头"),
     "truncation_head": ("the beginning", "开头"),
     "head_learning_rate": ("Head learning rate", "分类头学习率"),
     "head_learning_rate_info": ("0 = the same as the learning rate", "0 = 与学习率相同"),

@@ -240,7 +240,8 @@ def _advanced_settings(form: ConfigForm) -> gr.Number:
                                   label=t("metric_for_best_model")), "metric_for_best_model")
             form.bind(gr.Radio([(t("truncation_auto"), "auto"), (t("truncation_head"), "head"),
                                 (t("truncation_head_tail"), "head+tail"), (t("truncation_chunk"), "chunk")],
-                               value=default("truncation"), label=t("truncation"), elem_id="truncation"), "truncation")
+                               value=default("truncation"), label=t("truncation"), info=t("truncation_info"),
+                               elem_id="truncation"), "truncation")
             form.bind(gr.Dropdown(list(PRECISIONS), value=default("mixed_precision"), label=t("mixed_precision"),
                                   info=t("mixed_precision_info")), "mixed_precision")
             form.bind(gr.Checkbox(default("baseline"), label=t("baseline")), "baseline")
