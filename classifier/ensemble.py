@@ -124,12 +124,12 @@ def choose_on_validation(run_dir, data, config) -> ValidatedDecision:
             top = max(interior.values())
             mix_weight = max(w for w, v in interior.items() if v >= top - TIE)
             mix_thresholds = thresholds_for(blend(model_probs, tfidf_probs, mix_weight))
-        if not task.multi_label and len(data.validation):
+        if task.tfidf_learns_validation and len(data.validation):
             # the weight is chosen: the TF-IDF model that answers (and is reported) learns from the validation
             # texts too (seconds of work; +0.2 to +0.25 answered on held-out test files, docs/results.md)
             both = data.with_validation_in_train(config.max_train_samples, config.seed)
-            tfidf = TfidfModel(data.labels.names, False).fit(both.train["text"].tolist(), both.targets(both.train),
-                                                             seed=config.seed)
+            tfidf = TfidfModel(data.labels.names, task.multi_label).fit(
+                both.train["text"].tolist(), both.targets(both.train), seed=config.seed)
     for name, folder in (("best", run.best), ("last", run.last)):
         meta = ModelMeta.read(folder)
         if meta is None:

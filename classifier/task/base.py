@@ -19,6 +19,8 @@ class Task:
     layout: str  # how a labelled file is read for this task: resolve_label_layout's multi_label ("yes" / "no")
     drops_rows: bool  # keep_known leaves out a row with an unknown label (True) or only that label (False)
     eval_unknown_key: str  # the warning for labels a run does not know in a file it is evaluated on
+    tfidf_learns_validation: bool  # the answering TF-IDF model is fitted again on train + validation once the
+    # ensemble weight is chosen (single-label; multi-label thresholds were tuned for the training split's model)
 
     # -- data -------------------------------------------------------------------------------------------------------
     def clean(self, table: pd.DataFrame, text: str, label_columns: list[str], delimiter: str, source: str,

@@ -22,6 +22,7 @@ class MultiLabel(Task):
     layout = "yes"
     drops_rows = False
     eval_unknown_key = "eval_unknown_labels"
+    tfidf_learns_validation = False
 
     def clean(self, table, text, label_columns, delimiter, source, warnings):
         from ..data.clean import clean_multilabel_frame

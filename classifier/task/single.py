@@ -19,6 +19,7 @@ class SingleLabel(Task):
     layout = "no"
     drops_rows = True
     eval_unknown_key = "eval_unknown_rows"
+    tfidf_learns_validation = True
 
     def clean(self, table, text, label_columns, delimiter, source, warnings):
         from ..data.clean import clean_frame
