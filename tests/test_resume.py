@@ -145,6 +145,26 @@ def test_stop_then_resume_trains_exactly_like_an_uninterrupted_run(tmp_path, ext
     assert load_run_info(stopped).status == "finished"
 
 
+@pytest.mark.slow
+def test_a_run_killed_while_it_loads_resumes_from_step_0_with_its_own_settings(tmp_path):
+    """Killed after its first event and before its first step (the data and model still loading), in an --output
+    folder that an earlier run with other settings left behind: resume starts the new run from step 0 with the
+    settings it was given (they are saved before anything loads), not with the earlier run's."""
+    run = tmp_path / "run"
+    run.mkdir()
+    TrainConfig(data=str(SMS), epochs=9, output=str(run)).to_json(run / "config.json")  # an earlier run's settings
+    process = _train(run)
+    _wait_for(lambda: (run / "events.jsonl").is_file(), process, interval=0.005)
+    process.kill()
+    process.wait()
+    assert not _train_steps(run), "the moment came too late: the run had started training"
+    assert json.loads((run / "config.json").read_text())["epochs"] == 2
+    _finish(_resume(run))
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["steps_trained"] == TOTAL_STEPS and metrics["resumed_from_step"] == 0
+    assert load_run_info(run).status == "finished"
+
+
 # ----------------------------------------------------------------------------------------------------------------
 # kill -9 at random moments
 # ----------------------------------------------------------------------------------------------------------------

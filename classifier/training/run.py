@@ -67,6 +67,10 @@ def train(config: TrainConfig, progress: bool = True, resume: bool = False) -> R
     config.validate()
     main = is_main_process()
     run_dir = _run_folder(config, resume, main)
+    if main and not resume:
+        # the settings as given until record_run replaces them with the resolved ones: a run killed while it loads
+        # can be resumed, and never with the settings of an earlier run in a reused --output folder
+        config.replace(output=str(run_dir)).to_json(RunFolder(run_dir).config)
     events = EventWriter(RunFolder(run_dir).events, enabled=main)
     checkpoint = latest_checkpoint(run_dir) if resume else None
     announce_start(events, resume, checkpoint, describe_device())
