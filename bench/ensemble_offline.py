@@ -137,8 +137,43 @@ def main(argv: list[str] | None = None) -> int:
         arrays["model_test"], arrays["tfidf_refit_test"], weight)), "tfidf alone": score(
         test_gold, arrays["tfidf_refit_test"]), "test_by_weight": {f"{w:.1f}": score(test_gold, ensemble.blend(
             arrays["model_test"], arrays["tfidf_refit_test"], w))["macro_f1"] for w in ensemble.WEIGHTS}}
+    out["rules"] = weight_rules(val_gold, arrays, task, lambda probs: score(test_gold, probs))
     print(json.dumps(out, indent=1))
     return 0
+
+
+def weight_rules(val_gold: np.ndarray, arrays: dict, task, score) -> dict:
+    """Ways of choosing the weight on validation (linear mix, the TF-IDF model of the training split), each scored
+    on test with the answering TF-IDF model (training + validation), as runs answer since stop 18:
+
+    - `margin_M`:  the best validation macro-F1, ties (within ensemble.TIE) to the lowest log-loss, and the model alone
+                   unless beaten by more than M (`margin_0.01` is ensemble.py's rule, MODEL_MARGIN).
+    - `log_loss`:  the lowest validation log-loss of the mix (a proper score: it moves with every text's probability,
+                   not only with the few texts whose label flips).
+    - `smoothed`:  the best mean validation macro-F1 over the weight and its two neighbours (a lone spike on a few
+                   hundred texts does not win)."""
+    from classifier import ensemble
+
+    rows = []
+    for w in ensemble.WEIGHTS:
+        probs = ensemble.blend(arrays["model_val"], arrays["tfidf_val"], w)
+        rows.append((w, task.validation_score(val_gold, task.decide(probs, None)), task.log_loss(val_gold, probs)))
+    best = max(r[1] for r in rows)
+
+    def by_margin(margin: float) -> float:
+        if rows[-1][1] >= best - margin:
+            return 1.0
+        near = [r for r in rows if r[1] >= best - ensemble.TIE]
+        return min(near, key=lambda r: (round(r[2], 4), -r[0]))[0]
+
+    f1s = [r[1] for r in rows]
+    smooth = [np.mean(f1s[max(0, i - 1):i + 2]) for i in range(len(f1s))]
+    chosen = {f"margin_{m}": by_margin(m) for m in (0.0, 0.005, 0.01, 0.02)}
+    chosen["log_loss"] = min(rows, key=lambda r: r[2])[0]
+    chosen["smoothed"] = rows[max(range(len(rows)), key=lambda i: (round(smooth[i], 4), rows[i][0]))][0]
+    return {"validation": {f"{w:.1f}": {"macro_f1": round(f1, 4), "log_loss": round(loss, 4)} for w, f1, loss in rows},
+            **{name: {"weight": w, "test": score(ensemble.blend(arrays["model_test"], arrays["tfidf_refit_test"], w))}
+               for name, w in chosen.items()}}
 
 
 if __name__ == "__main__":

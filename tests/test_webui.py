@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import string
 import subprocess
@@ -265,6 +266,19 @@ def test_predict_fits_its_examples_and_controls_to_the_run(sms_run, tmp_path):
     assert not run_is_multi_label(sms_run.run_dir)
     (tmp_path / "config.json").write_text('{"multi_label": "yes"}')
     assert run_is_multi_label(tmp_path) and run_examples(tmp_path) == list(EXAMPLES)  # no predictions.csv
+
+
+def test_the_class_picked_to_explain_stays_while_the_run_has_it(sms_run):
+    """Opening the Predict tab refreshes the run list with the same run, which re-lists the classes to explain: a
+    class the user picked (ham) stays picked; one the run does not have goes back to the predicted class."""
+    from classifier.runs import runs_root
+    from classifier.webui.predict_tab import explain_classes
+
+    shutil.copytree(sms_run.run_dir, runs_root() / "sms")  # a visitor names runs inside the runs folder only
+    run = "sms"
+    kept, unknown = explain_classes(run, "ham"), explain_classes(run, "体育")
+    assert kept.value == "ham" and unknown.value == ""
+    assert [value for _, value in kept.choices] == ["", "ham", "spam"]
 
 
 def test_runner_shows_why_a_trainer_failed_before_writing_events(tmp_path):

@@ -202,13 +202,15 @@ def explain_view(text: str, run: str | None = None, target: str | None = None, l
 
 
 @shows_errors
-def explain_classes(run: str | None = None, lang: str = "en"):
-    """The classes one can ask about: the predicted one (""), then the run's classes."""
+def explain_classes(run: str | None = None, current: str | None = "", lang: str = "en"):
+    """The classes one can ask about: the predicted one (""), then the run's classes. The class the user picked
+    stays picked while the run has it (the run list is refreshed, with the same run, each time the tab opens)."""
     try:
         labels = PREDICTORS.get(resolve_run(run)).labels
     except RunError:  # no run yet: the choice waits for one
         labels = []
-    return gr.Dropdown(choices=[(tr(lang, "why_predicted"), "")] + [(name, name) for name in labels], value="")
+    return gr.Dropdown(choices=[(tr(lang, "why_predicted"), "")] + [(name, name) for name in labels],
+                       value=current if current in labels else "")
 
 
 @dataclass
@@ -308,7 +310,7 @@ def build(lang_box: gr.Textbox) -> PredictTab:
     explained = {"fn": explain_view, "inputs": [text, run, why_class, lang_box], "outputs": [why_words, why_note],
                  "concurrency_limit": EXPLAIN_CONCURRENCY, "concurrency_id": "explain", "show_progress": "minimal",
                  "api_visibility": "private"}
-    run.change(explain_classes, [run, lang_box], [why_class], api_visibility="private").then(**explained)
+    run.change(explain_classes, [run, why_class, lang_box], [why_class], api_visibility="private").then(**explained)
     run.change(fit_to_run, [run], [examples.dataset, threshold], api_visibility="private")
     gr.on([text.change, button.click, why_class.input], trigger_mode="always_last", **explained)
     gr.api(explain, api_name="explain", concurrency_limit=EXPLAIN_CONCURRENCY, concurrency_id="explain")
