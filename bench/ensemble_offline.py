@@ -5,8 +5,8 @@ its validation split (the run's own data file, seed and fractions), computes the
 probabilities on validation and on the data set's held-out test file, and scores ways of combining them, each
 chosen on validation only (single-label runs):
 
-- `current`     classifier/ensemble.py as it is: p = w p_model + (1 - w) p_tfidf, w on a 0.1 grid, the model alone
-                unless clearly beaten.
+- `current`     classifier/ensemble.py's rule of stops 12-18 (still multi-label's): p = w p_model + (1 - w) p_tfidf,
+                w on a 0.1 grid by validation macro-F1, the model alone unless beaten by more than a point.
 - `calibrated`  the same choice after temperature scaling of each model (one temperature each, fitted on the
                 validation log-loss; Guo et al. 2017): the fine-tuned model's softmax is far more confident than
                 logistic regression's, so without it only weights near 0 or 1 differ from either model alone.
@@ -17,12 +17,15 @@ chosen on validation only (single-label runs):
     python bench/ensemble_offline.py DIR/bbc_news/run \
         --test ~/.cache/text-classifier-studio/quality-data/bbc_news/test.tsv
 
-Prints one JSON object: per strategy the validation scores, the chosen weight and the test macro-F1/accuracy.
+Prints one JSON object: per strategy the validation scores, the chosen weight and the test macro-F1/accuracy;
+`rules` compares ways of choosing the weight (see `weight_rules`), `calibrated_log_loss` being the rule single-label
+runs use since stop 19.
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import sys
 from pathlib import Path
@@ -122,10 +125,12 @@ def main(argv: list[str] | None = None) -> int:
                  "test": {"model alone": score(test_gold, arrays["model_test"]),
                           "tfidf alone": score(test_gold, arrays["tfidf_test"])}}
     saved_blend = ensemble.blend
+    f1_rule = copy.copy(task)  # the variants below choose by validation macro-F1 with the margin (stops 12-18)
+    f1_rule.mixes_calibrated = False
     for name, (mv, tv, mt, tt, combine) in variants.items():
         ensemble.blend = combine  # choose_weight mixes with ensemble.blend
         try:
-            choice = ensemble.choose_weight(val_gold, mv, tv, task)
+            choice = ensemble.choose_weight(val_gold, mv, tv, f1_rule)
         finally:
             ensemble.blend = saved_blend
         out[name] = {"weight": choice.weight, "validation": choice.scores,
@@ -138,6 +143,13 @@ def main(argv: list[str] | None = None) -> int:
         test_gold, arrays["tfidf_refit_test"]), "test_by_weight": {f"{w:.1f}": score(test_gold, ensemble.blend(
             arrays["model_test"], arrays["tfidf_refit_test"], w))["macro_f1"] for w in ensemble.WEIGHTS}}
     out["rules"] = weight_rules(val_gold, arrays, task, lambda probs: score(test_gold, probs))
+    calibrated = {name: softmax_t(values, t_model if name.startswith("model") else t_tfidf)
+                  for name, values in arrays.items()}
+    out["rules"]["calibrated_log_loss"] = weight_rules(val_gold, calibrated, task,
+                                                       lambda probs: score(test_gold, probs))["log_loss"]
+    w = out["rules"]["calibrated_log_loss"]["weight"]  # the same weight, answered without the temperatures
+    out["rules"]["calibrated_log_loss_plain"] = {"weight": w, "test": score(test_gold, ensemble.blend(
+        arrays["model_test"], arrays["tfidf_refit_test"], w))}
     print(json.dumps(out, indent=1))
     return 0
 
@@ -151,7 +163,10 @@ def weight_rules(val_gold: np.ndarray, arrays: dict, task, score) -> dict:
     - `log_loss`:  the lowest validation log-loss of the mix (a proper score: it moves with every text's probability,
                    not only with the few texts whose label flips).
     - `smoothed`:  the best mean validation macro-F1 over the weight and its two neighbours (a lone spike on a few
-                   hundred texts does not win)."""
+                   hundred texts does not win).
+
+    `calibrated_log_loss` (in main): `log_loss` after temperature scaling of each model on validation (and answered
+    with the temperatures); `calibrated_log_loss_plain`: its weight, answered without them."""
     from classifier import ensemble
 
     rows = []
@@ -169,7 +184,7 @@ def weight_rules(val_gold: np.ndarray, arrays: dict, task, score) -> dict:
     f1s = [r[1] for r in rows]
     smooth = [np.mean(f1s[max(0, i - 1):i + 2]) for i in range(len(f1s))]
     chosen = {f"margin_{m}": by_margin(m) for m in (0.0, 0.005, 0.01, 0.02)}
-    chosen["log_loss"] = min(rows, key=lambda r: r[2])[0]
+    chosen["log_loss"] = min(rows, key=lambda r: (round(r[2], 4), -r[0]))[0]  # as ensemble.py breaks ties
     chosen["smoothed"] = rows[max(range(len(rows)), key=lambda i: (round(smooth[i], 4), rows[i][0]))][0]
     return {"validation": {f"{w:.1f}": {"macro_f1": round(f1, 4), "log_loss": round(loss, 4)} for w, f1, loss in rows},
             **{name: {"weight": w, "test": score(ensemble.blend(arrays["model_test"], arrays["tfidf_refit_test"], w))}
