@@ -21,6 +21,8 @@ class Task:
     eval_unknown_key: str  # the warning for labels a run does not know in a file it is evaluated on
     tfidf_learns_validation: bool  # the answering TF-IDF model is fitted again on train + validation once the
     # ensemble weight is chosen (single-label; multi-label thresholds were tuned for the training split's model)
+    mixes_calibrated: bool  # the ensemble mixes temperature-scaled probabilities and its weight is the one with
+    # the lowest validation log-loss (single-label); else raw probabilities, the weight by the tuned headline metric
 
     # -- data -------------------------------------------------------------------------------------------------------
     def clean(self, table: pd.DataFrame, text: str, label_columns: list[str], delimiter: str, source: str,
@@ -90,6 +92,10 @@ class Task:
 
     # -- model ------------------------------------------------------------------------------------------------------
     def probabilities(self, logits: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def scaled(self, probs: np.ndarray, temperature: float) -> np.ndarray:
+        """`probs` with their logits divided by `temperature` (below 1 sharper, above 1 flatter)."""
         raise NotImplementedError
 
     def loss(self, logits, labels, weight, label_smoothing: float):

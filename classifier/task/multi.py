@@ -23,6 +23,7 @@ class MultiLabel(Task):
     drops_rows = False
     eval_unknown_key = "eval_unknown_labels"
     tfidf_learns_validation = False
+    mixes_calibrated = False
 
     def clean(self, table, text, label_columns, delimiter, source, warnings):
         from ..data.clean import clean_multilabel_frame
@@ -118,6 +119,12 @@ class MultiLabel(Task):
         from ..metrics import sigmoid
 
         return sigmoid(logits)
+
+    def scaled(self, probs, temperature):
+        from ..metrics import sigmoid
+
+        probs = np.clip(probs, 1e-7, 1 - 1e-7)
+        return sigmoid(np.log(probs / (1 - probs)) / temperature)
 
     def loss(self, logits, labels, weight, label_smoothing):
         import torch.nn.functional as F

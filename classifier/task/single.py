@@ -20,6 +20,7 @@ class SingleLabel(Task):
     drops_rows = True
     eval_unknown_key = "eval_unknown_rows"
     tfidf_learns_validation = True
+    mixes_calibrated = True
 
     def clean(self, table, text, label_columns, delimiter, source, warnings):
         from ..data.clean import clean_frame
@@ -109,6 +110,11 @@ class SingleLabel(Task):
         from ..metrics import softmax
 
         return softmax(logits)
+
+    def scaled(self, probs, temperature):
+        from ..metrics import softmax
+
+        return softmax(np.log(np.clip(probs, 1e-12, 1.0)) / temperature)
 
     def loss(self, logits, labels, weight, label_smoothing):
         import torch.nn.functional as F
