@@ -18,8 +18,8 @@ chosen on validation only (single-label runs):
         --test ~/.cache/text-classifier-studio/quality-data/bbc_news/test.tsv
 
 Prints one JSON object: per strategy the validation scores, the chosen weight and the test macro-F1/accuracy;
-`rules` compares ways of choosing the weight (see `weight_rules`), `calibrated_log_loss` being the rule single-label
-runs use since stop 19.
+`rules` compares ways of choosing the weight (see `weight_rules`), `calibrated_log_loss_plain` being the rule
+single-label runs use since stop 19.
 """
 
 from __future__ import annotations
@@ -126,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
                           "tfidf alone": score(test_gold, arrays["tfidf_test"])}}
     saved_blend = ensemble.blend
     f1_rule = copy.copy(task)  # the variants below choose by validation macro-F1 with the margin (stops 12-18)
-    f1_rule.mixes_calibrated = False
+    f1_rule.weight_by_log_loss = False
     for name, (mv, tv, mt, tt, combine) in variants.items():
         ensemble.blend = combine  # choose_weight mixes with ensemble.blend
         try:
@@ -166,7 +166,8 @@ def weight_rules(val_gold: np.ndarray, arrays: dict, task, score) -> dict:
                    hundred texts does not win).
 
     `calibrated_log_loss` (in main): `log_loss` after temperature scaling of each model on validation (and answered
-    with the temperatures); `calibrated_log_loss_plain`: its weight, answered without them."""
+    with the temperatures); `calibrated_log_loss_plain`: its weight, answered without them (ensemble.py's rule since
+    stop 19)."""
     from classifier import ensemble
 
     rows = []

@@ -3,12 +3,13 @@
     p = w * p_model + (1 - w) * p_tfidf,   w in {0, 0.1, ..., 1}
 
 `w` is chosen on the validation split (which the TF-IDF model never saw, and which chose the model's best
-checkpoint). Single-label runs (`Task.mixes_calibrated`): each model's probabilities are first temperature-scaled
-(one temperature per model, the one with the lowest validation log-loss; Guo et al. 2017), and `w` is the weight
-whose mix has the lowest validation log-loss. Log-loss moves with every validation text's probabilities, where
-macro-F1 moves only with the few texts whose label flips, so it is a far steadier choice on a few hundred texts: on
-the quality benchmark it chose better on held-out test files than the best validation macro-F1 with a margin for
-the model alone (docs/results.md, stop 19). Multi-label runs: the best validation micro-F1 at thresholds tuned for
+checkpoint). Single-label runs (`Task.weight_by_log_loss`): each model's probabilities are temperature-scaled (one
+temperature per model, the one with the lowest validation log-loss; Guo et al. 2017), and `w` is the weight whose
+mix of the scaled probabilities has the lowest validation log-loss; the mix at `w` of the models' own probabilities
+answers. Log-loss moves with every validation text's probabilities, where macro-F1 moves only with the few texts
+whose label flips, so it is a far steadier choice on a few hundred texts: on the quality benchmark it chose better
+on held-out test files than the best validation macro-F1 with a margin for the model alone (docs/results.md,
+stop 19). Multi-label runs: the best validation micro-F1 at thresholds tuned for
 each mix; among weights within `TIE` of the best, the lowest log-loss, then the larger `w`; the model alone unless
 beaten by more than `MODEL_MARGIN`. `w = 1` is the fine-tuned model alone, `w = 0` the TF-IDF model alone, anything
 between the mix: what Predict, `predict` and the API answer is whichever of the three validation chose.
@@ -39,7 +40,7 @@ class EnsembleChoice:
     metric: str
     scores: dict[str, float] = field(default_factory=dict)  # validation score per weight
     thresholds: list[float] | None = None  # multi-label: tuned for the chosen mix
-    temperatures: list[float] | None = None  # (model, TF-IDF) where the mix is of temperature-scaled probabilities
+    temperatures: list[float] | None = None  # single-label: (model, TF-IDF), fitted on validation to choose the weight
 
     def to_dict(self) -> dict[str, Any]:
         out = {"weight": self.weight, "decision": self.decision, "metric": self.metric,
@@ -49,14 +50,9 @@ class EnsembleChoice:
         return out
 
 
-def blend(model_probs: np.ndarray, tfidf_probs: np.ndarray | None, weight: float, task: Task | None = None,
-          temperatures: list[float] | None = None) -> np.ndarray:
-    """The mix at `weight`; with `temperatures` (and the task that scales), of the temperature-scaled
-    probabilities. The model alone (1) and the TF-IDF model alone (0) are answered as they are: the same labels."""
+def blend(model_probs: np.ndarray, tfidf_probs: np.ndarray | None, weight: float) -> np.ndarray:
     if tfidf_probs is None or weight >= 1.0:
         return model_probs
-    if temperatures is not None and task is not None and weight > 0.0:
-        model_probs, tfidf_probs = task.scaled(model_probs, temperatures[0]), task.scaled(tfidf_probs, temperatures[1])
     return weight * model_probs + (1.0 - weight) * tfidf_probs
 
 
@@ -75,7 +71,7 @@ def choose_weight(gold: np.ndarray, model_probs: np.ndarray, tfidf_probs: np.nda
     """`gold`: class ids (single-label) or a 0/1 matrix (multi-label), for the validation texts. Multi-label
     mixes are scored at thresholds tuned for each, or at `fixed_threshold` when the user set one."""
     gold = np.asarray(gold)
-    if task.mixes_calibrated:
+    if task.weight_by_log_loss:
         return _choose_by_log_loss(gold, model_probs, tfidf_probs, task)
     results = []
     for w in WEIGHTS:
@@ -96,13 +92,17 @@ def choose_weight(gold: np.ndarray, model_probs: np.ndarray, tfidf_probs: np.nda
 def _choose_by_log_loss(gold: np.ndarray, model_probs: np.ndarray, tfidf_probs: np.ndarray,
                         task: Task) -> EnsembleChoice:
     """Single-label: the weight whose mix of temperature-scaled probabilities has the lowest validation log-loss
-    (the larger weight where two are equal to 4 decimals). `scores` are the mixes' validation macro-F1, as shown."""
+    (the larger weight where two are equal to 4 decimals). What answers is the mix of the two models' own
+    probabilities at that weight, and `scores` are those mixes' validation macro-F1, as the run shows them: on the
+    quality benchmark the weight chosen so, applied to the models' own probabilities, did better on held-out test
+    files than the scaled mix it was chosen on (docs/results.md, stop 19)."""
     temperatures = [fit_temperature(task, gold, model_probs), fit_temperature(task, gold, tfidf_probs)]
     scaled_model, scaled_tfidf = task.scaled(model_probs, temperatures[0]), task.scaled(tfidf_probs, temperatures[1])
     results = []
     for w in WEIGHTS:
-        probs = w * scaled_model + (1.0 - w) * scaled_tfidf
-        results.append((w, task.validation_score(gold, task.decide(probs, None)), task.log_loss(gold, probs)))
+        answered = blend(model_probs, tfidf_probs, w)
+        results.append((w, task.validation_score(gold, task.decide(answered, None)),
+                        task.log_loss(gold, w * scaled_model + (1.0 - w) * scaled_tfidf)))
     w = min(results, key=lambda r: (round(r[2], 4), -r[0]))[0]
     return EnsembleChoice(weight=float(w), decision=decision_of(w), metric=task.metric,
                           scores={f"{r[0]:.1f}": round(r[1], 4) for r in results}, temperatures=temperatures)
@@ -160,7 +160,7 @@ def choose_on_validation(run_dir, data, config) -> ValidatedDecision:
             top = max(interior.values())
             mix_weight = (choice.weight if 0.0 < choice.weight < 1.0
                           else max(w for w, v in interior.items() if v >= top - TIE))
-            mix_thresholds = thresholds_for(blend(model_probs, tfidf_probs, mix_weight, task, choice.temperatures))
+            mix_thresholds = thresholds_for(blend(model_probs, tfidf_probs, mix_weight))
         if task.tfidf_learns_validation and len(data.validation):
             # the weight is chosen: the TF-IDF model that answers (and is reported) learns from the validation
             # texts too (seconds of work; +0.2 to +0.25 answered on held-out test files, docs/results.md)

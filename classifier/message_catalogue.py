@@ -460,10 +460,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "{path}: the ensemble weight {weight!r} is not a number between 0 and 1; the folder is damaged. Pick another "
         "run, or train again.",
         "{path}：集成权重 {weight!r} 不是 0 到 1 之间的数；该文件夹已损坏。请选择其他运行，或重新训练。"),
-    "predict_bad_temperatures": (
-        "{path}: the ensemble temperatures {value} are not two positive numbers; the folder is damaged. Pick another "
-        "run, or train again.",
-        "{path}：集成温度 {value} 不是两个正数；该文件夹已损坏。请选择其他运行，或重新训练。"),
     "predict_tfidf_broken": (
         "The TF-IDF part of the model in {path} cannot be loaded ({reason}). The folder is incomplete or damaged; "
         "pick another run, or train again.",

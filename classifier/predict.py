@@ -26,7 +26,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import torch
@@ -67,20 +66,6 @@ def quantize_int8(model: torch.nn.Module) -> torch.nn.Module:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # torch.ao.quantization announces its future move; the API works
         return torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
-
-
-def _temperatures(value: Any, folder: Path) -> list[float] | None:
-    """best/classifier.json's ensemble temperatures (model, TF-IDF): two positive finite numbers, or none at all."""
-    if value is None:
-        return None
-    try:
-        temperatures = [float(t) for t in value]
-    except (TypeError, ValueError):
-        temperatures = []
-    if len(temperatures) != 2 or not all(np.isfinite(t) and 0.0 < t <= 1000.0 for t in temperatures):
-        raise RunError(say("predict_bad_temperatures", path=display_path(folder / MODEL_META_FILE),
-                           value=str(value)[:80]))
-    return temperatures
 
 
 class Predictor:
@@ -130,7 +115,6 @@ class Predictor:
             raise RunError(say("predict_bad_weight", path=display_path(self.path / MODEL_META_FILE),
                                weight=chosen.get("weight")))
         self.ensemble_weight = weight if ensemble else 1.0
-        self.temperatures = _temperatures(chosen.get("temperatures"), self.path)  # None: a mix of raw probabilities
         if not ensemble and chosen.get("model_thresholds"):
             self.thresholds = [float(t) for t in chosen["model_thresholds"]]
         from .binary import read_decision
@@ -272,7 +256,7 @@ class Predictor:
             return model_probs
         if self.ensemble_weight <= 0.0:
             return tfidf_probs.astype(np.float32)
-        return blend(model_probs, tfidf_probs, self.ensemble_weight, self.task, self.temperatures).astype(np.float32)
+        return blend(model_probs, tfidf_probs, self.ensemble_weight).astype(np.float32)
 
     @staticmethod
     def _tfidf_view(texts: list[str]) -> list[str]:

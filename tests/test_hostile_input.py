@@ -767,17 +767,6 @@ def test_a_damaged_model_message_names_the_run_not_the_server_path(tiny_model):
     assert "The model in damaged/best cannot be loaded" in message
 
 
-@pytest.mark.parametrize("temperatures", [[0, 1], [1], "hot", [float("inf"), 1], [1e9, 1]])
-def test_damaged_ensemble_temperatures_are_refused_with_the_runs_name(tiny_model, temperatures):
-    """best/classifier.json's ensemble temperatures (model, TF-IDF) scale the two models' probabilities before the
-    mix: anything but two positive numbers is a damaged folder, said as such, never a division by zero."""
-    from classifier.webui import predict_tab
-
-    make_run(tiny_model, "hot", ensemble={"weight": 0.5, "temperatures": temperatures})
-    message = page_error(predict_tab.predict, "some text", "hot")
-    assert "hot/best/classifier.json: the ensemble temperatures" in message and "damaged" in message, message
-
-
 def test_page_text_hides_the_servers_paths():
     from classifier.runs import display_path, runs_root
     from classifier.webui.common import page_text

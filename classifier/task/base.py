@@ -21,8 +21,8 @@ class Task:
     eval_unknown_key: str  # the warning for labels a run does not know in a file it is evaluated on
     tfidf_learns_validation: bool  # the answering TF-IDF model is fitted again on train + validation once the
     # ensemble weight is chosen (single-label; multi-label thresholds were tuned for the training split's model)
-    mixes_calibrated: bool  # the ensemble mixes temperature-scaled probabilities and its weight is the one with
-    # the lowest validation log-loss (single-label); else raw probabilities, the weight by the tuned headline metric
+    weight_by_log_loss: bool  # the ensemble weight is the one whose mix of temperature-scaled probabilities has the
+    # lowest validation log-loss (single-label); else the best headline metric at tuned thresholds (multi-label)
 
     # -- data -------------------------------------------------------------------------------------------------------
     def clean(self, table: pd.DataFrame, text: str, label_columns: list[str], delimiter: str, source: str,

@@ -23,7 +23,7 @@ class MultiLabel(Task):
     drops_rows = False
     eval_unknown_key = "eval_unknown_labels"
     tfidf_learns_validation = False
-    mixes_calibrated = False
+    weight_by_log_loss = False
 
     def clean(self, table, text, label_columns, delimiter, source, warnings):
         from ..data.clean import clean_multilabel_frame

@@ -20,7 +20,7 @@ class SingleLabel(Task):
     drops_rows = True
     eval_unknown_key = "eval_unknown_rows"
     tfidf_learns_validation = True
-    mixes_calibrated = True
+    weight_by_log_loss = True
 
     def clean(self, table, text, label_columns, delimiter, source, warnings):
         from ..data.clean import clean_frame

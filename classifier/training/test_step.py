@@ -62,8 +62,7 @@ def evaluate_on_test(run_dir: Path, data: PreparedData, config: TrainConfig, dis
         metrics["baseline"] = {**_scored(task, gold, tfidf_probs, decided.tfidf_thresholds, names),
                                **tfidf_summary(decided.tfidf)}
         choice = decided.choice
-        mixed = (blend(model_probs, tfidf_probs, decided.mix_weight, task, choice.temperatures)
-                 if decided.mix_weight is not None else None)
+        mixed = blend(model_probs, tfidf_probs, decided.mix_weight) if decided.mix_weight is not None else None
         metrics["ensemble"] = {
             "weight": choice.weight, "decision": choice.decision, "metric": choice.metric,
             "temperatures": choice.temperatures,
