@@ -35,23 +35,6 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-TEMPERATURES = np.exp(np.linspace(np.log(0.05), np.log(20.0), 121))
-
-
-def softmax_t(probs: np.ndarray, temperature: float) -> np.ndarray:
-    logits = np.log(np.clip(probs, 1e-12, 1.0)) / temperature
-    logits -= logits.max(axis=1, keepdims=True)
-    out = np.exp(logits)
-    return out / out.sum(axis=1, keepdims=True)
-
-
-def fit_temperature(gold: np.ndarray, probs: np.ndarray) -> float:
-    """The temperature with the lowest log-loss of `probs` (softmax outputs) on `gold` (class ids)."""
-    rows = np.arange(len(gold))
-    losses = [-np.log(np.clip(softmax_t(probs, t)[rows, gold], 1e-12, 1.0)).mean() for t in TEMPERATURES]
-    return float(TEMPERATURES[int(np.argmin(losses))])
-
-
 def geometric(model_probs: np.ndarray, tfidf_probs: np.ndarray, weight: float) -> np.ndarray:
     logp = weight * np.log(np.clip(model_probs, 1e-12, 1)) + (1 - weight) * np.log(np.clip(tfidf_probs, 1e-12, 1))
     logp -= logp.max(axis=1, keepdims=True)
@@ -110,8 +93,9 @@ def main(argv: list[str] | None = None) -> int:
         return {"macro_f1": round(float(f1_score(gold, predicted, average="macro")), 4),
                 "accuracy": round(float(accuracy_score(gold, predicted)), 4)}
 
-    t_model = fit_temperature(val_gold, arrays["model_val"])
-    t_tfidf = fit_temperature(val_gold, arrays["tfidf_val"])
+    t_model = ensemble.fit_temperature(task, val_gold, arrays["model_val"])  # as the runs fit them
+    t_tfidf = ensemble.fit_temperature(task, val_gold, arrays["tfidf_val"])
+    softmax_t = task.scaled
     variants = {
         "current": (arrays["model_val"], arrays["tfidf_val"], arrays["model_test"], arrays["tfidf_test"],
                     ensemble.blend),
