@@ -66,3 +66,20 @@ def test_quality_bench_quick_smoke_scores_every_method(tmp_path):
         if record["method"] == "ours":
             assert record["model_only"] and 0.0 <= record["model_only"][key] <= 1.0, record
     assert all(f"| {name} |" in proc.stdout for name in ("sms", "reviews_zh", "thucnews_multilabel"))
+
+
+def test_the_larger_titles_file_is_scored_on_the_same_held_out_titles(tmp_path, monkeypatch):
+    """thucnews_titles_7k (bench/quality_data.py) compares with thucnews_titles on the very same test file, and none
+    of its 7,000 training titles is a test title (built from the bundled asset alone: nothing is downloaded)."""
+    monkeypatch.setenv("CLASSIFIER_CACHE", str(tmp_path))
+    monkeypatch.syspath_prepend(str(ROOT / "bench"))
+    import quality_data
+
+    small, large = quality_data.build("thucnews_titles"), quality_data.build("thucnews_titles_7k")
+    assert large["test"].read_bytes() == small["test"].read_bytes()
+    test_titles = {line.split("\t", 1)[1] for line in small["test"].read_text(encoding="utf-8").splitlines()[1:]}
+    train_lines = large["train"].read_text(encoding="utf-8").splitlines()[1:]
+    train_titles = {line.split("\t", 1)[1] for line in train_lines}
+    assert len(train_lines) == len(train_titles) == 7000 and len(test_titles) == 1000
+    assert not train_titles & test_titles
+    assert len({line.split("\t", 1)[0] for line in train_lines}) == 10
