@@ -195,9 +195,13 @@ def test_kill_9_at_random_moments_then_resume_to_the_end(tmp_path):
         if not (run / "events.jsonl").exists():  # killed before the first event: there is no run yet; start again
             process = _train(run)
             continue
+        if load_run_info(run).status == "finished":  # the kill came after the end, while the process cleaned up
+            process = None  # or exited: the run is whole (checked below); its checkpoints may be left, nothing else
+            break
         assert_consistent(run, context)
         process = _resume(run)
-    _finish(process)
+    if process is not None:
+        _finish(process)
     context = f"FAULT_SEED={seed}, kills (delay s, last step logged): {kills}"
     print(context)
     assert kills, context
@@ -206,7 +210,8 @@ def test_kill_9_at_random_moments_then_resume_to_the_end(tmp_path):
     assert metrics["steps_trained"] == TOTAL_STEPS, context
     assert sorted(int(k[1:]) for k in _losses(run) if k[0] == "t") == list(range(1, TOTAL_STEPS + 1)), context
     assert metrics["accuracy"] >= 0.9, context
-    assert not (run / "checkpoints").exists(), context
+    if process is not None:  # ended by itself: it removed its checkpoints
+        assert not (run / "checkpoints").exists(), context
 
 
 @pytest.mark.slow

@@ -199,7 +199,10 @@ def test_why_this_label_colours_the_words_of_a_typed_message(page, studio, with_
     screenshot(page, "explain", "#why")
     # the same words, asked about the other class: the sign turns
     pick_dropdown(page, "why-class", "ham")
+    expect(page.locator("#why-class input")).to_have_value("ham")
     expect(page.locator("#why-note")).to_contain_text("Explaining ham", timeout=60_000)
+    against = word_scores(page.locator("#why-note").inner_text())
+    assert all(against.get(w, 0) <= 0 for w in ("WINNER", "Claim", "prize")), against  # they speak against ham
 
 
 @pytest.mark.browser
