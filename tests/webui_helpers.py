@@ -148,10 +148,25 @@ def choose(page, elem_id: str, label: str) -> None:
     page.locator(f"#{elem_id}").get_by_text(label, exact=True).click()
 
 
-def pick_dropdown(page, elem_id: str, option_text: str) -> None:
-    """Open a gr.Dropdown and click the option whose text contains `option_text`."""
-    page.locator(f"#{elem_id} input").first.click()
-    page.locator("[data-testid=dropdown-option]", has_text=option_text).first.click()
+def pick_dropdown(page, elem_id: str, option_text: str, attempts: int = 3) -> None:
+    """Open a (single-select) gr.Dropdown, click the option whose text contains `option_text`, and wait until the
+    dropdown shows it. A click that lands the moment the list opens is sometimes lost in headless Chromium on a
+    busy machine (the list opened, the dropdown kept its value: seen in a full suite run, never with a human's
+    pause), so the pick is tried again, at most `attempts` times."""
+    field = page.locator(f"#{elem_id} input").first
+    shown = []
+    for _ in range(attempts):
+        field.click()
+        option = page.locator("[data-testid=dropdown-option]", has_text=option_text).first
+        label = option.get_attribute("aria-label") or option_text
+        option.click()
+        try:
+            page.wait_for_function("([el, want]) => el.value === want", arg=[field.element_handle(), label],
+                                   timeout=5_000)
+            return
+        except Exception:  # noqa: BLE001 - playwright's TimeoutError: the pick did not take; again
+            shown.append(field.input_value())
+    raise AssertionError(f"#{elem_id}: picking {option_text!r} did not take in {attempts} tries (shown: {shown})")
 
 
 def plot_has_traces(page, elem_id: str, kind: str = "scatterlayer") -> bool:
