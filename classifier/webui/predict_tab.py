@@ -313,8 +313,7 @@ def build(lang_box: gr.Textbox) -> PredictTab:
     run.change(explain_classes, [run, why_class, lang_box], [why_class], api_visibility="private").then(**explained)
     run.change(fit_to_run, [run], [examples.dataset, threshold], api_visibility="private")
     # why_class.change, not .input: Gradio's Dropdown sends `input` twice per pick (on the choice and again on its
-    # blur), and on a busy CI machine a pick of "ham" was once answered for the class before; `change` fires once,
-    # after the value is set
+    # blur), which ran the explanation twice; `change` fires once, after the value is set
     gr.on([text.change, button.click, why_class.change], trigger_mode="always_last", **explained)
     gr.api(explain, api_name="explain", concurrency_limit=EXPLAIN_CONCURRENCY, concurrency_id="explain")
     run.change(backend_note, [run, lang_box], [engine], api_visibility="private")
