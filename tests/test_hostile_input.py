@@ -92,16 +92,21 @@ def huge_text(chars: int) -> str:
 # 1. Bounded text size
 # ---------------------------------------------------------------------------------------------------------------
 def test_predict_api_refuses_a_10_mb_text_with_a_message(tiny_model):
-    from classifier.webui.predict_tab import predict, predict_labels
+    from classifier.webui.predict_tab import PREDICTORS, explain, explain_view, predict, predict_labels
 
     make_run(tiny_model)
     assert set(predict("Call now to claim your prize", "tiny")) == {"ham", "spam"}
+    PREDICTORS._items.clear()
     started = time.perf_counter()
-    for handler in (predict, predict_labels):
+    for handler in (predict, explain):  # the API's two text endpoints
         with pytest.raises(gr.Error) as caught:
             handler(huge_text(10_000_000), "tiny")
         assert "10,000,000 characters" in caught.value.message and "CLASSIFIER_MAX_TEXT_CHARS" in caught.value.message
+    # the page's views that follow a prediction stay empty: `predict`, started by the same text, says why (once)
+    assert predict_labels(huge_text(10_000_000), "tiny") == ""
+    assert explain_view(huge_text(10_000_000), "tiny") == (None, "")
     assert time.perf_counter() - started < 2  # refused before any tokenizer or model sees it
+    assert not PREDICTORS._items  # no model was loaded for it
 
 
 def test_the_text_limit_is_an_operator_setting(tiny_model, monkeypatch):

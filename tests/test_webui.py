@@ -35,6 +35,7 @@ from tests.webui_helpers import (
     set_number,
     start_studio,
     stop_studio,
+    toast_texts,
 )
 
 BAD_INPUTS = Path(__file__).resolve().parent / "bad_inputs"
@@ -346,6 +347,12 @@ def test_app_builds_with_its_public_api(tmp_path, monkeypatch):
     assert {"predict", "predict_file", "runs"} <= names
     with pytest.raises(gr.Error, match="no trained model"):
         predict_tab.predict("WINNER! claim your prize")
+    # the chosen labels and the explanation, started by the same text, stay empty: the message shows once
+    assert predict_tab.predict_labels("WINNER! claim your prize") == ""
+    assert predict_tab.explain_view("WINNER! claim your prize") == (None, "")
+    with pytest.raises(gr.Error, match="There is no run named"):
+        predict_tab.predict("WINNER! claim your prize", "gone")
+    assert predict_tab.explain_view("WINNER! claim your prize", "gone") == (None, "")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -428,6 +435,14 @@ def test_a_failed_upload_after_a_sample_clears_the_old_data(browser, studio):
     page.wait_for_timeout(500)
     assert page.locator("#loss-plot .error, #validation-plot .error, #train-log .error").count() == 0
     assert page.locator(".wrap > span.error").count() == 0  # Gradio's "Error" badge over an output (5 before)
+    # a text typed in Predict before any run exists: the message once, not once per view of the text (3 before)
+    assert studio.runs == []
+    open_tab(page, "4 · Predict")
+    page.locator("#predict-text textarea").fill(SPAM)
+    no_model = page.locator("[data-testid=toast-text]").filter(has_text="There is no trained model yet.")
+    expect(no_model.first).to_be_visible(timeout=30_000)
+    page.wait_for_timeout(2_000)  # the chosen-labels and explanation events end well within this
+    assert no_model.count() == 1, toast_texts(page)
     context.close()
 
 

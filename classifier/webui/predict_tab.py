@@ -21,7 +21,7 @@ import pandas as pd
 from ..errors import RunError
 from ..messages import say
 from ..runs import model_dir, read_predictions
-from ..security import check_text, safe_filename
+from ..security import check_text, max_text_chars, safe_filename
 from .common import default_run, md_escape, run_choices, run_path, shows_errors
 from .data_tab import FILE_TYPES, check_upload
 from .exports import new_export
@@ -96,13 +96,26 @@ def predict(text: str, run: str | None = None) -> dict[str, float] | None:
     return dict(sorted(prediction.probabilities.items(), key=lambda kv: -kv[1]))
 
 
+def follower_run(text: str, run: str | None) -> Path | None:
+    """The run for the views that follow a prediction (the chosen labels, the explanation), or None where `predict`,
+    started by the same text or run, already says why there is no answer: an empty text, a text over
+    CLASSIFIER_MAX_TEXT_CHARS, no trained model yet or no such run. So the page shows that message once, not once per
+    view; nothing is tokenized or loaded for such a text."""
+    if not text or not text.strip() or len(text) > max_text_chars():
+        return None
+    try:
+        return resolve_run(run)
+    except RunError:
+        return None
+
+
 @shows_errors
 def predict_labels(text: str, run: str | None = None, threshold: float = 0.0, lang: str = "en") -> str:
     """Multi-label runs: the labels whose probability reaches the threshold (0: each label's tuned one)."""
-    if not text or not text.strip():
+    run_dir = follower_run(text, run)
+    if run_dir is None:
         return ""
-    check_text(text)
-    predictor = PREDICTORS.get(resolve_run(run))
+    predictor = PREDICTORS.get(run_dir)
     if not predictor.multi_label:
         return ""
     probs = predictor.predict_proba([text])
@@ -175,10 +188,10 @@ def explain_view(text: str, run: str | None = None, target: str | None = None, l
     """The Predict tab's view of `explain`: the text with a score per word (gr.HighlightedText) and a note."""
     from ..explain import top_words
 
-    if not text or not text.strip():
+    run_dir = follower_run(text, run)
+    if run_dir is None:
         return None, ""
-    check_text(text)
-    predictor = PREDICTORS.get(resolve_run(run))
+    predictor = PREDICTORS.get(run_dir)
     result = predictor.explain(text, target or None, max_windows=EXPLAIN_WINDOWS)
     pieces, end = [], 0
     for (a, b), (word, score) in zip(result["spans"], result["words"]):
