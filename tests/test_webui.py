@@ -435,7 +435,7 @@ def test_a_failed_upload_after_a_sample_clears_the_old_data(browser, studio):
     page.wait_for_timeout(500)
     assert page.locator("#loss-plot .error, #validation-plot .error, #train-log .error").count() == 0
     assert page.locator(".wrap > span.error").count() == 0  # Gradio's "Error" badge over an output (5 before)
-    # a text typed in Predict before any run exists: the message once, not once per view of the text (3 before)
+    # a text typed in Predict before any run exists: the message once, not once per view of the text (4 before)
     assert studio.runs == []
     open_tab(page, "4 · Predict")
     page.locator("#predict-text textarea").fill(SPAM)
