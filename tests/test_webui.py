@@ -350,9 +350,12 @@ def test_app_builds_with_its_public_api(tmp_path, monkeypatch):
     # the chosen labels and the explanation, started by the same text, stay empty: the message shows once
     assert predict_tab.predict_labels("WINNER! claim your prize") == ""
     assert predict_tab.explain_view("WINNER! claim your prize") == (None, "")
+    assert predict_tab.predict_for_run("WINNER! claim your prize", None) is None  # the run list refreshing
     with pytest.raises(gr.Error, match="There is no run named"):
         predict_tab.predict("WINNER! claim your prize", "gone")
     assert predict_tab.explain_view("WINNER! claim your prize", "gone") == (None, "")
+    with pytest.raises(gr.Error, match="There is no run named"):
+        predict_tab.predict_for_run("WINNER! claim your prize", "gone")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -504,6 +507,8 @@ def test_evaluate_shows_confusion_matrix_report_and_errors(page):
                            "&& cells[2].innerText.trim() === 'spam'; }", timeout=30_000)
     shown = page.locator("#errors").get_by_role("gridcell").all_inner_texts()
     assert {shown[i].strip() for i in range(len(shown)) if i % 4 in (1, 2)} == {"spam"}  # true and predicted
+    # the filter box names that cell (it said "all errors (n)" over this list of right answers)
+    expect(page.locator("#error-filter input")).to_have_value(re.compile(r"^spam → spam: right \(\d+\)$"))
     screenshot(page, "evaluate")
 
 

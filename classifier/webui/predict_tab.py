@@ -96,6 +96,17 @@ def predict(text: str, run: str | None = None) -> dict[str, float] | None:
     return dict(sorted(prediction.probabilities.items(), key=lambda kv: -kv[1]))
 
 
+@shows_errors
+def predict_for_run(text: str, run: str | None = None) -> dict[str, float] | None:
+    """The run dropdown changed (a pick, or the tab refreshing its list): `predict` for the text in the box. That
+    there is no trained model at all is no news here: the text's own event said so once, and the dropdown may send
+    `change` several times while the page settles (seen in the browser tests, on a busy machine: eight in four
+    seconds, each a toast). A name that is not a run is still an error."""
+    if not str(run or "").strip() and default_run("model") is None:
+        return None
+    return predict(text, run)
+
+
 def follower_run(text: str, run: str | None) -> Path | None:
     """The run for the views that follow a prediction (the chosen labels, the explanation), or None where `predict`,
     started by the same text or run, already says why there is no answer: an empty text, a text over
@@ -314,9 +325,11 @@ def build(lang_box: gr.Textbox) -> PredictTab:
         why_words = gr.HighlightedText(label=t("why_words"), show_legend=True, elem_id="why-words")
         why_note = gr.Markdown(elem_id="why-note")
 
-    gr.on([text.change, button.click, run.change], predict, [text, run], [label], api_name="predict",
+    gr.on([text.change, button.click], predict, [text, run], [label], api_name="predict",
           trigger_mode="always_last", concurrency_limit=PREDICT_CONCURRENCY, concurrency_id="predict",
           show_progress="minimal")
+    run.change(predict_for_run, [text, run], [label], trigger_mode="always_last", concurrency_limit=PREDICT_CONCURRENCY,
+               concurrency_id="predict", show_progress="minimal", api_visibility="private")
     gr.on([text.change, button.click, run.change, threshold.change], predict_labels, [text, run, threshold, lang_box],
           [chosen], trigger_mode="always_last", concurrency_limit=PREDICT_CONCURRENCY, concurrency_id="predict",
           show_progress="hidden", api_visibility="private")
