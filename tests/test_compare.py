@@ -159,6 +159,27 @@ def test_a_cell_of_the_confusion_matrix_lists_its_texts(sms_run):
     assert matrix_table({**multi, "multi_label": True, "per_label_confusion": {}}, "en") is None
 
 
+def test_a_cell_of_right_answers_is_named_in_the_filter_box_and_can_be_picked_again(sms_run):
+    """A click on ham/ham listed the right answers under "all errors (n)" in the filter box; now the box names the
+    cell, and picking it there lists the same texts (errors only for the other pairs)."""
+    pytest.importorskip("gradio")
+    from types import SimpleNamespace
+
+    from classifier.webui.evaluate_tab import pick_cell, show_errors
+
+    shutil.copytree(sms_run.run_dir, runs_root() / "sms-cells")
+    matrix = sms_run.metrics["confusion_matrix"]
+    box, texts = pick_cell("sms-cells", "en", SimpleNamespace(index=[0, 1]))  # true ham, predicted ham
+    pair = json.dumps(["ham", "ham"])
+    assert box.value == pair and (f"ham → ham: right ({matrix[0][0]})", pair) in box.choices
+    assert box.choices[0][0] == f"all errors ({matrix[0][1] + matrix[1][0]})"
+    assert len(texts) == min(matrix[0][0], 500) and set(texts["true"]) == set(texts["predicted"]) == {"ham"}
+    assert show_errors("sms-cells", pair, "en").equals(texts)
+    box, texts = pick_cell("sms-cells", "en", SimpleNamespace(index=[1, 1]))  # true spam, predicted ham: errors
+    assert box.value == json.dumps(["spam", "ham"]) and not any("right" in label for label, _ in box.choices)
+    assert show_errors("sms-cells", box.value, "en").equals(texts) and len(texts) == matrix[1][0]
+
+
 def test_comparison_cells_show_seconds_to_one_decimal_and_scores_to_four():
     from classifier.webui.runs_tab import _shown
 

@@ -186,13 +186,19 @@ def error_choices(errors: pd.DataFrame, lang: str) -> list[tuple[str, str]]:
     return choices
 
 
-def filter_errors(errors: pd.DataFrame, pair: str | None, lang: str) -> pd.DataFrame:
+def pair_of(choice: str | None) -> tuple[str, str] | None:
+    """(true, predicted) of a dropdown value, None for "all errors" or a value typed into the box."""
     try:
-        gold, predicted = json.loads(pair) if pair else (None, None)
-    except (ValueError, TypeError):  # typed into the box rather than picked: show everything
-        gold = predicted = None
-    if gold is not None:
-        errors = errors[(errors["gold"] == gold) & (errors["predicted"] == predicted)]
+        gold, predicted = json.loads(choice) if choice else (None, None)
+    except (ValueError, TypeError):
+        return None
+    return None if gold is None else (str(gold), str(predicted))
+
+
+def filter_errors(errors: pd.DataFrame, pair: str | None, lang: str) -> pd.DataFrame:
+    chosen = pair_of(pair)  # None (typed into the box rather than picked): show everything
+    if chosen is not None:
+        errors = errors[(errors["gold"] == chosen[0]) & (errors["predicted"] == chosen[1])]
     shown = errors.head(ERROR_ROWS).copy()
     shown["confidence"] = shown["confidence"].round(3)
     shown.columns = [tr(lang, c) for c in ("col_text", "col_gold", "col_predicted", "col_confidence")]
@@ -377,7 +383,12 @@ def redraw_matrix(run_name: str | None, mode: str, lang: str):
 @shows_errors
 def show_errors(run_name: str | None, pair: str | None, lang: str):
     path = run_path(run_name)
-    return filter_errors(read_errors(path), pair, lang) if path else gr.skip()
+    if path is None:
+        return gr.skip()
+    chosen = pair_of(pair)
+    if chosen is not None and chosen[0] == chosen[1]:  # a cell of right answers, listed by a click on the matrix
+        return cell_texts(path, *chosen, lang)
+    return filter_errors(read_errors(path), pair, lang)
 
 
 @shows_errors
@@ -403,7 +414,12 @@ def pick_cell(run_name: str | None, lang: str, event: gr.SelectData):
         return gr.skip(), gr.skip()
     gold, predicted = labels[index[0]], labels[index[1] - 1]
     pair = json.dumps([gold, predicted], ensure_ascii=False)
-    return gr.Dropdown(value=pair if gold != predicted else ""), cell_texts(path, gold, predicted, lang)
+    choices = error_choices(read_errors(path), lang)
+    if gold == predicted:  # right answers: the box names that cell, not "all errors" over a list of right answers
+        right = ((metrics.get("confusion_matrix") or [])[index[0]:index[0] + 1] or [[]])[0]
+        count = right[index[0]] if index[0] < len(right) else 0
+        choices.append((tr(lang, "cell_right", gold=gold, n=count), pair))
+    return gr.Dropdown(choices=choices, value=pair), cell_texts(path, gold, predicted, lang)
 
 
 def refresh_choices(current: str | None, newest_seen: str | None):

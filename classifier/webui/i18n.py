@@ -450,6 +450,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "cm_table": ("Confusion matrix: click a cell to list its texts", "混淆矩阵：点击单元格可列出其中的文本"),
     "cm_corner": ("true ↓ · predicted →", "真实 ↓ · 预测 →"),
     "all_errors": ("all errors ({n})", "全部错误（{n}）"),
+    "cell_right": ("{gold} → {gold}: right ({n})", "{gold} → {gold}：预测正确（{n}）"),
     "col_text": ("text", "文本"),
     "col_gold": ("true", "真实"),
     "col_predicted": ("predicted", "预测"),
