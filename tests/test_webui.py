@@ -347,6 +347,9 @@ def test_app_builds_with_its_public_api(tmp_path, monkeypatch):
     assert {"predict", "predict_file", "runs"} <= names
     with pytest.raises(gr.Error, match="no trained model"):
         predict_tab.predict("WINNER! claim your prize")
+    # the page's own prediction says it as a notice (gr.Warning) and leaves the label empty
+    assert predict_tab.predict_in_page("WINNER! claim your prize") is None
+    assert predict_tab.predict_in_page("") is None
     # the chosen labels and the explanation, started by the same text, stay empty: the message shows once
     assert predict_tab.predict_labels("WINNER! claim your prize") == ""
     assert predict_tab.explain_view("WINNER! claim your prize") == (None, "")
@@ -446,6 +449,7 @@ def test_a_failed_upload_after_a_sample_clears_the_old_data(browser, studio):
     expect(no_model.first).to_be_visible(timeout=30_000)
     page.wait_for_timeout(2_000)  # the chosen-labels and explanation events end well within this
     assert no_model.count() == 1, toast_texts(page)
+    assert page.locator("#prediction span.error").count() == 0  # a notice of what to do, not an "Error" badge
     context.close()
 
 

@@ -19,7 +19,7 @@ import gradio as gr
 import pandas as pd
 
 from ..errors import RunError
-from ..messages import say
+from ..messages import render, say
 from ..runs import model_dir, read_predictions
 from ..security import check_text, max_text_chars, safe_filename
 from .common import default_run, md_escape, run_choices, run_path, shows_errors
@@ -96,13 +96,29 @@ def predict(text: str, run: str | None = None) -> dict[str, float] | None:
     return dict(sorted(prediction.probabilities.items(), key=lambda kv: -kv[1]))
 
 
+def no_model_yet(run: str | None) -> bool:
+    """No run named and no run with a trained model at all: the state of a fresh app, not a failure."""
+    return not str(run or "").strip() and default_run("model") is None
+
+
+@shows_errors
+def predict_in_page(text: str, run: str | None = None, lang: str = "en") -> dict[str, float] | None:
+    """The page's prediction, as the text changes or Classify is pressed: `predict`, except that no trained model
+    yet is a notice of what to do (gr.Warning) over an empty label instead of an error badge on it. The API's
+    /predict (the same `predict`) still answers that with an error."""
+    if text and text.strip() and no_model_yet(run):
+        gr.Warning(render(say("predict_no_model"), lang))
+        return None
+    return predict(text, run)
+
+
 @shows_errors
 def predict_for_run(text: str, run: str | None = None) -> dict[str, float] | None:
     """The run dropdown changed (a pick, or the tab refreshing its list): `predict` for the text in the box. That
     there is no trained model at all is no news here: the text's own event said so once, and the dropdown may send
     `change` several times while the page settles (seen in the browser tests, on a busy machine: eight in four
     seconds, each a toast). A name that is not a run is still an error."""
-    if not str(run or "").strip() and default_run("model") is None:
+    if no_model_yet(run):
         return None
     return predict(text, run)
 
@@ -325,9 +341,14 @@ def build(lang_box: gr.Textbox) -> PredictTab:
         why_words = gr.HighlightedText(label=t("why_words"), show_legend=True, elem_id="why-words")
         why_note = gr.Markdown(elem_id="why-note")
 
-    gr.on([text.change, button.click], predict, [text, run], [label], api_name="predict",
-          trigger_mode="always_last", concurrency_limit=PREDICT_CONCURRENCY, concurrency_id="predict",
-          show_progress="minimal")
+    gr.on([text.change, button.click], predict_in_page, [text, run, lang_box], [label], trigger_mode="always_last",
+          concurrency_limit=PREDICT_CONCURRENCY, concurrency_id="predict", show_progress="minimal",
+          api_visibility="private")
+    # the API's /predict: the same text and run in, the same Label out, but `predict` itself (errors stay errors);
+    # a button that is never shown triggers it, so its inputs and output are these components'
+    api_trigger = gr.Button(visible=False, elem_id="predict-api")
+    api_trigger.click(predict, [text, run], [label], api_name="predict", concurrency_limit=PREDICT_CONCURRENCY,
+                      concurrency_id="predict")
     run.change(predict_for_run, [text, run], [label], trigger_mode="always_last", concurrency_limit=PREDICT_CONCURRENCY,
                concurrency_id="predict", show_progress="minimal", api_visibility="private")
     gr.on([text.change, button.click, run.change, threshold.change], predict_labels, [text, run, threshold, lang_box],
