@@ -180,6 +180,23 @@ def test_a_cell_of_right_answers_is_named_in_the_filter_box_and_can_be_picked_ag
     assert show_errors("sms-cells", box.value, "en").equals(texts) and len(texts) == matrix[1][0]
 
 
+def test_explaining_a_test_text_over_the_text_limit_says_so(sms_run, monkeypatch):
+    """Evaluate's "why this label" for a clicked test text: one over CLASSIFIER_MAX_TEXT_CHARS is refused with the
+    message, not left blank (the Predict tab's views stay quiet there because its prediction says it)."""
+    gr = pytest.importorskip("gradio")
+    from types import SimpleNamespace
+
+    from classifier.webui.evaluate_tab import explain_error
+
+    shutil.copytree(sms_run.run_dir, runs_root() / "sms-why")
+    row = ["Call now to claim your prize " * 4, "spam", "spam", 0.99]
+    words, note = explain_error("sms-why", "en", SimpleNamespace(row_value=row))
+    assert "spam" in note and words
+    monkeypatch.setenv("CLASSIFIER_MAX_TEXT_CHARS", "50")
+    with pytest.raises(gr.Error, match="CLASSIFIER_MAX_TEXT_CHARS"):
+        explain_error("sms-why", "en", SimpleNamespace(row_value=row))
+
+
 def test_comparison_cells_show_seconds_to_one_decimal_and_scores_to_four():
     from classifier.webui.runs_tab import _shown
 

@@ -17,7 +17,7 @@ from ..binary import metrics_at, save_threshold
 from ..events import read_events
 from ..run_folder import EVENTS_FILE, curves
 from ..runs import load_run_info, read_json, read_predictions
-from ..security import demo_mode, from_spreadsheet_cell, run_file
+from ..security import check_text, demo_mode, from_spreadsheet_cell, run_file
 from ..task import MultiLabel, SingleLabel, task_of
 from .common import default_run, md_escape, run_choices, run_path, shows_errors
 from .i18n import status_word, t, tr
@@ -214,6 +214,7 @@ def explain_error(run_name: str | None, lang: str, event: gr.SelectData):
     if len(row) < 3 or not str(row[0]).strip() or run_path(run_name) is None:
         return None, ""
     predicted = str(row[2])
+    check_text(str(row[0]))  # a test text over CLASSIFIER_MAX_TEXT_CHARS: the message (explain_view stays quiet)
     return explain_view(str(row[0]), run_name, "" if "|" in predicted else predicted, lang)
 
 
@@ -415,10 +416,11 @@ def pick_cell(run_name: str | None, lang: str, event: gr.SelectData):
     gold, predicted = labels[index[0]], labels[index[1] - 1]
     pair = json.dumps([gold, predicted], ensure_ascii=False)
     choices = error_choices(read_errors(path), lang)
-    if gold == predicted:  # right answers: the box names that cell, not "all errors" over a list of right answers
-        right = ((metrics.get("confusion_matrix") or [])[index[0]:index[0] + 1] or [[]])[0]
-        count = right[index[0]] if index[0] < len(right) else 0
-        choices.append((tr(lang, "cell_right", gold=gold, n=count), pair))
+    if pair not in [value for _, value in choices]:  # the box names the cell: right answers, or errors with none
+        line = ((metrics.get("confusion_matrix") or [])[index[0]:index[0] + 1] or [[]])[0]
+        count = line[index[1] - 1] if index[1] - 1 < len(line) else 0
+        choices.append((tr(lang, "cell_right", gold=gold, n=count) if gold == predicted
+                        else f"{gold} → {predicted} ({count})", pair))
     return gr.Dropdown(choices=choices, value=pair), cell_texts(path, gold, predicted, lang)
 
 

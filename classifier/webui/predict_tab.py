@@ -123,15 +123,15 @@ def predict_for_run(text: str, run: str | None = None) -> dict[str, float] | Non
     return predict(text, run)
 
 
-def follower_run(text: str, run: str | None) -> Path | None:
-    """The run for the views that follow a prediction (the chosen labels, the explanation), or None where `predict`,
-    started by the same text or run, already says why there is no answer: an empty text, a text over
-    CLASSIFIER_MAX_TEXT_CHARS, no trained model yet or no such run. So the page shows that message once, not once per
-    view; nothing is tokenized or loaded for such a text."""
+def follower_predictor(text: str, run: str | None):
+    """The Predictor for the views that follow a prediction (the chosen labels, the explanation), or None where
+    `predict`, started by the same text or run, already says why there is no answer: an empty text, a text over
+    CLASSIFIER_MAX_TEXT_CHARS, no trained model yet, no such run or a run without a model. So the page shows that
+    message once, not once per view; nothing is tokenized or loaded for such a text."""
     if not text or not text.strip() or len(text) > max_text_chars():
         return None
     try:
-        return resolve_run(run)
+        return PREDICTORS.get(resolve_run(run))
     except RunError:
         return None
 
@@ -139,10 +139,9 @@ def follower_run(text: str, run: str | None) -> Path | None:
 @shows_errors
 def predict_labels(text: str, run: str | None = None, threshold: float = 0.0, lang: str = "en") -> str:
     """Multi-label runs: the labels whose probability reaches the threshold (0: each label's tuned one)."""
-    run_dir = follower_run(text, run)
-    if run_dir is None:
+    predictor = follower_predictor(text, run)
+    if predictor is None:
         return ""
-    predictor = PREDICTORS.get(run_dir)
     if not predictor.multi_label:
         return ""
     probs = predictor.predict_proba([text])
@@ -215,10 +214,9 @@ def explain_view(text: str, run: str | None = None, target: str | None = None, l
     """The Predict tab's view of `explain`: the text with a score per word (gr.HighlightedText) and a note."""
     from ..explain import top_words
 
-    run_dir = follower_run(text, run)
-    if run_dir is None:
+    predictor = follower_predictor(text, run)
+    if predictor is None:
         return None, ""
-    predictor = PREDICTORS.get(run_dir)
     result = predictor.explain(text, target or None, max_windows=EXPLAIN_WINDOWS)
     pieces, end = [], 0
     for (a, b), (word, score) in zip(result["spans"], result["words"]):
@@ -349,6 +347,9 @@ def build(lang_box: gr.Textbox) -> PredictTab:
     api_trigger = gr.Button(visible=False, elem_id="predict-api")
     api_trigger.click(predict, [text, run], [label], api_name="predict", concurrency_limit=PREDICT_CONCURRENCY,
                       concurrency_id="predict")
+    # the run dropdown has its own event: with run.change among the text's triggers (one gr.on, as before), a page
+    # with no model and a text in the box sent `predict` up to twice a second in the browser tests; always_last now
+    # holds per event, so an answer for the run picked before can land after the new one's (the next edit redoes it)
     run.change(predict_for_run, [text, run], [label], trigger_mode="always_last", concurrency_limit=PREDICT_CONCURRENCY,
                concurrency_id="predict", show_progress="minimal", api_visibility="private")
     gr.on([text.change, button.click, run.change, threshold.change], predict_labels, [text, run, threshold, lang_box],
