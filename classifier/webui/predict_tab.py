@@ -115,9 +115,10 @@ def predict_in_page(text: str, run: str | None = None, lang: str = "en") -> dict
 @shows_errors
 def predict_for_run(text: str, run: str | None = None) -> dict[str, float] | None:
     """The run dropdown changed (a pick, or the tab refreshing its list): `predict` for the text in the box. That
-    there is no trained model at all is no news here: the text's own event said so once, and the dropdown may send
-    `change` several times while the page settles (seen in the browser tests, on a busy machine: eight in four
-    seconds, each a toast). A name that is not a run is still an error."""
+    there is no trained model at all is no news here: the text's own event said so once, and the dropdown has sent
+    `change` over and over while a text was in the box (seen in the browser tests on a busy machine, while run.change
+    shared one event with the text's: eight in four seconds, each a toast). A name that is not a run is still an
+    error."""
     if no_model_yet(run):
         return None
     return predict(text, run)
