@@ -72,7 +72,10 @@ def advise(metrics: dict[str, Any], epochs: float, train_size: int, language: st
     best_step, steps = metrics.get("best_step"), metrics.get("steps_trained")
     if best_step and steps:
         if best_step >= steps * 0.9 and not metrics.get("stopped_early"):
-            out.append(_say("still_improving", metric=metric, best_step=best_step, steps=steps,
+            # what chose the checkpoint (the validation loss by default), as run.py records it in metrics.json
+            watched = next((key.removeprefix("best_validation_") for key in metrics
+                            if key.startswith("best_validation_")), metric)
+            out.append(_say("still_improving", metric=watched, best_step=best_step, steps=steps,
                             epochs_hint=epochs_hint))
         elif metrics.get("stopped_early"):
             out.append(_say("stopped_early", best_step=best_step))

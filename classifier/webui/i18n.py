@@ -405,7 +405,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "advice_still_improving": (
         "Validation {metric} was still improving at the last evaluation (step {best_step} of {steps}): the model is "
         "likely undertrained. Train more epochs (for example {epochs_hint}).",
-        "验证集 {metric} 在最后一次评估时仍在提升（第 {best_step} 步，共 {steps} 步）：模型可能训练不足。"
+        "验证集 {metric} 在最后一次评估时仍在改善（第 {best_step} 步，共 {steps} 步）：模型可能训练不足。"
         "请训练更多轮（例如 {epochs_hint} 轮）。",
     ),
     "advice_stopped_early": (
