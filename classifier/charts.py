@@ -102,7 +102,8 @@ def validation_curves(eval_events: Sequence[dict[str, Any]], title: str = "Valid
                       f1_name: str = "macro-F1", score_title: str = "Score", loss_title: str = "Loss",
                       total_steps: int | None = None) -> go.Figure:
     """Validation accuracy and macro-F1 (left axis, 0..1) and validation loss (right axis) per evaluation;
-    the best evaluation is ringed."""
+    the best evaluation is ringed on the curve that chose it (`best_by` of the eval events: the loss by default;
+    runs from before it was recorded chose by macro-F1)."""
     fig = make_subplots(specs=[[{"secondary_y": True}]])
     steps = [e["step"] for e in eval_events]
 
@@ -119,9 +120,12 @@ def validation_curves(eval_events: Sequence[dict[str, Any]], title: str = "Valid
     best = [e for e in eval_events if e.get("is_best")]
     if best:
         last_best = best[-1]
-        fig.add_trace(go.Scatter(x=[last_best["step"]], y=[last_best.get("eval_macro_f1")], mode="markers",
-                                 marker={"size": 14, "color": "rgba(0,0,0,0)", "line": {"color": BLUE, "width": 2}},
-                                 name="best", showlegend=False, hoverinfo="skip"))
+        by = last_best.get("best_by", "macro_f1")
+        key, color = {"loss": ("eval_loss", ORANGE), "accuracy": ("eval_accuracy", GREEN)}.get(
+            by, ("eval_macro_f1", BLUE))
+        fig.add_trace(go.Scatter(x=[last_best["step"]], y=[last_best.get(key)], mode="markers",
+                                 marker={"size": 14, "color": "rgba(0,0,0,0)", "line": {"color": color, "width": 2}},
+                                 name="best", showlegend=False, hoverinfo="skip"), secondary_y=by == "loss")
     fig.update_xaxes(title=x_title, range=[0, total_steps * 1.02] if total_steps else None)
     fig.update_yaxes(title=score_title, range=[0, 1.02], secondary_y=False)
     fig.update_yaxes(title=loss_title, rangemode="tozero", showgrid=False, secondary_y=True)

@@ -6,7 +6,8 @@ Every event has `time` (ISO seconds) and `type`:
   `pid` is the training process.
 - `train`: `step`, `total_steps`, `epoch`, `loss`, `learning_rate`, `samples_per_second`, `eta_seconds`,
   `progress` (0..1).
-- `eval`: `step`, `epoch`, `eval_loss`, `eval_accuracy`, `eval_macro_f1`, `is_best`.
+- `eval`: `step`, `epoch`, `eval_loss`, `eval_accuracy`, `eval_macro_f1`, `is_best`, `best_by` (the metric that
+  chose the best checkpoint: `loss`, `macro_f1` or `accuracy`).
 - `test`: headline test metrics of best/ (`accuracy`, `macro_f1`, `baseline_accuracy`, `baseline_macro_f1`).
 - `log`: `message`, a line for the short log in the app.
 

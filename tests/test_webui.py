@@ -88,6 +88,10 @@ def test_charts():
     evals = [{"step": 5, "eval_loss": 0.5, "eval_accuracy": 0.8, "eval_macro_f1": 0.7, "is_best": True}]
     assert list(charts.loss_curve(train, total_steps=10).data[0].y) == [1 / s for s in range(1, 6)]
     assert len(charts.validation_curves(evals).data) == 4  # accuracy, macro-F1, loss, best marker
+    ring = charts.validation_curves(evals).data[3]  # a run from before best_by: chosen by macro-F1
+    assert list(ring.y) == [0.7] and ring.yaxis == "y"
+    ring = charts.validation_curves([{**evals[0], "best_by": "loss"}]).data[3]  # the default: on the loss curve
+    assert list(ring.y) == [0.5] and ring.yaxis == "y2"
     bars = charts.class_counts({"ham": 10, "spam": 30})
     assert list(bars.data[0].x) == ["spam", "ham"]
     histogram = charts.length_histogram([5, 10, 12, 40], recommended=16, model_limit=512)

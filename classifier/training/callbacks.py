@@ -156,7 +156,7 @@ class RunCallback(TrainerCallback):
             self.events.write(
                 "eval", step=state.global_step, epoch=round(state.epoch or 0, 4),
                 eval_loss=metrics.get("eval_loss"), eval_accuracy=metrics.get("eval_accuracy"),
-                eval_macro_f1=metrics.get("eval_macro_f1"), is_best=improved,
+                eval_macro_f1=metrics.get("eval_macro_f1"), is_best=improved, best_by=self.metric,
             )
         if self.patience and self.bad_evals >= self.patience:
             self.stop_reason = say("reason_early_stopping", metric=self.metric, patience=self.patience)
