@@ -103,7 +103,7 @@ def validation_curves(eval_events: Sequence[dict[str, Any]], title: str = "Valid
                       total_steps: int | None = None) -> go.Figure:
     """Validation accuracy and macro-F1 (left axis, 0..1) and validation loss (right axis) per evaluation;
     the best evaluation is ringed on the curve that chose it (`best_by` of the eval events: the loss by default;
-    runs from before it was recorded chose by macro-F1)."""
+    runs from before it was recorded are ringed on macro-F1, their default)."""
     fig = make_subplots(specs=[[{"secondary_y": True}]])
     steps = [e["step"] for e in eval_events]
 

@@ -164,7 +164,8 @@ class TrainConfig:
                                          "one on validation, and what early stopping watches (default loss)")
     """`loss`: the lowest validation loss. A proper score moves with every validation text's probability, where
     macro-F1 on a few hundred texts moves only when a label flips; on the quality benchmark it chose checkpoints
-    at least as good for the model alone on every run (docs/results.md, stop 23)."""
+    at least as good for the model alone on every run measured (docs/results.md, stop 23). With label smoothing or
+    class weights the validation loss is the training loss with them, not the plain log-loss."""
     save_checkpoints: bool = setting(True, flag="--no-checkpoints", help="keep no resumable checkpoint in "
                                      "RUN/checkpoints/ (saves disk; `resume` then starts over)")
     """Keep one resumable checkpoint (weights, optimizer, schedule, random state) in RUN/checkpoints/, renewed at

@@ -159,7 +159,7 @@ def test_advice_names_what_to_do():
 
 
 
-def test_the_best_checkpoint_is_the_one_with_the_lowest_validation_loss_by_default():
+def test_the_best_checkpoint_is_the_one_with_the_lowest_validation_loss_by_default(tmp_path):
     """Stop 23: checkpoints are chosen (and early stopping watches) by validation loss, not macro-F1: on the quality
     benchmark the macro-F1 of a few hundred validation texts picked checkpoints up to a point worse on held-out data
     (BBC: step 99 of 198, 0.9706 against 0.9807 for the lowest-loss one)."""
@@ -171,7 +171,8 @@ def test_the_best_checkpoint_is_the_one_with_the_lowest_validation_loss_by_defau
     config = TrainConfig(data="x.csv")
     assert config.metric_for_best_model == "loss"
     saved = []
-    callback = RunCallback(SimpleNamespace(requested=lambda: False), EventWriter("/dev/null", enabled=False),
+    events = tmp_path / "events.jsonl"
+    callback = RunCallback(SimpleNamespace(requested=lambda: False), EventWriter(events),
                            lambda: saved.append(state.global_step), config.metric_for_best_model,
                            config.early_stopping_patience, samples_per_step=16)
     state = SimpleNamespace(global_step=0, epoch=1.0, is_world_process_zero=True)
@@ -181,6 +182,11 @@ def test_the_best_checkpoint_is_the_one_with_the_lowest_validation_loss_by_defau
         state.global_step = step
         callback.on_evaluate(None, state, control, metrics={"eval_loss": loss, "eval_macro_f1": f1})
     assert saved == [1, 2, 3, 4] and callback.best_step == 4 and not control.should_training_stop
+    evals = [json.loads(line) for line in events.read_text().splitlines() if '"eval"' in line]
+    assert [e["best_by"] for e in evals] == ["loss"] * 4  # the chart rings the loss curve from this
+    state.global_step = 5  # a diverged loss is never the best checkpoint
+    callback.on_evaluate(None, state, control, metrics={"eval_loss": float("nan"), "eval_macro_f1": 0.1})
+    assert callback.best_step == 4 and saved == [1, 2, 3, 4] and callback.bad_evals == 1
     text = advise({"macro_f1": 0.9, "best_step": 4, "steps_trained": 4, "best_validation_loss": 0.24}, 3, 3000)
     assert "Validation loss was still improving" in text[0].text
 
@@ -450,3 +456,12 @@ def test_the_answering_tfidf_model_learns_from_validation_once_the_weight_is_cho
     # --max-train-samples caps the rows the TF-IDF model learns from as well
     capped = choose_on_validation(run, data, TrainConfig(data=str(SMS), output=str(run), max_train_samples=400))
     assert np.allclose(capped.tfidf.coef, train_only.coef, atol=1e-6)
+
+
+def test_the_still_improving_advice_names_the_loss_in_the_page_language():
+    from classifier.webui.evaluate_tab import advice_block
+
+    metrics = {"macro_f1": 0.9, "best_step": 4, "steps_trained": 4, "best_validation_loss": 0.24}
+    metrics["advice"] = [a.to_dict() for a in advise(metrics, 3, 3000)]
+    assert "验证集 损失 在最后一次评估时仍在改善" in advice_block(metrics, "zh")
+    assert "Validation loss was still improving" in advice_block(metrics, "en")

@@ -6,6 +6,7 @@ a resumed run's replay of the evaluations before its checkpoint (resume.best_sta
 
 from __future__ import annotations
 
+import math
 import signal
 import time
 from pathlib import Path
@@ -26,7 +27,9 @@ def metric_key(metric: str) -> str:
 
 def is_better(metric: str, value: float, best: float | None) -> bool:
     """Does `value` beat `best` (None: nothing yet)? Lower is better for the loss, higher for every other metric;
-    a tie is no improvement."""
+    a tie is no improvement, and a value that is not a finite number (a diverged loss) never improves."""
+    if not math.isfinite(value):
+        return False
     return best is None or (value < best if metric == "loss" else value > best)
 
 

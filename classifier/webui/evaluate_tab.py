@@ -89,7 +89,7 @@ def advice_block(metrics: dict, lang: str) -> str:
         params = {k: md_escape(v) if isinstance(v, str) else v for k, v in (advice.get("params") or {}).items()}
         if "metric" in params:
             params["metric"] = tr(lang, advice["params"]["metric"]) if advice["params"]["metric"] in (
-                "macro_f1", "micro_f1") else params["metric"]
+                "macro_f1", "micro_f1", "loss", "accuracy") else params["metric"]
         try:
             items.append(tr(lang, key, **params))
         except (KeyError, ValueError, IndexError, TypeError):
