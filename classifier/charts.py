@@ -120,9 +120,9 @@ def validation_curves(eval_events: Sequence[dict[str, Any]], title: str = "Valid
     best = [e for e in eval_events if e.get("is_best")]
     if best:
         last_best = best[-1]
-        by = last_best.get("best_by", "macro_f1")
+        by = last_best.get("best_by")  # from a file: anything at all
         key, color = {"loss": ("eval_loss", ORANGE), "accuracy": ("eval_accuracy", GREEN)}.get(
-            by, ("eval_macro_f1", BLUE))
+            by if isinstance(by, str) else "", ("eval_macro_f1", BLUE))
         fig.add_trace(go.Scatter(x=[last_best["step"]], y=[last_best.get(key)], mode="markers",
                                  marker={"size": 14, "color": "rgba(0,0,0,0)", "line": {"color": color, "width": 2}},
                                  name="best", showlegend=False, hoverinfo="skip"), secondary_y=by == "loss")

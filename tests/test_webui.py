@@ -92,6 +92,8 @@ def test_charts():
     assert list(ring.y) == [0.7] and ring.yaxis == "y"
     ring = charts.validation_curves([{**evals[0], "best_by": "loss"}]).data[3]  # the default: on the loss curve
     assert list(ring.y) == [0.5] and ring.yaxis == "y2"
+    ring = charts.validation_curves([{**evals[0], "best_by": ["loss"]}]).data[3]  # a tampered events file
+    assert list(ring.y) == [0.7] and ring.yaxis == "y"
     bars = charts.class_counts({"ham": 10, "spam": 30})
     assert list(bars.data[0].x) == ["spam", "ham"]
     histogram = charts.length_histogram([5, 10, 12, 40], recommended=16, model_limit=512)
