@@ -18,6 +18,7 @@ import sys
 import textwrap
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -356,6 +357,16 @@ def test_app_builds_with_its_public_api(tmp_path, monkeypatch):
     # the page's own prediction says it as a notice (gr.Warning) and leaves the label empty
     with pytest.warns(UserWarning, match="There is no trained model yet"):
         assert predict_tab.predict_in_page("WINNER! claim your prize") is None
+    # once per visitor while the notice is on screen: the same edit's second event, or the next keystrokes, stay quiet
+    visitor, other = SimpleNamespace(session_hash="visitor-a"), SimpleNamespace(session_hash="visitor-b")
+    with pytest.warns(UserWarning, match="There is no trained model yet") as told:
+        assert predict_tab.predict_in_page("WINNER!", None, "en", visitor) is None
+        assert predict_tab.predict_in_page("WINNER! claim", None, "en", visitor) is None
+        assert predict_tab.predict_in_page("WINNER!", None, "en", other) is None
+    assert len(told) == 2
+    monkeypatch.setattr(predict_tab, "NO_MODEL_QUIET_S", 0.0)  # later (the toast gone), a new edit tells again
+    with pytest.warns(UserWarning, match="There is no trained model yet"):
+        assert predict_tab.predict_in_page("WINNER! claim your prize", None, "en", visitor) is None
     # the chosen labels and the explanation, started by the same text, stay empty: the message shows once
     assert predict_tab.predict_labels("WINNER! claim your prize") == ""
     assert predict_tab.explain_view("WINNER! claim your prize") == (None, "")

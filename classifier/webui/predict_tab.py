@@ -11,6 +11,7 @@ characters is refused with a message, and so is a file of more texts or characte
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +32,7 @@ PREDICT_CONCURRENCY = 4  # typed predictions at once (small batches; torch uses 
 EXPLAIN_CONCURRENCY = 2  # explanations at once: each is ~20 forward and backward passes
 EXPLAIN_WINDOWS = 4  # a chunked run's windows explained per request (bounded cost; the answer says how many)
 CACHE_SIZE = 3
+NO_MODEL_QUIET_S = 10.0  # a visitor is told "no trained model yet" at most once in this long (a toast's life)
 EXAMPLES = [
     "WINNER!! You have been selected to receive a £900 prize reward! To claim call 09061701461 now.",
     "Sorry, I'll call you later. I am in a meeting till 6.",
@@ -101,13 +103,39 @@ def no_model_yet(run: str | None) -> bool:
     return not str(run or "").strip() and default_run("model") is None
 
 
+_no_model_told: OrderedDict[str, float] = OrderedDict()  # session hash -> when it was last told
+_no_model_guard = threading.Lock()
+
+
+def told_no_model_lately(request: gr.Request | None) -> bool:
+    """Whether this visitor was told "no trained model yet" less than NO_MODEL_QUIET_S ago (and, if not, note that
+    they are told now). The text's `change` can reach the server twice for one edit on a busy machine (seen in CI:
+    the same toast twice), and typing sends one event per pause; the notice on screen already says it."""
+    key = getattr(request, "session_hash", None)
+    if not key:
+        return False
+    now = time.monotonic()
+    with _no_model_guard:
+        last = _no_model_told.get(key)
+        if last is not None and now - last < NO_MODEL_QUIET_S:
+            return True
+        _no_model_told[key] = now
+        _no_model_told.move_to_end(key)
+        while len(_no_model_told) > 1024:  # bounded: old visitors are forgotten
+            _no_model_told.popitem(last=False)
+    return False
+
+
 @shows_errors
-def predict_in_page(text: str, run: str | None = None, lang: str = "en") -> dict[str, float] | None:
+def predict_in_page(text: str, run: str | None = None, lang: str = "en",
+                    request: gr.Request = None) -> dict[str, float] | None:
     """The page's prediction, as the text changes or Classify is pressed: `predict`, except that no trained model
-    yet is a notice of what to do (gr.Warning) over an empty label instead of an error badge on it. The API's
-    /predict (the same `predict`) still answers that with an error."""
+    yet is a notice of what to do (gr.Warning) over an empty label instead of an error badge on it, once while the
+    last such notice is still on the visitor's screen. The API's /predict (the same `predict`) still answers that
+    with an error."""
     if text and text.strip() and no_model_yet(run):
-        gr.Warning(render(say("predict_no_model"), lang))
+        if not told_no_model_lately(request):
+            gr.Warning(render(say("predict_no_model"), lang))
         return None
     return predict(text, run)
 
