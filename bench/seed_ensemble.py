@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from sklearn.metrics import f1_score
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -29,15 +30,23 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from quality import read_split
-    from sklearn.metrics import f1_score
 
+    from classifier.errors import ClassifierError
     from classifier.predict import Predictor
 
-    texts, labels = read_split(args.test, False)
+    try:
+        texts, labels = read_split(args.test, False)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SystemExit(f"{args.test}: cannot read it as a UTF-8 label<TAB>text file ({exc})") from None
+    if not texts:
+        raise SystemExit(f"{args.test}: no label<TAB>text rows below the header line")
     result: dict[str, dict] = {}
     alone, answered, names = [], [], None
     for run in args.runs:
-        predictor = Predictor(run)
+        try:
+            predictor = Predictor(run)
+        except ClassifierError as exc:
+            raise SystemExit(f"{run}: {exc}") from None
         if predictor.multi_label:
             raise SystemExit(f"{run}: a multi-label run; this script averages single-label runs")
         if names is not None and predictor.labels != names:
@@ -46,15 +55,15 @@ def main(argv: list[str] | None = None) -> int:
         alone.append(predictor.model_proba(texts))
         answered.append(predictor.predict_proba(texts))
         result[str(run)] = {"decision": predictor.decision,
-                            "alone": _f1(labels, names, alone[-1], f1_score),
-                            "answered": _f1(labels, names, answered[-1], f1_score)}
-    result["average"] = {"alone": _f1(labels, names, np.mean(alone, 0), f1_score),
-                         "answered": _f1(labels, names, np.mean(answered, 0), f1_score)}
+                            "alone": _f1(labels, names, alone[-1]),
+                            "answered": _f1(labels, names, answered[-1])}
+    result["average"] = {"alone": _f1(labels, names, np.mean(alone, 0)),
+                         "answered": _f1(labels, names, np.mean(answered, 0))}
     print(json.dumps(result, indent=2, ensure_ascii=False))
     return 0
 
 
-def _f1(labels: list[str], names: list[str], probs: np.ndarray, f1_score) -> float:
+def _f1(labels: list[str], names: list[str], probs: np.ndarray) -> float:
     return round(100 * f1_score(labels, [names[i] for i in probs.argmax(1)], average="macro"), 2)
 
 

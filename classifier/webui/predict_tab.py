@@ -111,7 +111,7 @@ def told_no_model_lately(request: gr.Request | None) -> bool:
     """Whether this visitor was told "no trained model yet" less than NO_MODEL_QUIET_S ago (and, if not, note that
     they are told now). The text's `change` can reach the server twice for one edit on a busy machine (seen in CI:
     the same toast twice), and typing sends one event per pause; the notice on screen already says it."""
-    key = getattr(request, "session_hash", None)
+    key = str(getattr(request, "session_hash", None) or "")[:128]  # the client names its session: bounded
     if not key:
         return False
     now = time.monotonic()
