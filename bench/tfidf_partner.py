@@ -8,11 +8,15 @@ missing). For each variant of the TF-IDF model (regularisation C, n-gram ranges)
 validation (single-label), and answer the held-out test file with the mix at that weight (and thresholds). Only the
 TF-IDF side changes, so each variant costs seconds to minutes, not a training.
 
-- `c<C>`      the product's features with regularisation C (the product: C = 10)
+- `product`   what the product does now: word 1-2-grams and character 1-3-grams, the character block alone for
+              scripts written without spaces (Chinese, Japanese, Thai; since stop 25), C = 10
+- `c<C>`      word 1-2-grams and character 1-3-grams for every script (the product until stop 24) with
+              regularisation C
 - `cv`        C chosen per run among CV_GRID by the temperature-scaled validation log-loss of TF-IDF alone (a rule
               a run could apply: validation only)
 - `char14`    character n-grams 1-4 instead of 1-3 (C = 10)
 - `word1`     word unigrams only (C = 10)
+- `char`      character n-grams 1-3 alone, no word block (C = 10)
 
     python bench/tfidf_partner.py DIR/thucnews_titles/run \
         --test ~/.cache/text-classifier-studio/quality-data/thucnews_titles/test.tsv [--variants c10,c3,cv]
@@ -40,14 +44,18 @@ sys.path.insert(0, str(ROOT / "bench"))
 CV_GRID = (1.0, 3.0, 10.0, 30.0, 100.0)
 
 
-def variant_settings(name: str, base: tuple) -> tuple[tuple, float]:
-    """(VECTORIZERS, C) of a variant name."""
+def variant_settings(name: str, base: tuple) -> tuple[tuple | None, float]:
+    """(VECTORIZERS, C) of a variant name; None: the product's own choice for the texts (tfidf.vectorizers_for)."""
+    if name == "product":
+        return None, 10.0
     if name.startswith("c") and name[1:].replace(".", "").isdigit():
         return base, float(name[1:])
     if name == "char14":
         word, char = copy.deepcopy(base[0]), copy.deepcopy(base[1])
         char["ngram_range"] = (1, 4)
         return (word, char), 10.0
+    if name == "char":  # the character block alone (what the product does for unspaced scripts since stop 25)
+        return tuple(copy.deepcopy(b) for b in base if b["analyzer"] != "word"), 10.0
     if name == "word1":
         word, char = copy.deepcopy(base[0]), copy.deepcopy(base[1])
         word["ngram_range"] = (1, 1)
@@ -59,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("run", type=Path)
     parser.add_argument("--test", type=Path, required=True, help="the held-out test file (label TAB text)")
-    parser.add_argument("--variants", default="c10,c1,c3,c30,c100,cv,char14")
+    parser.add_argument("--variants", default="product,c10,c1,c3,c30,c100,cv,char14,char")
     args = parser.parse_args(argv)
 
     from quality import read_split
@@ -104,18 +112,23 @@ def main(argv: list[str] | None = None) -> int:
         return {"macro_f1": round(float(f1_score(gold, predicted, average="macro")), 4),
                 "accuracy": round(float(accuracy_score(gold, predicted)), 4)}
 
-    base_vectorizers, base_c = tfidf.VECTORIZERS, tfidf.C
+    base_vectorizers, base_c, product_choice = tfidf.VECTORIZERS, tfidf.C, tfidf.vectorizers_for
     fitted: dict[tuple, np.ndarray] = {}
+
+    def fit(vectorizers, c, texts, gold):
+        """A TF-IDF model with these settings (None: the product's choice for the texts) and C."""
+        tfidf.C = c
+        if vectorizers is not None:
+            tfidf.vectorizers_for = lambda _texts: vectorizers
+        try:
+            return tfidf.TfidfModel(names, multi).fit(texts, gold, seed=seed)
+        finally:
+            tfidf.C, tfidf.vectorizers_for = base_c, product_choice
 
     def val_probs(vectorizers, c):
         key = (json.dumps(vectorizers, sort_keys=True), c)
         if key not in fitted:
-            tfidf.VECTORIZERS, tfidf.C = vectorizers, c
-            try:
-                model = tfidf.TfidfModel(names, multi).fit(train_texts, train_gold, seed=seed)
-            finally:
-                tfidf.VECTORIZERS, tfidf.C = base_vectorizers, base_c
-            fitted[key] = model.predict_proba(val_texts)
+            fitted[key] = fit(vectorizers, c, train_texts, train_gold).predict_proba(val_texts)
         return fitted[key]
 
     model_thresholds = task.thresholds(val_gold, arrays["model_val"], None)
@@ -136,12 +149,9 @@ def main(argv: list[str] | None = None) -> int:
             (vectorizers, c), extra = variant_settings(name, base_vectorizers), {}
         tfidf_val = val_probs(vectorizers, c)
         choice = ensemble.choose_weight(val_gold, arrays["model_val"], tfidf_val, task)
-        tfidf.VECTORIZERS, tfidf.C = vectorizers, c
-        try:  # the answering TF-IDF model: fitted again on training + validation where runs do (single-label)
-            answering = tfidf.TfidfModel(names, multi).fit(*((both_texts, both_gold) if task.tfidf_learns_validation
-                                                             else (train_texts, train_gold)), seed=seed)
-        finally:
-            tfidf.VECTORIZERS, tfidf.C = base_vectorizers, base_c
+        # the answering TF-IDF model: fitted again on training + validation where runs do (single-label)
+        answering = fit(vectorizers, c, *((both_texts, both_gold) if task.tfidf_learns_validation
+                                          else (train_texts, train_gold)))
         tfidf_test = answering.predict_proba(test_texts)
         tfidf_thresholds = task.thresholds(val_gold, tfidf_val, None)
         answered_thresholds = choice.thresholds if choice.weight < 1.0 else model_thresholds

@@ -1,8 +1,10 @@
 """The TF-IDF + logistic-regression model: the baseline every run reports, and the partner of the ensemble.
 
-Features: TF-IDF of word 1-2-grams and of character 1-3-grams (within word boundaries), so it works for Chinese
-(no spaces between words) as well as for English. Classifier: multinomial logistic regression for single-label
-data; one logistic regression per label for multi-label data.
+Features: TF-IDF of word 1-2-grams and of character 1-3-grams (within word boundaries). Texts written mostly in a
+script without spaces between words (Chinese, Japanese, Thai, ...) get the character n-grams alone: there the word
+tokenizer's "words" are whole phrases, near unique to each text, and on the benchmark's Chinese files they cost the
+model 1-2 points (docs/results.md, stop 25). Classifier: multinomial logistic regression for single-label data; one
+logistic regression per label for multi-label data.
 
 Stored without pickle, so that a shared run folder cannot run code when it is loaded: `tfidf.json` holds the
 settings, the labels and the two vocabularies (n-grams in column order); `tfidf.safetensors` holds the IDF weights
@@ -13,6 +15,7 @@ vectorizers from the vocabularies and IDF weights and computes the probabilities
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -32,6 +35,35 @@ VECTORIZERS = (
     {"analyzer": "char_wb", "ngram_range": (1, 3), "min_df": 2, "max_features": 300_000},
 )
 C = 10.0
+
+# Scripts written without spaces between words: Han, kana, Thai, Lao, Myanmar, Khmer (Hangul is written with spaces)
+_UNSPACED = re.compile("[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
+                       "\uf900-\ufaff\U00020000-\U0002fa1f]")
+UNSPACED_SHARE = 0.5  # above this share of the letters, the word block is left out
+SAMPLE_CHARACTERS = 1_000_000  # the share is read from the texts' first million characters (bounded time)
+
+
+def unspaced_share(texts: list[str]) -> float:
+    """The share of the letters (of the texts' first SAMPLE_CHARACTERS characters) that belong to scripts written
+    without spaces between words."""
+    taken, pieces = 0, []
+    for text in texts:
+        piece = str(text)[:SAMPLE_CHARACTERS - taken]
+        pieces.append(piece)
+        taken += len(piece)
+        if taken >= SAMPLE_CHARACTERS:
+            break
+    joined = "".join(pieces)
+    letters = sum(ch.isalpha() for ch in joined)
+    return len(_UNSPACED.findall(joined)) / letters if letters else 0.0
+
+
+def vectorizers_for(texts: list[str]) -> tuple[dict, ...]:
+    """The vectorizers' settings for these training texts: VECTORIZERS, without the word block where most letters
+    are of a script written without spaces (its "words" would be whole phrases)."""
+    if unspaced_share(texts) > UNSPACED_SHARE:
+        return tuple(settings for settings in VECTORIZERS if settings["analyzer"] != "word")
+    return VECTORIZERS
 
 
 def _vectorizer(settings: dict, vocabulary: dict[str, int] | None = None):
@@ -64,7 +96,11 @@ class TfidfModel:
         texts = [str(t) for t in texts]
         self.vectorizers = []
         blocks = []
-        for settings in VECTORIZERS:
+        chosen = vectorizers_for(texts)
+        # the blocks left out for the script are tried when none of the chosen ones can be fitted
+        for settings in (*chosen, *(s for s in VECTORIZERS if s not in chosen)):
+            if blocks and settings not in chosen:
+                break
             vectorizer = _vectorizer(settings)
             try:
                 blocks.append(vectorizer.fit_transform(texts))
