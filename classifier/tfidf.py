@@ -3,8 +3,8 @@
 Features: TF-IDF of word 1-2-grams and of character 1-3-grams (within word boundaries). Texts written mostly in a
 script without spaces between words (Chinese, Japanese, Thai, ...) get the character n-grams alone: there the word
 tokenizer's "words" are whole phrases, near unique to each text, and on the benchmark's Chinese news titles they
-cost the model 0.5-2.8 points (docs/results.md, stop 25). Classifier: multinomial logistic regression for single-label data; one
-logistic regression per label for multi-label data.
+cost the model 0.5-2.8 points (docs/results.md, stop 25). Classifier: multinomial logistic regression for
+single-label data; one logistic regression per label for multi-label data.
 
 Stored without pickle, so that a shared run folder cannot run code when it is loaded: `tfidf.json` holds the
 settings, the labels and the two vocabularies (n-grams in column order); `tfidf.safetensors` holds the IDF weights
