@@ -1,14 +1,14 @@
 """The TF-IDF + logistic-regression model: the baseline every run reports, and the partner of the ensemble.
 
-Features: TF-IDF of word 1-2-grams and of character 1-3-grams (within word boundaries). Texts written mostly in a
-script without spaces between words (Chinese, Japanese, Thai, ...) get the character n-grams alone: there the word
-tokenizer's "words" are whole phrases, near unique to each text, and on the benchmark's Chinese news titles they
-cost the model 0.5-2.8 points (docs/results.md, stop 25). Classifier: multinomial logistic regression for
-single-label data; one logistic regression per label for multi-label data.
+Features: TF-IDF of word 1-2-grams and of character 1-3-grams (within word boundaries). A training set whose
+letters are mostly of a script without spaces between words (Chinese, Japanese, Thai, ...) gets the character
+n-grams alone: there the word tokenizer's "words" are whole phrases, near unique to each text, and on the
+benchmark's Chinese news titles they cost the model 1.0-2.8 points (docs/results.md, stop 25). Classifier:
+multinomial logistic regression for single-label data; one logistic regression per label for multi-label data.
 
 Stored without pickle, so that a shared run folder cannot run code when it is loaded: `tfidf.json` holds the
-settings, the labels and the two vocabularies (n-grams in column order); `tfidf.safetensors` holds the IDF weights
-and the regression's coefficients and intercepts as plain arrays. `TfidfModel.load` rebuilds scikit-learn's
+settings, the labels and one vocabulary per block (n-grams in column order); `tfidf.safetensors` holds the IDF
+weights and the regression's coefficients and intercepts as plain arrays. `TfidfModel.load` rebuilds scikit-learn's
 vectorizers from the vocabularies and IDF weights and computes the probabilities itself.
 """
 
@@ -36,16 +36,18 @@ VECTORIZERS = (
 )
 C = 10.0
 
-# Scripts written without spaces between words: Han, kana, Thai, Lao, Myanmar, Khmer (Hangul is written with spaces)
-_UNSPACED = re.compile("[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
-                       "\uf900-\ufaff\U00020000-\U0002fa1f]")
+# Letters of scripts written without spaces between words: Han (with 々), kana (with halfwidth katakana), Thai, Lao,
+# Myanmar, Khmer. Hangul is written with spaces.
+_UNSPACED = re.compile("[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3005-\u3007\u3040-\u30ff\u31f0-\u31ff"
+                       "\u3400-\u4dbf\u4e00-\u9fff\ua9e0-\ua9ff\uaa60-\uaa7f\uf900-\ufaff\uff66-\uff9f"
+                       "\U0001b000-\U0001b16f\U00020000-\U0002fa1f\U00030000-\U000323af]")
 UNSPACED_SHARE = 0.5  # above this share of the letters, the word block is left out
 SAMPLE_CHARACTERS = 1_000_000  # the share is read from the texts' first million characters (bounded time)
 
 
 def unspaced_share(texts: list[str]) -> float:
     """The share of the letters (of the texts' first SAMPLE_CHARACTERS characters) that belong to scripts written
-    without spaces between words."""
+    without spaces between words: 0 to 1, decided once for a training set."""
     taken, pieces = 0, []
     for text in texts:
         piece = str(text)[:SAMPLE_CHARACTERS - taken]
@@ -53,9 +55,8 @@ def unspaced_share(texts: list[str]) -> float:
         taken += len(piece)
         if taken >= SAMPLE_CHARACTERS:
             break
-    joined = "".join(pieces)
-    letters = sum(ch.isalpha() for ch in joined)
-    return len(_UNSPACED.findall(joined)) / letters if letters else 0.0
+    letters = "".join(filter(str.isalpha, "".join(pieces)))  # marks, digits and punctuation count for neither side
+    return len(_UNSPACED.findall(letters)) / len(letters) if letters else 0.0
 
 
 def vectorizers_for(texts: list[str]) -> tuple[dict, ...]:

@@ -63,7 +63,7 @@ def test_tfidf_multilabel_and_a_damaged_file_is_refused(tmp_path):
         TfidfModel.load(tmp_path)
 
 
-def test_tfidf_reads_chinese_by_characters_alone_and_gains_by_it(tmp_path):
+def test_tfidf_reads_chinese_by_characters_alone_and_gains_by_it(tmp_path, monkeypatch):
     """Where most letters are of a script written without spaces, the word block is left out: its "words" are
     whole phrases. On real THUCNews titles that beats the word + character features."""
     from sklearn.metrics import f1_score
@@ -81,16 +81,13 @@ def test_tfidf_reads_chinese_by_characters_alone_and_gains_by_it(tmp_path):
         train = train[:2000]  # about the size where the choice of features matters most
         model = TfidfModel(labels).fit([texts[i] for i in train], y[train])
         assert [settings["analyzer"] for settings, _ in model.vectorizers] == ["char_wb"]
-        original = tfidf.vectorizers_for
-        tfidf.vectorizers_for = lambda texts: tfidf.VECTORIZERS  # what it was: word and character blocks
-        try:
+        with monkeypatch.context() as patch:
+            patch.setattr(tfidf, "vectorizers_for", lambda texts: tfidf.VECTORIZERS)  # before: word and characters
             with_words = TfidfModel(labels).fit([texts[i] for i in train], y[train])
-        finally:
-            tfidf.vectorizers_for = original
         gold, held_out = y[test], [texts[i] for i in test]
         gains.append(f1_score(gold, model.predict_proba(held_out).argmax(-1), average="macro")
                      - f1_score(gold, with_words.predict_proba(held_out).argmax(-1), average="macro"))
-    assert np.mean(gains) > 0.005, gains  # measured: +1.1 points on average over five folds, ahead in all five
+    assert np.mean(gains) > 0.005, gains  # measured on these three folds: +1.4, +0.7, +1.2 points
     model.save(tmp_path)
     reloaded = TfidfModel.load(tmp_path).predict_proba(held_out[:50])
     assert np.abs(reloaded - model.predict_proba(held_out[:50])).max() < 1e-6
@@ -98,10 +95,17 @@ def test_tfidf_reads_chinese_by_characters_alone_and_gains_by_it(tmp_path):
     sms_texts, sms_y, sms_labels = _sms(300)
     assert [s["analyzer"] for s, _ in TfidfModel(sms_labels).fit(sms_texts, sms_y).vectorizers] == ["word", "char_wb"]
     assert unspaced_share(["오늘 날씨가 좋네요"]) == 0
-    assert unspaced_share(["今日はいい天気ですね"]) == 1
-    assert unspaced_share(["วันนี้อากาศดี"]) > 0.5
-    assert unspaced_share(["iPhone 15 发布会今天举行"]) > 0.5
+    assert unspaced_share(["今日はいい天気ですね", "ｶﾀｶﾅ", "人々"]) == 1
+    # Thai and Myanmar vowel signs and digits are not letters: they count for neither side
+    assert unspaced_share(["วันนี้อากาศดี", "မြန်မာဘာသာစကား"]) == 1
+    assert unspaced_share(["๑๒๓ abc"]) == 0
+    assert unspaced_share(["iPhone 15 发布会今天举行"]) == 7 / 13
     assert unspaced_share(["", "12345 !!!"]) == 0
+    # when none of the chosen blocks can be fitted, a block left out for the script is used instead
+    with monkeypatch.context() as patch:
+        patch.setattr(tfidf, "vectorizers_for", lambda texts: ({**tfidf.VECTORIZERS[1], "min_df": 50},))
+        fallback = TfidfModel(labels).fit(texts[:20], y[:20])
+    assert [settings["analyzer"] for settings, _ in fallback.vectorizers] == ["word"]
 
 
 def test_ensemble_weight_follows_validation():
