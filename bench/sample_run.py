@@ -26,7 +26,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 RESOLVED = ("model", "strategy", "pooling", "epochs", "learning_rate", "layerwise_lr_decay", "max_length",
-            "batch_size", "freeze_embeddings", "mixed_precision", "token_dropout", "seed")
+            "batch_size", "freeze_embeddings", "mixed_precision", "token_dropout", "backbone_dropout", "seed")
 
 
 def _commit() -> str:

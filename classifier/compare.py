@@ -24,7 +24,8 @@ from .runs import list_runs, resolve_run_dir, runs_root
 # the settings a comparison shows, in this order (resolved values from RUN/config.json)
 KEY_SETTINGS = ("model", "strategy", "pooling", "epochs", "learning_rate", "batch_size", "max_length", "truncation",
                 "class_weights", "balance", "warmup_ratio", "lr_scheduler_type", "layerwise_lr_decay",
-                "head_learning_rate", "label_smoothing", "token_dropout", "max_train_samples", "multi_label", "seed",
+                "head_learning_rate", "label_smoothing", "token_dropout", "backbone_dropout", "max_train_samples",
+                "multi_label", "seed",
                 "ensemble", "refit")
 METRICS = ("accuracy", "macro_f1", "micro_f1", "weighted_f1", "model_only_macro_f1", "baseline_macro_f1",
            "decision", "best_step", "steps_trained", "train_seconds", "precision")

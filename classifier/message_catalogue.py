@@ -179,6 +179,9 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "run trains {steps} steps; early stopping still ends it when validation stops improving.",
         "{epochs:g} 个轮次（自动）：{model} 学得较慢，而每轮只有 {per_epoch} 步（文件较小），因此共训练 {steps} 步；"
         "验证集不再提升时早停仍会结束训练。"),
+    "log_backbone_dropout": (
+        "Dropout inside the model while it trains: {rate:g} in {layers} layers (chosen); the head keeps its own.",
+        "训练时模型内部的 dropout：{rate:g}，共 {layers} 层（手动设定）；分类头保持自身的 dropout。"),
     "log_precision": (
         "Mixed precision: the forward and backward passes run in {precision}, the weights stay fp32 ({why}; "
         "--mixed-precision no trains in fp32).",

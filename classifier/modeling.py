@@ -161,6 +161,19 @@ def apply_strategy(loaded: LoadedModel, strategy: str, last_n_layers: int = 2, f
     return {"trainable_parameters": trainable_count, "total_parameters": total}
 
 
+def set_backbone_dropout(model: nn.Module, rate: float) -> int:
+    """Every dropout layer of the backbone (`model.base_model`: after the embeddings, in attention, after each block)
+    drops `rate` from now on; the head's own dropout is left as it is. Returns how many layers were set (0 for a
+    model that applies dropout without layers, such as Llama's attention: its config's rate stays)."""
+    base = model.base_model
+    if base is model:  # no separate backbone: nothing to tell apart from the head
+        return 0
+    layers = [m for m in base.modules() if isinstance(m, nn.Dropout)]
+    for layer in layers:
+        layer.p = float(rate)
+    return len(layers)
+
+
 class HeadOnlyModel(nn.Module):
     """The head alone, fed with pooled features computed once by the frozen backbone.
 

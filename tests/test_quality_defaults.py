@@ -412,6 +412,46 @@ def test_automatic_epochs_give_a_slow_backbone_enough_steps_on_a_small_file():
     assert (given.epochs, given.total_steps) == (2.0, 176)  # what the user sets wins
 
 
+def test_backbone_dropout_keeps_the_models_own_unless_set(sms_run, tmp_path):
+    """No default changes the backbone's dropout (0 was measured and dropped: docs/results.md, stop 26); a rate that
+    is set reaches every dropout layer of the backbone and none of the head's, and the run says so."""
+    import torch
+
+    from classifier.backbones import resolve_model
+    from classifier.modeling import load_model, load_tokenizer, set_backbone_dropout
+    from classifier.training import train
+
+    assert TrainConfig().backbone_dropout is None  # the model's own
+    config = json.loads((sms_run.run_dir / "config.json").read_text(encoding="utf-8"))
+    assert config["strategy"] == "full" and config["backbone_dropout"] is None
+    assert "Dropout inside the model" not in (sms_run.run_dir / "events.jsonl").read_text(encoding="utf-8")
+
+    path, _ = resolve_model("all-MiniLM-L6-v2")
+    tokenizer = load_tokenizer(path)
+    model = load_model(path, {0: "ham", 1: "spam"}, tokenizer, pooling="mean").model
+    batch = tokenizer(["Free entry in a weekly competition to win FA Cup final tickets"], return_tensors="pt")
+    model.train()
+    with torch.no_grad():
+        assert not torch.equal(model(**batch).logits, model(**batch).logits)  # dropout at 0.1 in training
+        assert set_backbone_dropout(model, 0.0) == 19  # 6 blocks x 3 + the embeddings'
+        assert model.dropout.p == 0.1  # the head's own is left alone
+        model.dropout.p = 0.0
+        assert torch.equal(model(**batch).logits, model(**batch).logits)  # no dropout left anywhere
+    set_backbone_dropout(model, 0.3)
+    assert model.dropout.p == 0.0
+    assert {m.p for m in model.backbone.modules() if isinstance(m, torch.nn.Dropout)} == {0.3}
+    with pytest.raises(Exception, match="backbone_dropout"):
+        TrainConfig(data="x.csv", backbone_dropout=1.5).validate()
+
+    # a real (short) run with the rate set: stored in config.json, logged, and it still learns
+    run = train(TrainConfig(data=str(SMS), output=str(tmp_path / "run"), max_train_samples=800, epochs=2,
+                            backbone_dropout=0.0, baseline=False, evals_per_epoch=1), progress=False)
+    assert json.loads((run.run_dir / "config.json").read_text(encoding="utf-8"))["backbone_dropout"] == 0.0
+    events = (run.run_dir / "events.jsonl").read_text(encoding="utf-8")
+    assert "Dropout inside the model while it trains: 0 in 19 layers" in events
+    assert run.metrics["accuracy"] >= 0.95, run.metrics["accuracy"]  # the majority class alone is 0.87
+
+
 def test_truncation_auto_keeps_head_and_tail_of_texts_longer_than_the_model_reads(sms_run):
     """auto: head+tail where max_length is the model's limit (long articles: +0.3, +0.6 on BBC news at two seeds),
     head where it is the 95th percentile of short texts; a choice the user made is kept. The run stores what it

@@ -16,7 +16,7 @@ from ..config import TrainConfig
 from ..data import PreparedData, summarize
 from ..events import EventWriter
 from ..messages import say
-from ..modeling import HeadOnlyModel, LoadedModel, apply_strategy, load_model, load_tokenizer
+from ..modeling import HeadOnlyModel, LoadedModel, apply_strategy, load_model, load_tokenizer, set_backbone_dropout
 from ..run_folder import ModelMeta, RunFolder
 from ..runs import atomic_save_dir
 from ..task import Task
@@ -69,11 +69,16 @@ def load_run_model(config: TrainConfig, data: PreparedData, run_dir: Path, event
 def apply_plan(loaded: LoadedModel, plan: ResolvedRun) -> dict[str, int]:
     """Freeze what the strategy does not train (LoRA: wrap the model in a peft model); returns the parameter counts."""
     config = plan.config
+    dropout_layers = 0
+    if config.backbone_dropout is not None:  # before peft wraps the model: its LoRA dropout stays lora_dropout
+        dropout_layers = set_backbone_dropout(loaded.model, config.backbone_dropout)
     if plan.strategy == "lora":  # classifier/lora.py wraps loaded.model in a peft model
         from ..lora import apply_lora
 
-        return apply_lora(loaded, config.lora_r, config.lora_alpha, config.lora_dropout, config.lora_target_modules)
-    return apply_strategy(loaded, plan.strategy, config.last_n_layers, plan.freeze_embeddings)
+        counts = apply_lora(loaded, config.lora_r, config.lora_alpha, config.lora_dropout, config.lora_target_modules)
+    else:
+        counts = apply_strategy(loaded, plan.strategy, config.last_n_layers, plan.freeze_embeddings)
+    return {**counts, "dropout_layers": dropout_layers}
 
 
 class ModelSaver:

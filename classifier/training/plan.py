@@ -228,6 +228,8 @@ def log_plan(events: EventWriter, given: TrainConfig, plan: ResolvedRun, summary
     if given.epochs is None and batches.epochs != DEFAULT_EPOCHS:
         events.log(say("log_auto_epochs", epochs=batches.epochs, model=plan.display, steps=batches.total_steps,
                        per_epoch=batches.steps_per_epoch))
+    if config.backbone_dropout is not None:
+        events.log(say("log_backbone_dropout", rate=config.backbone_dropout, layers=counts.get("dropout_layers", 0)))
     if plan.precision != "fp32":
         why = ("precision_why_chosen" if given.mixed_precision != "auto" else
                "precision_why_gpu" if torch.cuda.is_available() else "precision_why_cpu")

@@ -229,6 +229,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "token_dropout": ("Word dropout (augmentation)", "随机遮词（数据增强）"),
     "token_dropout_info": ("share of each text's tokens hidden at random in every training step; 0 = off",
                            "每个训练步随机遮住每条文本中这一比例的词元；0 = 关闭"),
+    "backbone_dropout": ("Dropout inside the model", "模型内部 dropout"),
+    "backbone_dropout_auto": ("the model's own", "模型自身的设定"),
+    "backbone_dropout_info": ("while it trains (hidden and attention layers); the model's own is usually 0.1",
+                              "训练时使用（隐藏层和注意力层）；模型自身的设定通常为 0.1"),
     "truncation": ("Long texts keep", "长文本保留"),
     "truncation_auto": ("automatic", "自动"),
     "truncation_info": ("automatic: beginning and end where texts are longer than the model reads, else the "

@@ -233,6 +233,12 @@ def _advanced_settings(form: ConfigForm) -> gr.Number:
                                 label=t("label_smoothing")), "label_smoothing")
             form.bind(gr.Number(default("token_dropout"), minimum=0, maximum=0.5, step=0.05, label=t("token_dropout"),
                                 info=t("token_dropout_info")), "token_dropout")
+            # a dropdown, not a number: 0 is a rate here, where an empty number field means "automatic"
+            form.bind(gr.Dropdown([(t("backbone_dropout_auto"), "auto"), "0", "0.05", "0.1", "0.2"], value="auto",
+                                  label=t("backbone_dropout"), info=t("backbone_dropout_info"),
+                                  elem_id="backbone-dropout"),
+                      convert=lambda choice: {"backbone_dropout": None if choice in (None, "", "auto")
+                                              else float(choice)})
             form.bind(gr.Dropdown(list(SCHEDULERS), value=default("lr_scheduler_type"), label=t("lr_scheduler_type")),
                       "lr_scheduler_type")
         with gr.Row():
