@@ -182,6 +182,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "log_backbone_dropout": (
         "Dropout inside the model while it trains: {rate:g} in {layers} layers (chosen); the head keeps its own.",
         "训练时模型内部的 dropout：{rate:g}，共 {layers} 层（手动设定）；分类头保持自身的 dropout。"),
+    "log_backbone_dropout_none": (
+        "Dropout inside the model: {rate:g} was asked for, but this model has no dropout layers to set (a decoder "
+        "such as Llama applies its configured attention dropout itself); it trains as it is.",
+        "模型内部 dropout：设定为 {rate:g}，但该模型没有可设置的 dropout 层（Llama 等解码器自行应用其配置的注意力 "
+        "dropout）；按原样训练。"),
     "log_precision": (
         "Mixed precision: the forward and backward passes run in {precision}, the weights stay fp32 ({why}; "
         "--mixed-precision no trains in fp32).",

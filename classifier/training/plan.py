@@ -229,7 +229,9 @@ def log_plan(events: EventWriter, given: TrainConfig, plan: ResolvedRun, summary
         events.log(say("log_auto_epochs", epochs=batches.epochs, model=plan.display, steps=batches.total_steps,
                        per_epoch=batches.steps_per_epoch))
     if config.backbone_dropout is not None:
-        events.log(say("log_backbone_dropout", rate=config.backbone_dropout, layers=counts.get("dropout_layers", 0)))
+        layers = counts.get("dropout_layers", 0)
+        events.log(say("log_backbone_dropout" if layers else "log_backbone_dropout_none", rate=config.backbone_dropout,
+                       layers=layers))
     if plan.precision != "fp32":
         why = ("precision_why_chosen" if given.mixed_precision != "auto" else
                "precision_why_gpu" if torch.cuda.is_available() else "precision_why_cpu")
