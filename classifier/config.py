@@ -251,6 +251,8 @@ class TrainConfig:
             raise ConfigError(say("config_balance_and_weights"))
         if self.token_dropout and self.strategy == "head":  # "auto" never becomes head, so this is the one check
             raise ConfigError(say("config_head_token_dropout"))
+        if self.backbone_dropout is not None and self.strategy == "head":
+            raise ConfigError(say("config_head_backbone_dropout"))
         return self
 
     # ------------------------------------------------------------------

@@ -442,6 +442,9 @@ def test_backbone_dropout_keeps_the_models_own_unless_set(sms_run, tmp_path):
     assert {m.p for m in model.backbone.modules() if isinstance(m, torch.nn.Dropout)} == {0.3}
     with pytest.raises(Exception, match="backbone_dropout"):
         TrainConfig(data="x.csv", backbone_dropout=1.5).validate()
+    with pytest.raises(Exception, match="head strategy keeps it frozen"):  # features computed once: it would do nothing
+        TrainConfig(data="x.csv", strategy="head", backbone_dropout=0.0).validate()
+    TrainConfig(data="x.csv", strategy="last-n", backbone_dropout=0.0).validate()
 
     # a real (short) run with the rate set: stored in config.json, logged, and it still learns
     run = train(TrainConfig(data=str(SMS), output=str(tmp_path / "run"), max_train_samples=800, epochs=2,
