@@ -792,10 +792,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "均值池化只适用于编码器（BERT 类模型）；GPT 类解码器用最后一个词元分类：请把 pooling 设为 'cls' 或 'auto'。"),
     "config_head_backbone_dropout": (
         "Dropout inside the model (backbone_dropout) acts while the pretrained model trains; the head strategy keeps "
-        "it frozen and trains on features computed once, so the setting would do nothing. Leave it at the model's "
-        "own (empty), or choose another strategy.",
+        "it frozen and trains on features computed once, so the setting would do nothing. Set it back to the "
+        "model's own, or choose another strategy.",
         "模型内部 dropout（backbone_dropout）只在预训练模型参与训练时起作用；head 策略冻结模型，只在一次性算好的特征上"
-        "训练，此设定不会生效。请保留模型自身的设定（留空），或选择其他策略。",
+        "训练，此设定不会生效。请改回模型自身的设定，或选择其他策略。",
     ),
     "config_head_token_dropout": (
         "Word dropout (token_dropout) hides tokens of the texts while the model reads them; the head strategy trains "
